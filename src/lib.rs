@@ -5,3 +5,8 @@
 //! The chapter notebooks under `notebooks/` tell the story; this crate computes.
 
 pub use ndarray;
+
+pub mod functions;
+pub mod gradient;
+pub mod layers;
+pub mod nets;

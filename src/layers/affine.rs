@@ -1,0 +1,162 @@
+use ndarray::{Array1, Array2, ArrayD, ArrayRef, Axis, Ix2, IxDyn};
+
+use super::{Layer, ParamRef, shape_mismatch};
+
+/// Affine (fully connected) layer: Y = X·W + b.
+///
+/// Backward: ∂L/∂X = ∂L/∂Y · Wᵀ, ∂L/∂W = Xᵀ · ∂L/∂Y, ∂L/∂b = Σ_n ∂L/∂Y (sum over the batch).
+///
+/// # Shapes
+/// - `W`: (D, M), `b`: (M,)
+/// - `x`: (N, D), or (N, d1, d2, …) with d1·d2·… = D (flattened per sample, as the book's
+///   4-D-aware Affine does), or one sample (D,)
+/// - output: (N, M), or (M,) for one sample; `backward` gives ∂L/∂x in `x`'s own shape.
+///
+/// ```
+/// use dlfs::layers::{Affine, Layer};
+/// use dlfs::ndarray::array;
+/// let mut affine = Affine::new(array![[1.0, 2.0, 3.0], [4.0, 5.0, 6.0]], array![0.5, 0.0, -1.0]);
+/// let y = affine.forward(&array![[1.0, 1.0], [2.0, 0.0]].into_dyn(), true);
+/// assert_eq!(y, array![[5.5, 7.0, 8.0], [2.5, 4.0, 5.0]].into_dyn());
+/// let dx = affine.backward(&array![[1.0, 0.0, 0.0], [0.0, 0.0, 1.0]].into_dyn());
+/// assert_eq!(dx, array![[1.0, 4.0], [3.0, 6.0]].into_dyn());
+/// assert_eq!(affine.dW, array![[1.0, 0.0, 2.0], [1.0, 0.0, 0.0]].into_dyn());
+/// assert_eq!(affine.db, array![1.0, 0.0, 1.0].into_dyn());
+/// ```
+///
+/// # Panics
+/// If `x` does not flatten to D features per sample, if `dout` is not (N, M), or if
+/// `backward` comes before `forward`. The message names the layer and both shapes.
+#[allow(non_snake_case)]
+#[derive(Debug, Clone)]
+pub struct Affine {
+    /// Weights, (D, M).
+    pub W: ArrayD<f64>,
+    /// Bias, (M,).
+    pub b: ArrayD<f64>,
+    /// ∂L/∂W from the last backward pass.
+    pub dW: ArrayD<f64>,
+    /// ∂L/∂b from the last backward pass.
+    pub db: ArrayD<f64>,
+    /// The last input, flattened to (N, D).
+    pub x: Option<Array2<f64>>,
+    /// The last input's original shape.
+    pub original_x_shape: Vec<usize>,
+    need_dx: bool,
+}
+
+impl Affine {
+    /// An affine layer with weights `W` (D, M) and bias `b` (M,).
+    ///
+    /// # Panics
+    /// If `b`'s length is not W's number of columns.
+    #[allow(non_snake_case)]
+    #[track_caller]
+    pub fn new(W: Array2<f64>, b: Array1<f64>) -> Self {
+        if b.len() != W.ncols() {
+            shape_mismatch(
+                "Affine",
+                "new",
+                b.shape(),
+                &format!("b of shape ({},) for W of shape {:?}", W.ncols(), W.shape()),
+            );
+        }
+        let (dW, db) = (ArrayD::zeros(W.shape()), ArrayD::zeros(b.shape()));
+        Self {
+            W: W.into_dyn(),
+            b: b.into_dyn(),
+            dW,
+            db,
+            x: None,
+            original_x_shape: Vec::new(),
+            need_dx: true,
+        }
+    }
+
+    fn w2(&self) -> ndarray::ArrayView2<'_, f64> {
+        self.W
+            .view()
+            .into_dimensionality::<Ix2>()
+            .expect("W is 2-D")
+    }
+}
+
+impl Layer for Affine {
+    fn kind(&self) -> &'static str {
+        "Affine"
+    }
+
+    #[track_caller]
+    fn forward(&mut self, x: &ArrayRef<f64, IxDyn>, _train: bool) -> ArrayD<f64> {
+        let (d, m) = (self.W.shape()[0], self.W.shape()[1]);
+        let n = if x.ndim() <= 1 { 1 } else { x.shape()[0] };
+        if x.ndim() == 0 || x.len() != n * d {
+            shape_mismatch(
+                "Affine",
+                "forward",
+                x.shape(),
+                &format!(
+                    "(N, {d}) or (N, …) with {d} values per sample, for W of shape ({d}, {m})"
+                ),
+            );
+        }
+        let x2 = x
+            .as_standard_layout()
+            .into_shape_with_order((n, d))
+            .expect("contiguous")
+            .into_owned();
+        let mut out = x2.dot(&self.w2());
+        out += &self
+            .b
+            .view()
+            .into_dimensionality::<ndarray::Ix1>()
+            .expect("b is 1-D");
+        self.original_x_shape = x.shape().to_vec();
+        self.x = Some(x2);
+        if x.ndim() == 1 {
+            out.into_shape_with_order(m).expect("one row").into_dyn()
+        } else {
+            out.into_dyn()
+        }
+    }
+
+    #[track_caller]
+    fn backward(&mut self, dout: &ArrayRef<f64, IxDyn>) -> ArrayD<f64> {
+        let Some(x) = &self.x else {
+            panic!("Affine.backward: called before forward")
+        };
+        let (n, m) = (x.nrows(), self.W.shape()[1]);
+        if dout.len() != n * m || (dout.ndim() != 2 && !(dout.ndim() == 1 && n == 1)) {
+            shape_mismatch(
+                "Affine",
+                "backward",
+                dout.shape(),
+                &format!("dout of shape ({n}, {m})"),
+            );
+        }
+        let dout = dout
+            .as_standard_layout()
+            .into_shape_with_order((n, m))
+            .expect("contiguous")
+            .into_owned();
+        self.dW = x.t().dot(&dout).into_dyn();
+        self.db = dout.sum_axis(Axis(0)).into_dyn();
+        if !self.need_dx {
+            return ArrayD::zeros(IxDyn(&[0]));
+        }
+        let dx = dout.dot(&self.w2().t());
+        dx.into_shape_with_order(IxDyn(&self.original_x_shape))
+            .expect("same number of elements")
+    }
+
+    fn params(&mut self) -> Vec<ParamRef<'_>> {
+        vec![
+            ParamRef::new("W", &mut self.W, &mut self.dW),
+            ParamRef::new("b", &mut self.b, &mut self.db),
+        ]
+    }
+
+    fn set_input_grad(&mut self, needed: bool) {
+        self.need_dx = needed;
+    }
+}

@@ -1,0 +1,77 @@
+//! Layers with `forward` and `backward`, one file each, as in the book's `common/layers.py`.
+//!
+//! Every layer caches in `forward` what its `backward` needs (`mask`, `x`, `out`, `col`),
+//! and keeps the gradients of its parameters beside them (`dW` beside `W`). The `train`
+//! flag of [`Layer::forward`] replaces the book's `train_flg` (it matters for
+//! batch normalisation and dropout only).
+
+mod affine;
+mod relu;
+mod softmax_with_loss;
+
+pub use affine::Affine;
+pub use relu::Relu;
+pub use softmax_with_loss::SoftmaxWithLoss;
+
+use ndarray::{ArrayD, ArrayRef, IxDyn};
+
+/// A learnable parameter lent out by a layer or network: its name (`"W1"`), its value
+/// (for the optimizer to change) and the gradient from the last backward pass.
+#[derive(Debug)]
+pub struct ParamRef<'a> {
+    /// The book's name: `W`, `b`, `gamma`, `beta` in a layer; `W1`, `b1`, `gamma1` in a net.
+    pub name: String,
+    /// The parameter itself.
+    pub value: &'a mut ArrayD<f64>,
+    /// ∂L/∂value from the last backward pass (zeros before the first).
+    pub grad: &'a mut ArrayD<f64>,
+}
+
+impl<'a> ParamRef<'a> {
+    /// A named parameter with its gradient, e.g. for hand-made parameters in a notebook.
+    pub fn new(
+        name: impl Into<String>,
+        value: &'a mut ArrayD<f64>,
+        grad: &'a mut ArrayD<f64>,
+    ) -> Self {
+        Self {
+            name: name.into(),
+            value,
+            grad,
+        }
+    }
+}
+
+/// A layer of a network: the book's `forward`/`backward` pair.
+pub trait Layer {
+    /// The layer's kind, for messages (`"Affine"`, `"Relu"`, …).
+    fn kind(&self) -> &'static str;
+
+    /// Forward pass; `train` is true while training (batch norm and dropout behave
+    /// differently then). Caches what `backward` needs.
+    fn forward(&mut self, x: &ArrayRef<f64, IxDyn>, train: bool) -> ArrayD<f64>;
+
+    /// Backward pass: takes ∂L/∂out, stores the parameter gradients, returns ∂L/∂x.
+    fn backward(&mut self, dout: &ArrayRef<f64, IxDyn>) -> ArrayD<f64>;
+
+    /// Learnable parameters with their gradients, by the book's local names (`W`, `b`).
+    fn params(&mut self) -> Vec<ParamRef<'_>> {
+        Vec::new()
+    }
+
+    /// State that is saved with the parameters but not learned (running mean and
+    /// variance of batch norm).
+    fn buffers(&mut self) -> Vec<(&'static str, &mut ArrayD<f64>)> {
+        Vec::new()
+    }
+
+    /// Whether `backward` must compute ∂L/∂x. The first layer of a network does not
+    /// need it; layers for which it is costly may skip it (and then return an empty array).
+    fn set_input_grad(&mut self, _needed: bool) {}
+}
+
+/// Panics with a report naming the layer, the operation and both shapes.
+#[track_caller]
+pub(crate) fn shape_mismatch(layer: &str, op: &str, got: &[usize], expected: &str) -> ! {
+    panic!("{layer}.{op}: got shape {got:?}, expected {expected}")
+}

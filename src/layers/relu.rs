@@ -1,0 +1,69 @@
+use ndarray::{ArrayD, ArrayRef, IxDyn, Zip};
+
+use super::{Layer, shape_mismatch};
+
+/// ReLU layer: y = x if x > 0 else 0.
+///
+/// Backward: ∂L/∂x = ∂L/∂y where x > 0, else 0. The layer remembers `mask` (x ≤ 0) from
+/// `forward`, as in the book.
+///
+/// # Shapes
+/// Any shape; `dout` must have the shape of the last `x`.
+///
+/// ```
+/// use dlfs::layers::{Layer, Relu};
+/// use dlfs::ndarray::array;
+/// let mut relu = Relu::new();
+/// let y = relu.forward(&array![[1.0, -0.5], [-2.0, 3.0]].into_dyn(), true);
+/// assert_eq!(y, array![[1.0, 0.0], [0.0, 3.0]].into_dyn());
+/// let dx = relu.backward(&array![[5.0, 5.0], [5.0, 5.0]].into_dyn());
+/// assert_eq!(dx, array![[5.0, 0.0], [0.0, 5.0]].into_dyn());
+/// ```
+///
+/// # Panics
+/// `backward` panics if `dout`'s shape differs from the last input's, or before `forward`.
+#[derive(Debug, Default, Clone)]
+pub struct Relu {
+    /// `true` where the last input was ≤ 0.
+    pub mask: Option<ArrayD<bool>>,
+}
+
+impl Relu {
+    /// A ReLU layer.
+    pub fn new() -> Self {
+        Self::default()
+    }
+}
+
+impl Layer for Relu {
+    fn kind(&self) -> &'static str {
+        "Relu"
+    }
+
+    fn forward(&mut self, x: &ArrayRef<f64, IxDyn>, _train: bool) -> ArrayD<f64> {
+        self.mask = Some(x.mapv(|v| v <= 0.0));
+        x.mapv(|v| if v > 0.0 { v } else { 0.0 })
+    }
+
+    #[track_caller]
+    fn backward(&mut self, dout: &ArrayRef<f64, IxDyn>) -> ArrayD<f64> {
+        let Some(mask) = &self.mask else {
+            panic!("Relu.backward: called before forward")
+        };
+        if mask.shape() != dout.shape() {
+            shape_mismatch(
+                "Relu",
+                "backward",
+                dout.shape(),
+                &format!("dout of the forward input's shape {:?}", mask.shape()),
+            );
+        }
+        let mut dx = dout.to_owned();
+        Zip::from(&mut dx).and(mask).for_each(|d, &m| {
+            if m {
+                *d = 0.0
+            }
+        });
+        dx
+    }
+}

@@ -1,0 +1,300 @@
+//! Networks: an ordered list of named layers plus the last layer, as in the book's
+//! `OrderedDict` of layers and `lastLayer`.
+
+use ndarray::{ArrayD, ArrayRef, Axis, IxDyn, Slice};
+
+use crate::functions::{argmax, label_indices};
+use crate::gradient::{H, flat_get, flat_set};
+use crate::layers::{Layer, ParamRef, SoftmaxWithLoss};
+
+/// Arrays by the book's names, in the network's order (`W1`, `b1`, `W2`, `b2`, …).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct NamedArrays(pub Vec<(String, ArrayD<f64>)>);
+
+impl NamedArrays {
+    /// The array called `name`.
+    pub fn get(&self, name: &str) -> Option<&ArrayD<f64>> {
+        self.0.iter().find(|(n, _)| n == name).map(|(_, a)| a)
+    }
+
+    /// The names, in order.
+    pub fn names(&self) -> impl Iterator<Item = &str> {
+        self.0.iter().map(|(n, _)| n.as_str())
+    }
+
+    /// (name, array) pairs, in order.
+    pub fn iter(&self) -> impl Iterator<Item = (&str, &ArrayD<f64>)> {
+        self.0.iter().map(|(n, a)| (n.as_str(), a))
+    }
+}
+
+impl std::ops::Index<&str> for NamedArrays {
+    type Output = ArrayD<f64>;
+    #[track_caller]
+    fn index(&self, name: &str) -> &ArrayD<f64> {
+        self.get(name).unwrap_or_else(|| {
+            panic!(
+                "no array named {name:?}; names are {:?}",
+                self.names().collect::<Vec<_>>()
+            )
+        })
+    }
+}
+
+/// One layer of a [`Sequential`] with its name (`"Affine1"`) and the suffix its parameters
+/// get (`"1"`: `W` becomes `W1`).
+pub struct NamedLayer {
+    /// The book's layer name, e.g. `Affine1`, `Relu1`, `BatchNorm1`.
+    pub name: String,
+    /// Appended to the layer's parameter names to give the network's names.
+    pub param_suffix: String,
+    /// The layer.
+    pub layer: Box<dyn Layer>,
+}
+
+/// An ordered list of named layers followed by [`SoftmaxWithLoss`]: the body of every
+/// network in the book (`TwoLayerNet`, `MultiLayerNet`, `SimpleConvNet`, …).
+///
+/// Parameters are owned by the layers and addressed by the book's names (`W1`, `b1`,
+/// `gamma1`). With `weight_decay_lambda` λ > 0 the loss gains ½λ Σ‖W‖² over every
+/// parameter whose layer calls it `W`, and each such gradient gains λW.
+pub struct Sequential {
+    /// The layers in forward order.
+    pub layers: Vec<NamedLayer>,
+    /// Softmax with cross-entropy loss.
+    pub last_layer: SoftmaxWithLoss,
+    /// Weight decay strength λ (0 = none).
+    pub weight_decay_lambda: f64,
+    /// Samples per forward pass in [`accuracy`](Self::accuracy) and
+    /// [`predict_batched`](Self::predict_batched) (bounds memory on large sets).
+    pub eval_batch_size: usize,
+}
+
+impl Default for Sequential {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl Sequential {
+    /// An empty network.
+    pub fn new() -> Self {
+        Self {
+            layers: Vec::new(),
+            last_layer: SoftmaxWithLoss::new(),
+            weight_decay_lambda: 0.0,
+            eval_batch_size: 1000,
+        }
+    }
+
+    /// Appends a layer; its parameters are suffixed with the trailing digits of `name`
+    /// (`Affine2` → `W2`, `b2`).
+    pub fn push(&mut self, name: impl Into<String>, layer: impl Layer + 'static) -> &mut Self {
+        let name = name.into();
+        let digits = name.len() - name.trim_end_matches(|c: char| c.is_ascii_digit()).len();
+        let suffix = name[name.len() - digits..].to_string();
+        self.push_with_suffix(name, suffix, layer)
+    }
+
+    /// Appends a layer whose parameters get `param_suffix` (SimpleConvNet's `Affine1`
+    /// holds `W2`).
+    pub fn push_with_suffix(
+        &mut self,
+        name: impl Into<String>,
+        param_suffix: impl Into<String>,
+        layer: impl Layer + 'static,
+    ) -> &mut Self {
+        let mut layer: Box<dyn Layer> = Box::new(layer);
+        // Nobody needs ∂L/∂x of the input images: the first layer skips it.
+        layer.set_input_grad(!self.layers.is_empty());
+        self.layers.push(NamedLayer {
+            name: name.into(),
+            param_suffix: param_suffix.into(),
+            layer,
+        });
+        self
+    }
+
+    /// The layer called `name`.
+    pub fn layer(&self, name: &str) -> Option<&dyn Layer> {
+        self.layers
+            .iter()
+            .find(|l| l.name == name)
+            .map(|l| &*l.layer)
+    }
+
+    /// The layer called `name`, mutably.
+    pub fn layer_mut(&mut self, name: &str) -> Option<&mut Box<dyn Layer>> {
+        self.layers
+            .iter_mut()
+            .find(|l| l.name == name)
+            .map(|l| &mut l.layer)
+    }
+
+    /// The layers' names in order.
+    pub fn layer_names(&self) -> Vec<&str> {
+        self.layers.iter().map(|l| l.name.as_str()).collect()
+    }
+
+    /// Scores for `x` (before softmax). `train` selects training behaviour of batch norm
+    /// and dropout.
+    pub fn predict(&mut self, x: &ArrayRef<f64, IxDyn>, train: bool) -> ArrayD<f64> {
+        let mut layers = self.layers.iter_mut();
+        let Some(first) = layers.next() else {
+            return x.to_owned();
+        };
+        let mut out = first.layer.forward(x, train);
+        for l in layers {
+            out = l.layer.forward(&out, train);
+        }
+        out
+    }
+
+    /// Scores for `x` computed `eval_batch_size` samples at a time, in inference mode.
+    pub fn predict_batched(&mut self, x: &ArrayRef<f64, IxDyn>) -> ArrayD<f64> {
+        let n = x.shape()[0];
+        let bs = self.eval_batch_size.max(1);
+        let parts: Vec<ArrayD<f64>> = (0..n)
+            .step_by(bs)
+            .map(|i| {
+                let xb = x.slice_axis(Axis(0), Slice::from(i..(i + bs).min(n)));
+                self.predict(&xb, false)
+            })
+            .collect();
+        let views: Vec<_> = parts.iter().map(|p| p.view()).collect();
+        ndarray::concatenate(Axis(0), &views).expect("batches share their trailing shape")
+    }
+
+    /// L(x, t) + ½λ Σ‖W‖².
+    pub fn loss(&mut self, x: &ArrayRef<f64, IxDyn>, t: &ArrayRef<f64, IxDyn>, train: bool) -> f64 {
+        let y = self.predict(x, train);
+        self.last_layer.forward(&y, t) + self.weight_decay_term()
+    }
+
+    fn weight_decay_term(&mut self) -> f64 {
+        if self.weight_decay_lambda == 0.0 {
+            return 0.0;
+        }
+        let lambda = self.weight_decay_lambda;
+        let mut sum = 0.0;
+        for l in &mut self.layers {
+            for p in l.layer.params() {
+                if p.name == "W" {
+                    sum += 0.5 * lambda * p.value.iter().map(|w| w * w).sum::<f64>();
+                }
+            }
+        }
+        sum
+    }
+
+    /// Fraction of samples whose largest score is the label's class (index or one-hot
+    /// labels). Every sample counts, also the last partial batch (the book's
+    /// `SimpleConvNet.accuracy` drops it).
+    #[track_caller]
+    pub fn accuracy(&mut self, x: &ArrayRef<f64, IxDyn>, t: &ArrayRef<f64, IxDyn>) -> f64 {
+        let n = x.shape()[0];
+        if n == 0 {
+            return 0.0;
+        }
+        let y = self.predict_batched(x);
+        let c = y.shape()[1];
+        let labels = label_indices(t, n, c);
+        let correct = y
+            .lanes(Axis(1))
+            .into_iter()
+            .zip(&labels)
+            .filter(|(row, k)| argmax(row.iter().copied()) == **k)
+            .count();
+        correct as f64 / n as f64
+    }
+
+    /// Forward and backward pass: stores every parameter's gradient in its layer and
+    /// returns the loss. Use [`params`](Self::params) to read them or hand them to an optimizer.
+    pub fn backprop(&mut self, x: &ArrayRef<f64, IxDyn>, t: &ArrayRef<f64, IxDyn>) -> f64 {
+        let loss = self.loss(x, t, true);
+        let mut dout = self.last_layer.backward(1.0);
+        for l in self.layers.iter_mut().rev() {
+            dout = l.layer.backward(&dout);
+        }
+        if self.weight_decay_lambda != 0.0 {
+            let lambda = self.weight_decay_lambda;
+            for l in &mut self.layers {
+                for p in l.layer.params() {
+                    if p.name == "W" {
+                        p.grad.scaled_add(lambda, p.value);
+                    }
+                }
+            }
+        }
+        loss
+    }
+
+    /// The gradients by backpropagation, by name (the book's `gradient(x, t)`).
+    pub fn gradient(&mut self, x: &ArrayRef<f64, IxDyn>, t: &ArrayRef<f64, IxDyn>) -> NamedArrays {
+        self.backprop(x, t);
+        NamedArrays(
+            self.params()
+                .into_iter()
+                .map(|p| (p.name, p.grad.clone()))
+                .collect(),
+        )
+    }
+
+    /// The gradients by central difference (h = 1e-4) of the training-mode loss, by name.
+    /// Slow: two forward passes per parameter element. For gradient checks.
+    pub fn numerical_gradient(
+        &mut self,
+        x: &ArrayRef<f64, IxDyn>,
+        t: &ArrayRef<f64, IxDyn>,
+    ) -> NamedArrays {
+        let mut out = Vec::new();
+        for li in 0..self.layers.len() {
+            let count = self.layers[li].layer.params().len();
+            for pi in 0..count {
+                let (name, mut grad) = {
+                    let suffix = self.layers[li].param_suffix.clone();
+                    let mut ps = self.layers[li].layer.params();
+                    let p = &mut ps[pi];
+                    (
+                        format!("{}{}", p.name, suffix),
+                        ArrayD::zeros(p.value.raw_dim()),
+                    )
+                };
+                for i in 0..grad.len() {
+                    let old = flat_get(self.layers[li].layer.params()[pi].value, i);
+                    flat_set(self.layers[li].layer.params()[pi].value, i, old + H);
+                    let l1 = self.loss(x, t, true);
+                    flat_set(self.layers[li].layer.params()[pi].value, i, old - H);
+                    let l2 = self.loss(x, t, true);
+                    flat_set(self.layers[li].layer.params()[pi].value, i, old);
+                    flat_set(&mut grad, i, (l1 - l2) / (2.0 * H));
+                }
+                out.push((name, grad));
+            }
+        }
+        NamedArrays(out)
+    }
+
+    /// Every learnable parameter with its gradient, by the book's names, in order.
+    pub fn params(&mut self) -> Vec<ParamRef<'_>> {
+        let mut out = Vec::new();
+        for l in &mut self.layers {
+            let suffix = &l.param_suffix;
+            for mut p in l.layer.params() {
+                p.name.push_str(suffix);
+                out.push(p);
+            }
+        }
+        out
+    }
+
+    /// The parameters' values by name (copies), e.g. to look at or plot them.
+    pub fn param_values(&mut self) -> NamedArrays {
+        NamedArrays(
+            self.params()
+                .into_iter()
+                .map(|p| (p.name, p.value.clone()))
+                .collect(),
+        )
+    }
+}

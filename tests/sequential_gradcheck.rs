@@ -1,0 +1,65 @@
+//! Gradient check of the bare `Sequential` body (Affine → Relu → Affine → SoftmaxWithLoss)
+//! with weights from a fixed formula, so it depends on no RNG.
+
+use dlfs::gradient::abs_diff;
+use dlfs::layers::{Affine, Relu};
+use dlfs::ndarray::{Array1, Array2, ArrayD, IxDyn};
+use dlfs::nets::Sequential;
+
+fn wave(shape: (usize, usize), phase: f64) -> Array2<f64> {
+    Array2::from_shape_fn(shape, |(i, j)| {
+        0.5 * ((i * 7 + j * 3) as f64 * 0.37 + phase).sin()
+    })
+}
+
+fn net(lambda: f64) -> Sequential {
+    let mut net = Sequential::new();
+    net.push(
+        "Affine1",
+        Affine::new(wave((4, 5), 0.1), Array1::from_elem(5, 0.05)),
+    )
+    .push("Relu1", Relu::new())
+    .push(
+        "Affine2",
+        Affine::new(wave((5, 3), 0.7), Array1::from_elem(3, -0.02)),
+    );
+    net.weight_decay_lambda = lambda;
+    net
+}
+
+#[test]
+fn backprop_matches_numerical_gradient_with_and_without_weight_decay() {
+    let x = ArrayD::from_shape_fn(IxDyn(&[3, 4]), |d| ((d[0] * 4 + d[1]) as f64 * 0.9).cos());
+    let t_index = ArrayD::from_shape_vec(IxDyn(&[3]), vec![0.0, 2.0, 1.0]).unwrap();
+    let mut t_onehot = ArrayD::zeros(IxDyn(&[3, 3]));
+    for (i, &k) in [0usize, 2, 1].iter().enumerate() {
+        t_onehot[[i, k]] = 1.0;
+    }
+    for lambda in [0.0, 0.1] {
+        for t in [&t_index, &t_onehot] {
+            let mut n = net(lambda);
+            let num = n.numerical_gradient(&x, t);
+            let bp = n.gradient(&x, t);
+            assert_eq!(bp.names().collect::<Vec<_>>(), ["W1", "b1", "W2", "b2"]);
+            for (name, g) in num.iter() {
+                let (max, _) = abs_diff(g, &bp[name]);
+                println!("lambda {lambda} {name}: max |num - backprop| = {max:e}");
+                assert!(max < 1e-8, "{name}: {max}");
+            }
+        }
+    }
+}
+
+#[test]
+fn accuracy_counts_a_partial_last_batch() {
+    let mut n = net(0.0);
+    n.eval_batch_size = 2;
+    let x = ArrayD::from_shape_fn(IxDyn(&[3, 4]), |d| ((d[0] * 4 + d[1]) as f64 * 0.9).cos());
+    let scores = n.predict(&x, false);
+    let labels: Vec<f64> = scores
+        .outer_iter()
+        .map(|r| dlfs::functions::argmax(r.iter().copied()) as f64)
+        .collect();
+    let t = ArrayD::from_shape_vec(IxDyn(&[3]), labels).unwrap();
+    assert_eq!(n.accuracy(&x, &t), 1.0);
+}
