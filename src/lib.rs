@@ -32,7 +32,7 @@ pub mod prelude {
         Sequential, TwoLayerNet, gradient_check,
     };
     pub use crate::optimizer::Optimizer;
-    pub use crate::trainer::{TrainError, Trainer, TrainerConfig};
+    pub use crate::trainer::{TrainError, TrainReport, Trainer, TrainerConfig};
     pub use ndarray::{
         Array, Array1, Array2, Array3, Array4, ArrayD, ArrayRef, ArrayView, ArrayViewD, Axis,
         IxDyn, array, s,

@@ -39,6 +39,19 @@ impl Default for TrainerConfig {
     }
 }
 
+/// What a training run recorded, free of borrows (keep it across notebook cells).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct TrainReport {
+    /// Loss of every step.
+    pub train_loss_list: Vec<f64>,
+    /// Train accuracy after each epoch.
+    pub train_acc_list: Vec<f64>,
+    /// Test accuracy after each epoch.
+    pub test_acc_list: Vec<f64>,
+    /// Accuracy on the whole test set after training (`None` if training stopped early).
+    pub final_test_acc: Option<f64>,
+}
+
 /// Trains a network with an optimizer on mini-batches, like the book's `Trainer`.
 ///
 /// Each step draws `mini_batch_size` indices with replacement (the book's
@@ -53,6 +66,9 @@ impl Default for TrainerConfig {
 /// `iter_per_epoch` steps; we evaluate after each complete epoch. If the loss becomes NaN
 /// or infinite, training stops with [`TrainError::NonFiniteLoss`] before that step's
 /// update, instead of going on with garbage.
+///
+/// The trainer borrows the network and the data; in evcxr, build it, train and take
+/// [`report`](Self::report) in one cell.
 ///
 /// ```
 /// use dlfs::prelude::*;
@@ -115,6 +131,16 @@ impl<'a> Trainer<'a> {
             train_acc_list: Vec::new(),
             test_acc_list: Vec::new(),
             final_test_acc: None,
+        }
+    }
+
+    /// Copies of the recorded lists and the final accuracy.
+    pub fn report(&self) -> TrainReport {
+        TrainReport {
+            train_loss_list: self.train_loss_list.clone(),
+            train_acc_list: self.train_acc_list.clone(),
+            test_acc_list: self.test_acc_list.clone(),
+            final_test_acc: self.final_test_acc,
         }
     }
 

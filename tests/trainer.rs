@@ -36,11 +36,12 @@ fn run(seed: u64) -> (Vec<f64>, Vec<f64>, Vec<f64>, Option<f64>) {
         config,
     );
     trainer.train().unwrap();
+    let r = trainer.report();
     (
-        trainer.train_loss_list.clone(),
-        trainer.train_acc_list.clone(),
-        trainer.test_acc_list.clone(),
-        trainer.final_test_acc,
+        r.train_loss_list,
+        r.train_acc_list,
+        r.test_acc_list,
+        r.final_test_acc,
     )
 }
 
