@@ -3,10 +3,38 @@
 //! The reusable parts of the book's `common/` folder: layers with `forward`/`backward`,
 //! optimizers, weight initialisation, networks, a trainer, MNIST loading and plots.
 //! The chapter notebooks under `notebooks/` tell the story; this crate computes.
+//!
+//! A notebook starts with `use dlfs::prelude::*;`.
 
 pub use ndarray;
 
+pub mod error;
 pub mod functions;
 pub mod gradient;
+pub mod init;
 pub mod layers;
 pub mod nets;
+pub mod optimizer;
+pub mod trainer;
+
+/// Everything a notebook needs, in one `use dlfs::prelude::*;`.
+pub mod prelude {
+    pub use crate::error::ParamsError;
+    pub use crate::functions::{cross_entropy_error, relu, sigmoid, softmax};
+    pub use crate::gradient::{abs_diff, numerical_gradient};
+    pub use crate::init::{Rng, WeightInit, choice, permutation, rand_uniform, randn, rng};
+    pub use crate::layers::{
+        AddLayer, Affine, BatchNormalization, Dropout, Layer, MulLayer, ParamRef, Relu, Sigmoid,
+        SoftmaxWithLoss,
+    };
+    pub use crate::nets::{
+        Activation, ExtendOptions, GradCheck, MultiLayerNet, MultiLayerNetExtend, NamedArrays,
+        Sequential, TwoLayerNet, gradient_check,
+    };
+    pub use crate::optimizer::Optimizer;
+    pub use crate::trainer::{TrainError, TrainReport, Trainer, TrainerConfig};
+    pub use ndarray::{
+        Array, Array1, Array2, Array3, Array4, ArrayD, ArrayRef, ArrayView, ArrayViewD, Axis,
+        IxDyn, array, s,
+    };
+}

@@ -6,11 +6,19 @@
 //! batch normalisation and dropout only).
 
 mod affine;
+mod batch_normalization;
+mod dropout;
 mod relu;
+mod sigmoid;
+mod simple;
 mod softmax_with_loss;
 
 pub use affine::Affine;
+pub use batch_normalization::BatchNormalization;
+pub use dropout::Dropout;
 pub use relu::Relu;
+pub use sigmoid::Sigmoid;
+pub use simple::{AddLayer, MulLayer};
 pub use softmax_with_loss::SoftmaxWithLoss;
 
 use ndarray::{ArrayD, ArrayRef, IxDyn};
@@ -68,6 +76,11 @@ pub trait Layer {
     /// Whether `backward` must compute ∂L/∂x. The first layer of a network does not
     /// need it; layers for which it is costly may skip it (and then return an empty array).
     fn set_input_grad(&mut self, _needed: bool) {}
+
+    /// While `frozen`, a layer that draws random masks ([`Dropout`]) reuses its last mask
+    /// instead of drawing a new one, so repeated forward passes compute the same function
+    /// (what a numerical gradient check needs). Other layers ignore it.
+    fn freeze_masks(&mut self, _frozen: bool) {}
 }
 
 /// Panics with a report naming the layer, the operation and both shapes.

@@ -1,11 +1,22 @@
 //! Networks: an ordered list of named layers plus the last layer, as in the book's
 //! `OrderedDict` of layers and `lastLayer`.
 
+use std::fmt;
+
 use ndarray::{ArrayD, ArrayRef, Axis, IxDyn, Slice};
 
 use crate::functions::{argmax, label_indices};
-use crate::gradient::{H, flat_get, flat_set};
+use crate::gradient::{H, abs_diff, flat_get, flat_set};
 use crate::layers::{Layer, ParamRef, SoftmaxWithLoss};
+
+mod multi_layer_net;
+mod multi_layer_net_extend;
+mod params_io;
+mod two_layer_net;
+
+pub use multi_layer_net::{Activation, MultiLayerNet};
+pub use multi_layer_net_extend::{ExtendOptions, MultiLayerNetExtend};
+pub use two_layer_net::TwoLayerNet;
 
 /// Arrays by the book's names, in the network's order (`W1`, `b1`, `W2`, `b2`, …).
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -68,6 +79,7 @@ pub struct Sequential {
     /// Samples per forward pass in [`accuracy`](Self::accuracy) and
     /// [`predict_batched`](Self::predict_batched) (bounds memory on large sets).
     pub eval_batch_size: usize,
+    masks_frozen: bool,
 }
 
 impl Default for Sequential {
@@ -84,6 +96,7 @@ impl Sequential {
             last_layer: SoftmaxWithLoss::new(),
             weight_decay_lambda: 0.0,
             eval_batch_size: 1000,
+            masks_frozen: false,
         }
     }
 
@@ -242,7 +255,31 @@ impl Sequential {
 
     /// The gradients by central difference (h = 1e-4) of the training-mode loss, by name.
     /// Slow: two forward passes per parameter element. For gradient checks.
+    ///
+    /// Dropout masks are frozen during the computation (each dropout layer reuses its last
+    /// mask, or draws one and keeps it), so every perturbed loss is the same function; to
+    /// compare with [`gradient`](Self::gradient), freeze masks around both
+    /// ([`freeze_masks`](Self::freeze_masks)) or use [`gradient_check`](Self::gradient_check).
+    /// Batch-norm running statistics are restored afterwards.
     pub fn numerical_gradient(
+        &mut self,
+        x: &ArrayRef<f64, IxDyn>,
+        t: &ArrayRef<f64, IxDyn>,
+    ) -> NamedArrays {
+        let saved_buffers = self.buffer_values();
+        let was_frozen = self.masks_frozen;
+        self.freeze_masks(true);
+        let out = self.numerical_gradient_inner(x, t);
+        self.freeze_masks(was_frozen);
+        for (name, value) in saved_buffers.0 {
+            if let Some((_, b)) = self.buffers().into_iter().find(|(n, _)| *n == name) {
+                *b = value;
+            }
+        }
+        out
+    }
+
+    fn numerical_gradient_inner(
         &mut self,
         x: &ArrayRef<f64, IxDyn>,
         t: &ArrayRef<f64, IxDyn>,
@@ -296,5 +333,125 @@ impl Sequential {
                 .map(|p| (p.name, p.value.clone()))
                 .collect(),
         )
+    }
+
+    /// Non-learned state saved with the parameters (batch-norm `running_mean1`,
+    /// `running_var1`, …), by name, in order.
+    pub fn buffers(&mut self) -> Vec<(String, &mut ArrayD<f64>)> {
+        let mut out = Vec::new();
+        for l in &mut self.layers {
+            let suffix = &l.param_suffix;
+            for (name, b) in l.layer.buffers() {
+                out.push((format!("{name}{suffix}"), b));
+            }
+        }
+        out
+    }
+
+    /// Copies of the buffers by name.
+    pub fn buffer_values(&mut self) -> NamedArrays {
+        NamedArrays(
+            self.buffers()
+                .into_iter()
+                .map(|(n, b)| (n, b.clone()))
+                .collect(),
+        )
+    }
+
+    /// Freezes (or releases) the random masks of every layer (see [`Layer::freeze_masks`]):
+    /// while frozen, dropout reuses its last mask, so the training-mode loss is a fixed
+    /// function of the parameters.
+    pub fn freeze_masks(&mut self, frozen: bool) {
+        self.masks_frozen = frozen;
+        for l in &mut self.layers {
+            l.layer.freeze_masks(frozen);
+        }
+    }
+
+    /// Compares backpropagation with the numerical gradient on (x, t), the book's
+    /// `gradient_check.py`. Dropout masks are frozen for both (and released afterwards),
+    /// batch-norm running statistics are left as they were.
+    pub fn gradient_check(
+        &mut self,
+        x: &ArrayRef<f64, IxDyn>,
+        t: &ArrayRef<f64, IxDyn>,
+    ) -> GradCheck {
+        let was_frozen = self.masks_frozen;
+        let saved_buffers = self.buffer_values();
+        self.freeze_masks(true);
+        let backprop = self.gradient(x, t);
+        let numerical = self.numerical_gradient(x, t);
+        self.freeze_masks(was_frozen);
+        for (name, value) in saved_buffers.0 {
+            if let Some((_, b)) = self.buffers().into_iter().find(|(n, _)| *n == name) {
+                *b = value;
+            }
+        }
+        GradCheck(
+            numerical
+                .iter()
+                .map(|(name, g)| {
+                    let (max_abs_diff, mean_abs_diff) = abs_diff(g, &backprop[name]);
+                    GradCheckEntry {
+                        name: name.to_string(),
+                        max_abs_diff,
+                        mean_abs_diff,
+                    }
+                })
+                .collect(),
+        )
+    }
+}
+
+/// [`Sequential::gradient_check`] as a function: `gradient_check(&mut net, &x, &t)`.
+pub fn gradient_check(
+    net: &mut Sequential,
+    x: &ArrayRef<f64, IxDyn>,
+    t: &ArrayRef<f64, IxDyn>,
+) -> GradCheck {
+    net.gradient_check(x, t)
+}
+
+/// One parameter's line of a [`GradCheck`].
+#[derive(Debug, Clone, PartialEq)]
+pub struct GradCheckEntry {
+    /// The parameter's name (`W1`).
+    pub name: String,
+    /// max |numerical − backprop| over the parameter's elements.
+    pub max_abs_diff: f64,
+    /// mean |numerical − backprop| (what the book prints).
+    pub mean_abs_diff: f64,
+}
+
+/// The result of a gradient check, one entry per parameter. `Display` prints one line per
+/// parameter like the book (`W1:3.1e-11`, the mean), followed by the max.
+#[derive(Debug, Clone, PartialEq)]
+pub struct GradCheck(pub Vec<GradCheckEntry>);
+
+impl GradCheck {
+    /// The largest max |numerical − backprop| over all parameters.
+    pub fn max_abs_diff(&self) -> f64 {
+        self.0.iter().map(|e| e.max_abs_diff).fold(0.0, f64::max)
+    }
+
+    /// The entry of parameter `name`.
+    pub fn get(&self, name: &str) -> Option<&GradCheckEntry> {
+        self.0.iter().find(|e| e.name == name)
+    }
+}
+
+impl fmt::Display for GradCheck {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        for (i, e) in self.0.iter().enumerate() {
+            if i > 0 {
+                writeln!(f)?;
+            }
+            write!(
+                f,
+                "{}:{:.1e} (max {:.1e})",
+                e.name, e.mean_abs_diff, e.max_abs_diff
+            )?;
+        }
+        Ok(())
     }
 }

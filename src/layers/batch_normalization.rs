@@ -1,0 +1,256 @@
+use ndarray::{Array1, Array2, ArrayD, ArrayRef, ArrayView1, Axis, Ix1, IxDyn};
+
+use super::{Layer, ParamRef, shape_mismatch};
+
+/// Batch normalisation: y = γ·x̂ + β with x̂ = (x − μ) / √(σ² + ε).
+///
+/// Training (`train = true`): μ and σ² are the mean and (biased) variance over the batch;
+/// the running statistics follow them, `running_mean ← m·running_mean + (1 − m)·μ`
+/// (likewise `running_var`), with momentum m = 0.9. Inference: μ, σ² are the running
+/// statistics. ε = 1e-6 (the book's `10e-7`).
+///
+/// Backward (training; M samples per statistic):
+/// ∂L/∂β = Σ dout, ∂L/∂γ = Σ x̂·dout,
+/// ∂L/∂x = γ / (M·√(σ² + ε)) · (M·dout − ∂L/∂β − x̂·∂L/∂γ).
+/// This is the book's chain of steps (dxn, dxc, dstd, dvar, dmu) collapsed into one line.
+/// After an inference forward μ, σ² are constants and ∂L/∂x = γ·dout / √(σ² + ε).
+///
+/// # Shapes
+/// - `gamma`, `beta`, `running_mean`, `running_var`: (D,)
+/// - `x`: (N, D), statistics per feature over the N samples (M = N); or (N, D, H, W),
+///   statistics **per channel** over N·H·W values (M = N·H·W)
+/// - output and ∂L/∂x: `x`'s shape
+///
+/// Where we differ from the book: for 4-D input the book flattens to (N, C·H·W) and keeps
+/// a separate mean for every pixel; we normalise per channel, as batch normalisation for
+/// convolutions is defined (and as frameworks do), so γ and β have C entries.
+/// `running_var` starts at ones (the book: zeros), so an untrained layer in inference
+/// mode passes x through instead of multiplying it by 1/√ε.
+///
+/// ```
+/// use dlfs::layers::{BatchNormalization, Layer};
+/// use dlfs::ndarray::array;
+/// let mut bn = BatchNormalization::new(1);
+/// bn.eps = 0.0;
+/// // mean 2, variance 1: x̂ = [-1, 1]
+/// let y = bn.forward(&array![[1.0], [3.0]].into_dyn(), true);
+/// assert_eq!(y, array![[-1.0], [1.0]].into_dyn());
+/// assert_eq!(bn.running_mean[0], 0.9 * 0.0 + (1.0 - 0.9) * 2.0); // momentum 0.9
+/// let dx = bn.backward(&array![[1.0], [0.0]].into_dyn());
+/// assert_eq!(bn.dbeta, array![1.0].into_dyn());
+/// assert_eq!(bn.dgamma, array![-1.0].into_dyn());
+/// assert_eq!(dx, array![[0.0], [0.0]].into_dyn());
+/// ```
+///
+/// # Panics
+/// If `x` is not (N, D) or (N, D, H, W) for this layer's D, if `dout`'s shape differs from
+/// the last input's, or if `backward` comes before `forward`.
+#[derive(Debug, Clone)]
+pub struct BatchNormalization {
+    /// Scale γ, (D,).
+    pub gamma: ArrayD<f64>,
+    /// Shift β, (D,).
+    pub beta: ArrayD<f64>,
+    /// ∂L/∂γ from the last backward pass.
+    pub dgamma: ArrayD<f64>,
+    /// ∂L/∂β from the last backward pass.
+    pub dbeta: ArrayD<f64>,
+    /// Weight of the old running statistics in each update (0.9).
+    pub momentum: f64,
+    /// ε added to the variance.
+    pub eps: f64,
+    /// Running mean used at inference, (D,).
+    pub running_mean: ArrayD<f64>,
+    /// Running variance used at inference, (D,).
+    pub running_var: ArrayD<f64>,
+    /// The last input, centred, as (M, D).
+    pub xc: Option<Array2<f64>>,
+    /// The last input, normalised, as (M, D).
+    pub xn: Option<Array2<f64>>,
+    /// √(σ² + ε) of the last forward pass, (D,).
+    pub std: Option<Array1<f64>>,
+    input_shape: Vec<usize>,
+    last_train: bool,
+    need_dx: bool,
+}
+
+impl BatchNormalization {
+    /// A layer for D features (or channels): γ = 1, β = 0, running mean 0, running
+    /// variance 1, momentum 0.9.
+    pub fn new(d: usize) -> Self {
+        Self::with_params(Array1::ones(d), Array1::zeros(d))
+    }
+
+    /// A layer with the given γ and β.
+    ///
+    /// # Panics
+    /// If their lengths differ.
+    #[track_caller]
+    pub fn with_params(gamma: Array1<f64>, beta: Array1<f64>) -> Self {
+        if gamma.len() != beta.len() {
+            shape_mismatch(
+                "BatchNormalization",
+                "new",
+                beta.shape(),
+                &format!("beta of gamma's shape {:?}", gamma.shape()),
+            );
+        }
+        let d = gamma.len();
+        Self {
+            dgamma: ArrayD::zeros(IxDyn(&[d])),
+            dbeta: ArrayD::zeros(IxDyn(&[d])),
+            gamma: gamma.into_dyn(),
+            beta: beta.into_dyn(),
+            momentum: 0.9,
+            eps: 1e-6,
+            running_mean: ArrayD::zeros(IxDyn(&[d])),
+            running_var: ArrayD::ones(IxDyn(&[d])),
+            xc: None,
+            xn: None,
+            std: None,
+            input_shape: Vec::new(),
+            last_train: true,
+            need_dx: true,
+        }
+    }
+
+    fn d(&self) -> usize {
+        self.gamma.len()
+    }
+
+    /// `a` (N, D) or (N, D, H, W) as (M, D) rows.
+    fn to_rows(a: &ArrayRef<f64, IxDyn>) -> Array2<f64> {
+        let d = a.shape()[1];
+        if a.ndim() == 2 {
+            return a
+                .to_owned()
+                .into_dimensionality()
+                .expect("checked to be 2-D");
+        }
+        let t = a.view().permuted_axes(IxDyn(&[0, 2, 3, 1]));
+        let m = a.len() / d.max(1);
+        t.as_standard_layout()
+            .into_owned()
+            .into_shape_with_order((m, d))
+            .expect("standard layout")
+    }
+
+    /// (M, D) rows back to `shape` (the layout of `to_rows`).
+    fn from_rows(rows: Array2<f64>, shape: &[usize]) -> ArrayD<f64> {
+        if shape.len() == 2 {
+            return rows.into_dyn();
+        }
+        let (n, c, h, w) = (shape[0], shape[1], shape[2], shape[3]);
+        let nhwc = rows
+            .into_shape_with_order(IxDyn(&[n, h, w, c]))
+            .expect("same size");
+        nhwc.permuted_axes(IxDyn(&[0, 3, 1, 2]))
+            .as_standard_layout()
+            .into_owned()
+    }
+
+    fn v1(a: &ArrayD<f64>) -> ArrayView1<'_, f64> {
+        a.view().into_dimensionality::<Ix1>().expect("1-D")
+    }
+}
+
+impl Layer for BatchNormalization {
+    fn kind(&self) -> &'static str {
+        "BatchNormalization"
+    }
+
+    #[track_caller]
+    fn forward(&mut self, x: &ArrayRef<f64, IxDyn>, train: bool) -> ArrayD<f64> {
+        let d = self.d();
+        if !(x.ndim() == 2 || x.ndim() == 4) || x.shape()[1] != d || x.shape()[0] == 0 {
+            shape_mismatch(
+                "BatchNormalization",
+                "forward",
+                x.shape(),
+                &format!("(N, {d}) or (N, {d}, H, W) with N > 0, for gamma of shape ({d},)"),
+            );
+        }
+        let rows = Self::to_rows(x);
+        let m = rows.nrows() as f64;
+        let (mu, var) = if train {
+            let mu = rows.sum_axis(Axis(0)) / m;
+            let xc = &rows - &mu;
+            let var = (&xc * &xc).sum_axis(Axis(0)) / m;
+            let mom = self.momentum;
+            self.running_mean *= mom;
+            self.running_mean.scaled_add(1.0 - mom, &mu);
+            self.running_var *= mom;
+            self.running_var.scaled_add(1.0 - mom, &var);
+            (mu, var)
+        } else {
+            (
+                Self::v1(&self.running_mean).to_owned(),
+                Self::v1(&self.running_var).to_owned(),
+            )
+        };
+        let std = var.mapv(|v| (v + self.eps).sqrt());
+        let xc = rows - &mu;
+        let xn = &xc / &std;
+        let out = &xn * &Self::v1(&self.gamma) + Self::v1(&self.beta);
+        self.xc = Some(xc);
+        self.xn = Some(xn);
+        self.std = Some(std);
+        self.input_shape = x.shape().to_vec();
+        self.last_train = train;
+        Self::from_rows(out, x.shape())
+    }
+
+    #[track_caller]
+    fn backward(&mut self, dout: &ArrayRef<f64, IxDyn>) -> ArrayD<f64> {
+        let (Some(xn), Some(std)) = (&self.xn, &self.std) else {
+            panic!("BatchNormalization.backward: called before forward")
+        };
+        if dout.shape() != self.input_shape.as_slice() {
+            shape_mismatch(
+                "BatchNormalization",
+                "backward",
+                dout.shape(),
+                &format!("dout of the forward input's shape {:?}", self.input_shape),
+            );
+        }
+        let dout = Self::to_rows(dout);
+        let dbeta = dout.sum_axis(Axis(0));
+        let dgamma = (xn * &dout).sum_axis(Axis(0));
+        let gamma = Self::v1(&self.gamma);
+        let dx = if !self.need_dx {
+            None
+        } else if self.last_train {
+            let m = dout.nrows() as f64;
+            let k = &gamma / &(std * m);
+            let mut dx = dout * m - &dbeta - xn * &dgamma;
+            dx *= &k;
+            Some(dx)
+        } else {
+            Some(dout * &(&gamma / std))
+        };
+        self.dbeta = dbeta.into_dyn();
+        self.dgamma = dgamma.into_dyn();
+        match dx {
+            Some(dx) => Self::from_rows(dx, &self.input_shape),
+            None => ArrayD::zeros(IxDyn(&[0])),
+        }
+    }
+
+    fn params(&mut self) -> Vec<ParamRef<'_>> {
+        vec![
+            ParamRef::new("gamma", &mut self.gamma, &mut self.dgamma),
+            ParamRef::new("beta", &mut self.beta, &mut self.dbeta),
+        ]
+    }
+
+    fn buffers(&mut self) -> Vec<(&'static str, &mut ArrayD<f64>)> {
+        vec![
+            ("running_mean", &mut self.running_mean),
+            ("running_var", &mut self.running_var),
+        ]
+    }
+
+    fn set_input_grad(&mut self, needed: bool) {
+        self.need_dx = needed;
+    }
+}

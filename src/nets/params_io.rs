@@ -1,0 +1,153 @@
+//! `save_params` / `load_params` of a [`Sequential`] as .npz (numpy's `np.load` reads it).
+
+use std::fs::File;
+use std::io::{BufReader, BufWriter, Write};
+use std::path::{Path, PathBuf};
+
+use ndarray::{ArrayD, IxDyn, OwnedRepr};
+use ndarray_npy::{NpzReader, NpzWriter};
+
+use super::Sequential;
+use crate::error::ParamsError;
+
+impl Sequential {
+    /// Saves every parameter (`W1`, `b1`, `gamma1`, …) and buffer (`running_mean1`, …) by
+    /// name to an .npz file at `path` (the book pickles a dict; `np.load(path)["W1"]`
+    /// reads ours). The file is written to a temporary file in the same directory and
+    /// renamed, so an interrupted save never leaves a half-written file at `path`.
+    ///
+    /// # Errors
+    /// [`ParamsError::Io`] or [`ParamsError::Write`] naming the file.
+    pub fn save_params(&mut self, path: impl AsRef<Path>) -> Result<(), ParamsError> {
+        let path = path.as_ref();
+        let io = |source| ParamsError::Io {
+            path: path.to_path_buf(),
+            source,
+        };
+        let dir = match path.parent() {
+            Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
+            _ => PathBuf::from("."),
+        };
+        let file_name = path
+            .file_name()
+            .ok_or_else(|| io(std::io::Error::other("the path names no file")))?;
+        let tmp = dir.join(format!(
+            ".{}.tmp{}",
+            file_name.to_string_lossy(),
+            std::process::id()
+        ));
+        let result = self
+            .write_npz(&tmp, path)
+            .and_then(|()| std::fs::rename(&tmp, path).map_err(io));
+        if result.is_err() {
+            let _ = std::fs::remove_file(&tmp);
+        }
+        result
+    }
+
+    fn write_npz(&mut self, tmp: &Path, path: &Path) -> Result<(), ParamsError> {
+        let write_err = |e: &dyn std::fmt::Display| ParamsError::Write {
+            path: path.to_path_buf(),
+            message: e.to_string(),
+        };
+        let file = File::create(tmp).map_err(|source| ParamsError::Io {
+            path: path.to_path_buf(),
+            source,
+        })?;
+        let mut npz = NpzWriter::new(BufWriter::new(file));
+        for p in self.params() {
+            npz.add_array(p.name, &*p.value)
+                .map_err(|e| write_err(&e))?;
+        }
+        for (name, b) in self.buffers() {
+            npz.add_array(name, &*b).map_err(|e| write_err(&e))?;
+        }
+        let mut w = npz.finish().map_err(|e| write_err(&e))?;
+        w.flush().map_err(|e| write_err(&e))?;
+        let file = w.into_inner().map_err(|e| write_err(&e))?;
+        file.sync_all().map_err(|e| write_err(&e))
+    }
+
+    /// Loads parameters and buffers saved by [`save_params`](Self::save_params).
+    ///
+    /// The whole file is read and checked first: every name of the network must be in the
+    /// file with the network's shape, and the file must hold no other names. Only then are
+    /// the values assigned, so on any error the network is unchanged.
+    ///
+    /// # Errors
+    /// [`ParamsError`] naming the file and the problem (unreadable, missing or extra name,
+    /// wrong shape).
+    pub fn load_params(&mut self, path: impl AsRef<Path>) -> Result<(), ParamsError> {
+        let path = path.as_ref();
+        let format = |e: &dyn std::fmt::Display| ParamsError::Format {
+            path: path.to_path_buf(),
+            message: e.to_string(),
+        };
+        let file = File::open(path).map_err(|source| ParamsError::Io {
+            path: path.to_path_buf(),
+            source,
+        })?;
+        let mut npz = NpzReader::new(BufReader::new(file)).map_err(|e| format(&e))?;
+        let names = npz.names().map_err(|e| format(&e))?;
+        let mut loaded: Vec<(String, ArrayD<f64>)> = Vec::with_capacity(names.len());
+        for name in &names {
+            let a = npz
+                .by_name::<OwnedRepr<f64>, IxDyn>(name)
+                .map_err(|e| format(&format!("array {name:?}: {e}")))?;
+            loaded.push((name.clone(), a));
+        }
+
+        let mut expected: Vec<(String, Vec<usize>)> = self
+            .params()
+            .into_iter()
+            .map(|p| (p.name, p.value.shape().to_vec()))
+            .collect();
+        expected.extend(
+            self.buffers()
+                .into_iter()
+                .map(|(n, b)| (n, b.shape().to_vec())),
+        );
+        for (name, shape) in &expected {
+            let Some((_, a)) = loaded.iter().find(|(n, _)| n == name) else {
+                return Err(ParamsError::Missing {
+                    path: path.to_path_buf(),
+                    name: name.clone(),
+                    found: names.clone(),
+                });
+            };
+            if a.shape() != shape.as_slice() {
+                return Err(ParamsError::Shape {
+                    path: path.to_path_buf(),
+                    name: name.clone(),
+                    expected: shape.clone(),
+                    found: a.shape().to_vec(),
+                });
+            }
+        }
+        if let Some((name, _)) = loaded
+            .iter()
+            .find(|(n, _)| !expected.iter().any(|(e, _)| e == n))
+        {
+            return Err(ParamsError::Unexpected {
+                path: path.to_path_buf(),
+                name: name.clone(),
+                expected: expected.into_iter().map(|(n, _)| n).collect(),
+            });
+        }
+
+        let mut take = |name: &str| {
+            let i = loaded
+                .iter()
+                .position(|(n, _)| n == name)
+                .expect("validated above");
+            loaded.swap_remove(i).1
+        };
+        for p in self.params() {
+            *p.value = take(&p.name);
+        }
+        for (name, b) in self.buffers() {
+            *b = take(&name);
+        }
+        Ok(())
+    }
+}

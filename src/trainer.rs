@@ -1,0 +1,261 @@
+//! The book's `common/trainer.py`: mini-batch training with per-epoch evaluation.
+
+use ndarray::{ArrayD, ArrayRef, Axis, IxDyn, Slice};
+
+pub use crate::error::TrainError;
+use crate::init::{Rng, choice, rng};
+use crate::nets::Sequential;
+use crate::optimizer::Optimizer;
+
+/// Hyperparameters of a [`Trainer`]; `Default` is the book's (20 epochs, batch 100,
+/// evaluate on all samples, verbose) with seed 0.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TrainerConfig {
+    /// Number of epochs.
+    pub epochs: usize,
+    /// Samples per step.
+    pub mini_batch_size: usize,
+    /// Evaluate accuracy each epoch on the first this many train and test samples
+    /// (`None`: all of them).
+    pub evaluate_sample_num_per_epoch: Option<usize>,
+    /// Seed of the mini-batch sampling.
+    pub seed: u64,
+    /// Print one line per epoch and the final test accuracy.
+    pub verbose: bool,
+    /// When verbose, also print the loss every this many steps (`None`: never).
+    pub print_loss_every: Option<usize>,
+}
+
+impl Default for TrainerConfig {
+    fn default() -> Self {
+        Self {
+            epochs: 20,
+            mini_batch_size: 100,
+            evaluate_sample_num_per_epoch: None,
+            seed: 0,
+            verbose: true,
+            print_loss_every: None,
+        }
+    }
+}
+
+/// What a training run recorded, free of borrows (keep it across notebook cells).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct TrainReport {
+    /// Loss of every step.
+    pub train_loss_list: Vec<f64>,
+    /// Train accuracy after each epoch.
+    pub train_acc_list: Vec<f64>,
+    /// Test accuracy after each epoch.
+    pub test_acc_list: Vec<f64>,
+    /// Accuracy on the whole test set after training (`None` if training stopped early).
+    pub final_test_acc: Option<f64>,
+}
+
+/// Trains a network with an optimizer on mini-batches, like the book's `Trainer`.
+///
+/// Each step draws `mini_batch_size` indices with replacement (the book's
+/// `np.random.choice`) from a seeded RNG, gathers them into preallocated arrays, runs
+/// forward and backward and updates the parameters. An epoch is
+/// max(train_size / mini_batch_size, 1) steps. After each epoch the accuracy on (the first
+/// `evaluate_sample_num_per_epoch` of) the train and test data is recorded and, if
+/// verbose, printed as `=== epoch:1, train acc:0.93, test acc:0.92 ===`; at the end the
+/// accuracy on the whole test set.
+///
+/// Where we differ from the book: it evaluates after the first step and then every
+/// `iter_per_epoch` steps; we evaluate after each complete epoch. If the loss becomes NaN
+/// or infinite, training stops with [`TrainError::NonFiniteLoss`] before that step's
+/// update, instead of going on with garbage.
+///
+/// The trainer borrows the network and the data; in evcxr, build it, train and take
+/// [`report`](Self::report) in one cell.
+///
+/// ```
+/// use dlfs::prelude::*;
+/// use dlfs::optimizer::SGD;
+/// // two separable blobs
+/// let x = Array2::from_shape_fn((40, 2), |(i, j)| (if (i % 2 == 0) == (j == 0) { 1.0 } else { -1.0 }) + 0.01 * i as f64).into_dyn();
+/// let t = Array1::from_shape_fn(40, |i| (i % 2) as f64).into_dyn();
+/// let mut net = TwoLayerNet::new(2, 8, 2, 0.5, &mut rng(1));
+/// let config = TrainerConfig { epochs: 5, mini_batch_size: 10, verbose: false, ..Default::default() };
+/// let mut trainer = Trainer::new(&mut net, &x, &t, &x, &t, Box::new(SGD::new(0.5)), config);
+/// trainer.train().unwrap();
+/// assert_eq!(trainer.train_loss_list.len(), 5 * 4);
+/// assert_eq!(trainer.final_test_acc, Some(1.0));
+/// ```
+pub struct Trainer<'a> {
+    /// The network being trained.
+    pub network: &'a mut Sequential,
+    /// The optimizer.
+    pub optimizer: Box<dyn Optimizer + 'a>,
+    /// Hyperparameters.
+    pub config: TrainerConfig,
+    x_train: &'a ArrayRef<f64, IxDyn>,
+    t_train: &'a ArrayRef<f64, IxDyn>,
+    x_test: &'a ArrayRef<f64, IxDyn>,
+    t_test: &'a ArrayRef<f64, IxDyn>,
+    rng: Rng,
+    /// Loss of every step.
+    pub train_loss_list: Vec<f64>,
+    /// Train accuracy after each epoch.
+    pub train_acc_list: Vec<f64>,
+    /// Test accuracy after each epoch.
+    pub test_acc_list: Vec<f64>,
+    /// Accuracy on the whole test set after training.
+    pub final_test_acc: Option<f64>,
+}
+
+impl<'a> Trainer<'a> {
+    /// A trainer for `network` (a `&mut` to any net: `&mut net` coerces). Labels are
+    /// indices (N,) or one-hot (N, C).
+    pub fn new(
+        network: &'a mut Sequential,
+        x_train: &'a ArrayRef<f64, IxDyn>,
+        t_train: &'a ArrayRef<f64, IxDyn>,
+        x_test: &'a ArrayRef<f64, IxDyn>,
+        t_test: &'a ArrayRef<f64, IxDyn>,
+        optimizer: Box<dyn Optimizer + 'a>,
+        config: TrainerConfig,
+    ) -> Self {
+        let seed = config.seed;
+        Self {
+            network,
+            optimizer,
+            config,
+            x_train,
+            t_train,
+            x_test,
+            t_test,
+            rng: rng(seed),
+            train_loss_list: Vec::new(),
+            train_acc_list: Vec::new(),
+            test_acc_list: Vec::new(),
+            final_test_acc: None,
+        }
+    }
+
+    /// Copies of the recorded lists and the final accuracy.
+    pub fn report(&self) -> TrainReport {
+        TrainReport {
+            train_loss_list: self.train_loss_list.clone(),
+            train_acc_list: self.train_acc_list.clone(),
+            test_acc_list: self.test_acc_list.clone(),
+            final_test_acc: self.final_test_acc,
+        }
+    }
+
+    /// Steps per epoch: max(train_size / mini_batch_size, 1).
+    pub fn iter_per_epoch(&self) -> usize {
+        (self.x_train.shape().first().copied().unwrap_or(0) / self.config.mini_batch_size.max(1))
+            .max(1)
+    }
+
+    fn check(&self) -> Result<(), TrainError> {
+        let bad = |m: String| Err(TrainError::Config(m));
+        let c = &self.config;
+        if c.mini_batch_size == 0 {
+            return bad("mini_batch_size must be at least 1".into());
+        }
+        for (what, x, t) in [
+            ("train", self.x_train, self.t_train),
+            ("test", self.x_test, self.t_test),
+        ] {
+            if x.ndim() == 0 || t.ndim() == 0 || x.shape()[0] != t.shape()[0] {
+                return bad(format!(
+                    "x_{what} has shape {:?} and t_{what} {:?}: they need the same number of samples (axis 0)",
+                    x.shape(),
+                    t.shape()
+                ));
+            }
+        }
+        if self.x_train.shape()[0] == 0 {
+            return bad("x_train holds no samples".into());
+        }
+        if self.x_train.shape()[1..] != self.x_test.shape()[1..] {
+            return bad(format!(
+                "x_train {:?} and x_test {:?} differ in sample shape",
+                self.x_train.shape(),
+                self.x_test.shape()
+            ));
+        }
+        Ok(())
+    }
+
+    /// Runs all epochs. On error the lists hold what was recorded up to then and the
+    /// network keeps the parameters of the last good step.
+    ///
+    /// # Errors
+    /// [`TrainError::NonFiniteLoss`] when a loss is NaN or infinite;
+    /// [`TrainError::Config`] when data and batch size do not fit together.
+    pub fn train(&mut self) -> Result<(), TrainError> {
+        self.check()?;
+        let n = self.x_train.shape()[0];
+        let bs = self.config.mini_batch_size;
+        let iter_per_epoch = self.iter_per_epoch();
+        let max_iter = self.config.epochs * iter_per_epoch;
+
+        let mut x_shape = self.x_train.shape().to_vec();
+        x_shape[0] = bs;
+        let mut t_shape = self.t_train.shape().to_vec();
+        t_shape[0] = bs;
+        let mut x_batch = ArrayD::<f64>::zeros(IxDyn(&x_shape));
+        let mut t_batch = ArrayD::<f64>::zeros(IxDyn(&t_shape));
+
+        for i in 0..max_iter {
+            let epoch = i / iter_per_epoch + 1;
+            let idx = choice(n, bs, &mut self.rng);
+            gather(self.x_train, &idx, &mut x_batch);
+            gather(self.t_train, &idx, &mut t_batch);
+
+            let loss = self.network.backprop(&x_batch, &t_batch);
+            if !loss.is_finite() {
+                return Err(TrainError::NonFiniteLoss {
+                    iteration: i + 1,
+                    epoch,
+                    loss,
+                });
+            }
+            self.optimizer.update(self.network.params());
+            self.train_loss_list.push(loss);
+            let every = self.config.print_loss_every.unwrap_or(0);
+            if self.config.verbose && every > 0 && (i + 1) % every == 0 {
+                println!("train loss:{loss}");
+            }
+
+            if (i + 1) % iter_per_epoch == 0 {
+                let k = self.config.evaluate_sample_num_per_epoch;
+                let train_acc = self
+                    .network
+                    .accuracy(&head(self.x_train, k), &head(self.t_train, k));
+                let test_acc = self
+                    .network
+                    .accuracy(&head(self.x_test, k), &head(self.t_test, k));
+                self.train_acc_list.push(train_acc);
+                self.test_acc_list.push(test_acc);
+                if self.config.verbose {
+                    println!("=== epoch:{epoch}, train acc:{train_acc}, test acc:{test_acc} ===");
+                }
+            }
+        }
+        let test_acc = self.network.accuracy(self.x_test, self.t_test);
+        self.final_test_acc = Some(test_acc);
+        if self.config.verbose {
+            println!("=============== Final Test Accuracy ===============");
+            println!("test acc:{test_acc}");
+        }
+        Ok(())
+    }
+}
+
+/// The first `k` samples of `a` (all if `None`).
+fn head(a: &ArrayRef<f64, IxDyn>, k: Option<usize>) -> ndarray::ArrayViewD<'_, f64> {
+    let n = a.shape()[0];
+    a.slice_axis(Axis(0), Slice::from(0..k.unwrap_or(n).min(n)))
+}
+
+/// Copies samples `idx` of `src` into the rows of `dst`.
+fn gather(src: &ArrayRef<f64, IxDyn>, idx: &[usize], dst: &mut ArrayD<f64>) {
+    for (mut row, &k) in dst.axis_iter_mut(Axis(0)).zip(idx) {
+        row.assign(&src.index_axis(Axis(0), k));
+    }
+}
