@@ -8,5 +8,7 @@ pub use ndarray;
 
 pub mod functions;
 pub mod gradient;
+pub mod im2col;
 pub mod layers;
 pub mod nets;
+pub mod optimizer;
