@@ -61,22 +61,22 @@ fn valid_range(start: isize, f: usize, stride: usize, size: usize) -> (usize, us
 }
 
 /// Geometry of one im2col/col2im call.
-#[derive(Clone, Copy)]
-struct Geom {
-    c: usize,
-    h: usize,
-    w: usize,
-    fh: usize,
-    fw: usize,
-    stride: usize,
-    pad: usize,
-    oh: usize,
-    ow: usize,
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Geom {
+    pub c: usize,
+    pub h: usize,
+    pub w: usize,
+    pub fh: usize,
+    pub fw: usize,
+    pub stride: usize,
+    pub pad: usize,
+    pub oh: usize,
+    pub ow: usize,
 }
 
 impl Geom {
     #[track_caller]
-    fn new(op: &str, shape: &[usize], fh: usize, fw: usize, stride: usize, pad: usize) -> Self {
+    pub fn new(op: &str, shape: &[usize], fh: usize, fw: usize, stride: usize, pad: usize) -> Self {
         if shape.len() != 4 {
             panic!("{op}: got input shape {shape:?}, expected 4 axes (N, C, H, W)");
         }
@@ -100,12 +100,13 @@ impl Geom {
         }
     }
 
-    fn cols(&self) -> usize {
+    pub fn cols(&self) -> usize {
         self.c * self.fh * self.fw
     }
 
-    /// im2col of one sample `x` (C·H·W values) into its OH·OW rows `out` (pre-zeroed).
-    fn unfold(&self, x: &[f64], out: &mut [f64]) {
+    /// im2col of one sample `x` (C·H·W values) into its OH·OW rows `out` (entries in the
+    /// padding are left as they are: pre-zero `out` when pad > 0).
+    pub fn unfold(&self, x: &[f64], out: &mut [f64]) {
         let (s, p) = (self.stride, self.pad as isize);
         let k = self.cols();
         let plane = self.h * self.w;
@@ -131,7 +132,7 @@ impl Geom {
     }
 
     /// col2im of one sample: adds its OH·OW rows `col` into `dx` (C·H·W values).
-    fn fold(&self, col: &[f64], dx: &mut [f64]) {
+    pub fn fold(&self, col: &[f64], dx: &mut [f64]) {
         let (s, p) = (self.stride, self.pad as isize);
         let k = self.cols();
         let plane = self.h * self.w;

@@ -40,28 +40,28 @@ pub trait Optimizer {
     /// The optimizer's name, for plot legends (`"SGD"`, `"Adam"`, …).
     fn name(&self) -> &'static str;
 
-    /// One step for two scalar parameters named `"x"` and `"y"`, with gradients
-    /// (∂f/∂x, ∂f/∂y): the 2-D demos of chapter 6 (f(x, y) = x²/20 + y²).
+    /// One step for two scalar parameters named `"x"` and `"y"` at `xy`, with gradients
+    /// `grad` = (∂f/∂x, ∂f/∂y); returns the new (x, y). For the 2-D demos of chapter 6
+    /// (f(x, y) = x²/20 + y²).
     ///
     /// ```
     /// use dlfs::optimizer::{Momentum, Optimizer};
     /// let mut opt = Momentum::new(0.1);
     /// let (mut x, mut y) = (-7.0, 2.0);
-    /// opt.update_xy(&mut x, &mut y, (x / 10.0, 2.0 * y));
+    /// (x, y) = opt.update_xy((x, y), (x / 10.0, 2.0 * y));
     /// assert!((x - -6.93).abs() < 1e-12 && (y - 1.6).abs() < 1e-12);
     /// ```
     #[track_caller]
-    fn update_xy(&mut self, x: &mut f64, y: &mut f64, grad: (f64, f64)) {
-        let mut xs = ndarray::arr0(*x).into_dyn();
-        let mut ys = ndarray::arr0(*y).into_dyn();
+    fn update_xy(&mut self, xy: (f64, f64), grad: (f64, f64)) -> (f64, f64) {
+        let mut xs = ndarray::arr0(xy.0).into_dyn();
+        let mut ys = ndarray::arr0(xy.1).into_dyn();
         let mut gx = ndarray::arr0(grad.0).into_dyn();
         let mut gy = ndarray::arr0(grad.1).into_dyn();
         self.update(vec![
             ParamRef::new("x", &mut xs, &mut gx),
             ParamRef::new("y", &mut ys, &mut gy),
         ]);
-        *x = xs[[]];
-        *y = ys[[]];
+        (xs[[]], ys[[]])
     }
 }
 

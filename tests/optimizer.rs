@@ -143,7 +143,7 @@ fn update_xy_matches_arrays() {
     let (mut xa, mut ya) = (array![-7.0].into_dyn(), array![2.0].into_dyn());
     for _ in 0..3 {
         let grad = (x / 10.0, 2.0 * y);
-        by_xy.update_xy(&mut x, &mut y, grad);
+        (x, y) = by_xy.update_xy((x, y), grad);
         let mut gx = xa.mapv(|v| v / 10.0);
         let mut gy = ya.mapv(|v| 2.0 * v);
         by_arrays.update(vec![

@@ -6,10 +6,14 @@
 //! batch normalisation and dropout only).
 
 mod affine;
+mod convolution;
+mod pooling;
 mod relu;
 mod softmax_with_loss;
 
 pub use affine::Affine;
+pub use convolution::Convolution;
+pub use pooling::Pooling;
 pub use relu::Relu;
 pub use softmax_with_loss::SoftmaxWithLoss;
 
