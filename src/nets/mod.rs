@@ -1,6 +1,10 @@
 //! Networks: an ordered list of named layers plus the last layer, as in the book's
 //! `OrderedDict` of layers and `lastLayer`.
 
+mod simple_conv_net;
+
+pub use simple_conv_net::{ConvNetConfig, SimpleConvNet};
+
 use ndarray::{ArrayD, ArrayRef, Axis, IxDyn, Slice};
 
 use crate::functions::{argmax, label_indices};
