@@ -11,6 +11,7 @@ pub use ndarray;
 pub mod error;
 pub mod functions;
 pub mod gradient;
+pub mod im2col;
 pub mod init;
 pub mod layers;
 pub mod nets;
@@ -31,7 +32,7 @@ pub mod prelude {
         Activation, ExtendOptions, GradCheck, MultiLayerNet, MultiLayerNetExtend, NamedArrays,
         Sequential, TwoLayerNet, gradient_check,
     };
-    pub use crate::optimizer::Optimizer;
+    pub use crate::optimizer::{AdaGrad, Adam, Momentum, Nesterov, Optimizer, RMSprop, SGD};
     pub use crate::trainer::{TrainError, TrainReport, Trainer, TrainerConfig};
     pub use ndarray::{
         Array, Array1, Array2, Array3, Array4, ArrayD, ArrayRef, ArrayView, ArrayViewD, Axis,

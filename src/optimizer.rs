@@ -1,18 +1,118 @@
-//! PLACEHOLDER: the minimal `Optimizer` trait and plain `SGD` so the trainer compiles.
-//! The conv helper's src/optimizer.rs (all six optimizers) replaces this file at merge.
+//! The six optimizers of chapter 6 (the book's `common/optimizer.py`), all in one file.
+//!
+//! Each takes every named parameter of a network in one [`Optimizer::update`] call (the
+//! book's `update(params, grads)`; here a [`ParamRef`] carries value and gradient
+//! together). State (`v`, `h`, `m`) lives in a map keyed by the parameter's name and is
+//! created, as zeros, the first time a name is seen.
+//!
+//! ```
+//! use dlfs::ndarray::array;
+//! use dlfs::layers::ParamRef;
+//! use dlfs::optimizer::{Optimizer, SGD};
+//! let mut opt = SGD::new(0.1);
+//! let (mut x, mut gx) = (array![-7.0].into_dyn(), array![2.0].into_dyn());
+//! opt.update(vec![ParamRef::new("x", &mut x, &mut gx)]);
+//! assert_eq!(x, array![-7.2].into_dyn());
+//! ```
+//!
+//! # Panics
+//! Every `update` panics if a parameter's gradient shape differs from its value's shape,
+//! if a name appears twice in one call, or if a name's stored state has a different
+//! shape than the parameter now has (the network changed: use a fresh optimizer).
+
+use std::collections::{HashMap, HashSet};
+
+use ndarray::{ArrayD, Zip};
 
 use crate::layers::ParamRef;
 
-/// Updates a network's named parameters from their gradients.
+/// Added to √h (AdaGrad, RMSprop) and √v (Adam) against division by zero, as in the book.
+pub const EPSILON: f64 = 1e-7;
+
+/// An update rule over a network's named parameters.
 pub trait Optimizer {
-    /// One update step over `params` (e.g. `opt.update(net.params())`).
+    /// One step over ALL parameters (one call per training step).
+    ///
+    /// # Panics
+    /// See the [module docs](self).
     fn update(&mut self, params: Vec<ParamRef<'_>>);
+
+    /// The optimizer's name, for plot legends (`"SGD"`, `"Adam"`, …).
+    fn name(&self) -> &'static str;
+
+    /// One step for two scalar parameters named `"x"` and `"y"` at `xy`, with gradients
+    /// `grad` = (∂f/∂x, ∂f/∂y); returns the new (x, y). For the 2-D demos of chapter 6
+    /// (f(x, y) = x²/20 + y²).
+    ///
+    /// ```
+    /// use dlfs::optimizer::{Momentum, Optimizer};
+    /// let mut opt = Momentum::new(0.1);
+    /// let (mut x, mut y) = (-7.0, 2.0);
+    /// (x, y) = opt.update_xy((x, y), (x / 10.0, 2.0 * y));
+    /// assert!((x - -6.93).abs() < 1e-12 && (y - 1.6).abs() < 1e-12);
+    /// ```
+    #[track_caller]
+    fn update_xy(&mut self, xy: (f64, f64), grad: (f64, f64)) -> (f64, f64) {
+        let mut xs = ndarray::arr0(xy.0).into_dyn();
+        let mut ys = ndarray::arr0(xy.1).into_dyn();
+        let mut gx = ndarray::arr0(grad.0).into_dyn();
+        let mut gy = ndarray::arr0(grad.1).into_dyn();
+        self.update(vec![
+            ParamRef::new("x", &mut xs, &mut gx),
+            ParamRef::new("y", &mut ys, &mut gy),
+        ]);
+        (xs[[]], ys[[]])
+    }
 }
 
-/// Stochastic gradient descent: W ← W − lr·∂L/∂W.
+/// Checks one update's params: each grad has its value's shape, no name twice.
+#[track_caller]
+fn check_params(optimizer: &str, params: &[ParamRef<'_>]) {
+    let mut seen = HashSet::new();
+    for p in params {
+        if p.grad.shape() != p.value.shape() {
+            panic!(
+                "{optimizer}.update: gradient of {:?} has shape {:?}, but the parameter has shape {:?}",
+                p.name,
+                p.grad.shape(),
+                p.value.shape()
+            );
+        }
+        if !seen.insert(p.name.as_str()) {
+            panic!(
+                "{optimizer}.update: parameter name {:?} appears twice in one update (state is kept by name)",
+                p.name
+            );
+        }
+    }
+}
+
+/// The state array of `name`, created as zeros of `like`'s shape on first use.
+#[track_caller]
+fn state<'s>(
+    optimizer: &str,
+    what: &str,
+    map: &'s mut HashMap<String, ArrayD<f64>>,
+    name: &str,
+    like: &ArrayD<f64>,
+) -> &'s mut ArrayD<f64> {
+    let s = map
+        .entry(name.to_string())
+        .or_insert_with(|| ArrayD::zeros(like.raw_dim()));
+    if s.shape() != like.shape() {
+        panic!(
+            "{optimizer}.update: stored {what} of {name:?} has shape {:?}, but the parameter now has shape {:?} (use a fresh optimizer for a changed network)",
+            s.shape(),
+            like.shape()
+        );
+    }
+    s
+}
+
+/// Stochastic gradient descent: W ← W − η ∂L/∂W.
 #[derive(Debug, Clone)]
 pub struct SGD {
-    /// Learning rate.
+    /// Learning rate η (book default 0.01).
     pub lr: f64,
 }
 
@@ -23,10 +123,289 @@ impl SGD {
     }
 }
 
+impl Default for SGD {
+    fn default() -> Self {
+        Self::new(0.01)
+    }
+}
+
 impl Optimizer for SGD {
+    #[track_caller]
     fn update(&mut self, params: Vec<ParamRef<'_>>) {
+        check_params("SGD", &params);
         for p in params {
             p.value.scaled_add(-self.lr, p.grad);
         }
+    }
+
+    fn name(&self) -> &'static str {
+        "SGD"
+    }
+}
+
+/// Momentum: v ← α v − η ∂L/∂W; W ← W + v (v starts at 0).
+#[derive(Debug, Clone)]
+pub struct Momentum {
+    /// Learning rate η (book default 0.01).
+    pub lr: f64,
+    /// α (book default 0.9).
+    pub momentum: f64,
+    /// Velocity per parameter name.
+    pub v: HashMap<String, ArrayD<f64>>,
+}
+
+impl Momentum {
+    /// Momentum with learning rate `lr` and α = 0.9.
+    pub fn new(lr: f64) -> Self {
+        Self {
+            lr,
+            momentum: 0.9,
+            v: HashMap::new(),
+        }
+    }
+}
+
+impl Default for Momentum {
+    fn default() -> Self {
+        Self::new(0.01)
+    }
+}
+
+impl Optimizer for Momentum {
+    #[track_caller]
+    fn update(&mut self, params: Vec<ParamRef<'_>>) {
+        check_params("Momentum", &params);
+        let (lr, a) = (self.lr, self.momentum);
+        for p in params {
+            let v = state("Momentum", "v", &mut self.v, &p.name, p.value);
+            Zip::from(&mut *p.value)
+                .and(&*p.grad)
+                .and(v)
+                .for_each(|w, &g, v| {
+                    *v = a * *v - lr * g;
+                    *w += *v;
+                });
+        }
+    }
+
+    fn name(&self) -> &'static str {
+        "Momentum"
+    }
+}
+
+/// Nesterov's accelerated gradient, written as the book's `Nesterov` does:
+/// v ← α v − η g; W ← W + α² v − (1 + α) η g.
+#[derive(Debug, Clone)]
+pub struct Nesterov {
+    /// Learning rate η (book default 0.01).
+    pub lr: f64,
+    /// α (book default 0.9).
+    pub momentum: f64,
+    /// Velocity per parameter name.
+    pub v: HashMap<String, ArrayD<f64>>,
+}
+
+impl Nesterov {
+    /// Nesterov with learning rate `lr` and α = 0.9.
+    pub fn new(lr: f64) -> Self {
+        Self {
+            lr,
+            momentum: 0.9,
+            v: HashMap::new(),
+        }
+    }
+}
+
+impl Default for Nesterov {
+    fn default() -> Self {
+        Self::new(0.01)
+    }
+}
+
+impl Optimizer for Nesterov {
+    #[track_caller]
+    fn update(&mut self, params: Vec<ParamRef<'_>>) {
+        check_params("Nesterov", &params);
+        let (lr, a) = (self.lr, self.momentum);
+        for p in params {
+            let v = state("Nesterov", "v", &mut self.v, &p.name, p.value);
+            Zip::from(&mut *p.value)
+                .and(&*p.grad)
+                .and(v)
+                .for_each(|w, &g, v| {
+                    *v = a * *v - lr * g;
+                    *w += a * a * *v - (1.0 + a) * lr * g;
+                });
+        }
+    }
+
+    fn name(&self) -> &'static str {
+        "Nesterov"
+    }
+}
+
+/// AdaGrad: h ← h + g ⊙ g; W ← W − η g / (√h + 1e-7).
+#[derive(Debug, Clone)]
+pub struct AdaGrad {
+    /// Learning rate η (book default 0.01).
+    pub lr: f64,
+    /// Sum of squared gradients per parameter name.
+    pub h: HashMap<String, ArrayD<f64>>,
+}
+
+impl AdaGrad {
+    /// AdaGrad with learning rate `lr`.
+    pub fn new(lr: f64) -> Self {
+        Self {
+            lr,
+            h: HashMap::new(),
+        }
+    }
+}
+
+impl Default for AdaGrad {
+    fn default() -> Self {
+        Self::new(0.01)
+    }
+}
+
+impl Optimizer for AdaGrad {
+    #[track_caller]
+    fn update(&mut self, params: Vec<ParamRef<'_>>) {
+        check_params("AdaGrad", &params);
+        let lr = self.lr;
+        for p in params {
+            let h = state("AdaGrad", "h", &mut self.h, &p.name, p.value);
+            Zip::from(&mut *p.value)
+                .and(&*p.grad)
+                .and(h)
+                .for_each(|w, &g, h| {
+                    *h += g * g;
+                    *w -= lr * g / (h.sqrt() + EPSILON);
+                });
+        }
+    }
+
+    fn name(&self) -> &'static str {
+        "AdaGrad"
+    }
+}
+
+/// RMSprop: h ← ρ h + (1 − ρ) g ⊙ g; W ← W − η g / (√h + 1e-7).
+#[derive(Debug, Clone)]
+pub struct RMSprop {
+    /// Learning rate η (book default 0.01).
+    pub lr: f64,
+    /// ρ (book default 0.99).
+    pub decay_rate: f64,
+    /// Running mean of squared gradients per parameter name.
+    pub h: HashMap<String, ArrayD<f64>>,
+}
+
+impl RMSprop {
+    /// RMSprop with learning rate `lr` and ρ = 0.99.
+    pub fn new(lr: f64) -> Self {
+        Self {
+            lr,
+            decay_rate: 0.99,
+            h: HashMap::new(),
+        }
+    }
+}
+
+impl Default for RMSprop {
+    fn default() -> Self {
+        Self::new(0.01)
+    }
+}
+
+impl Optimizer for RMSprop {
+    #[track_caller]
+    fn update(&mut self, params: Vec<ParamRef<'_>>) {
+        check_params("RMSprop", &params);
+        let (lr, rho) = (self.lr, self.decay_rate);
+        for p in params {
+            let h = state("RMSprop", "h", &mut self.h, &p.name, p.value);
+            Zip::from(&mut *p.value)
+                .and(&*p.grad)
+                .and(h)
+                .for_each(|w, &g, h| {
+                    *h = rho * *h + (1.0 - rho) * g * g;
+                    *w -= lr * g / (h.sqrt() + EPSILON);
+                });
+        }
+    }
+
+    fn name(&self) -> &'static str {
+        "RMSprop"
+    }
+}
+
+/// Adam, with the book's bias-corrected step size. At step t (counted per `update` call):
+///
+/// η_t = η √(1 − β₂ᵗ) / (1 − β₁ᵗ);
+/// m ← m + (1 − β₁)(g − m); v ← v + (1 − β₂)(g ⊙ g − v);
+/// W ← W − η_t m / (√v + 1e-7).
+#[derive(Debug, Clone)]
+pub struct Adam {
+    /// Learning rate η (book default 0.001).
+    pub lr: f64,
+    /// β₁ (book default 0.9).
+    pub beta1: f64,
+    /// β₂ (book default 0.999).
+    pub beta2: f64,
+    /// Steps taken (t); advances once per `update` call.
+    pub iter: u64,
+    /// First moment per parameter name.
+    pub m: HashMap<String, ArrayD<f64>>,
+    /// Second moment per parameter name.
+    pub v: HashMap<String, ArrayD<f64>>,
+}
+
+impl Adam {
+    /// Adam with learning rate `lr`, β₁ = 0.9, β₂ = 0.999.
+    pub fn new(lr: f64) -> Self {
+        Self {
+            lr,
+            beta1: 0.9,
+            beta2: 0.999,
+            iter: 0,
+            m: HashMap::new(),
+            v: HashMap::new(),
+        }
+    }
+}
+
+impl Default for Adam {
+    fn default() -> Self {
+        Self::new(0.001)
+    }
+}
+
+impl Optimizer for Adam {
+    #[track_caller]
+    fn update(&mut self, params: Vec<ParamRef<'_>>) {
+        check_params("Adam", &params);
+        self.iter += 1;
+        let (b1, b2) = (self.beta1, self.beta2);
+        let t = self.iter as i32;
+        let lr_t = self.lr * (1.0 - b2.powi(t)).sqrt() / (1.0 - b1.powi(t));
+        for p in params {
+            let m = state("Adam", "m", &mut self.m, &p.name, p.value);
+            let v = state("Adam", "v", &mut self.v, &p.name, p.value);
+            Zip::from(&mut *p.value)
+                .and(&*p.grad)
+                .and(m)
+                .and(v)
+                .for_each(|w, &g, m, v| {
+                    *m += (1.0 - b1) * (g - *m);
+                    *v += (1.0 - b2) * (g * g - *v);
+                    *w -= lr_t * *m / (v.sqrt() + EPSILON);
+                });
+        }
+    }
+
+    fn name(&self) -> &'static str {
+        "Adam"
     }
 }

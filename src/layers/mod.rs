@@ -8,6 +8,8 @@
 mod affine;
 mod batch_normalization;
 mod dropout;
+mod convolution;
+mod pooling;
 mod relu;
 mod sigmoid;
 mod simple;
@@ -16,6 +18,8 @@ mod softmax_with_loss;
 pub use affine::Affine;
 pub use batch_normalization::BatchNormalization;
 pub use dropout::Dropout;
+pub use convolution::Convolution;
+pub use pooling::Pooling;
 pub use relu::Relu;
 pub use sigmoid::Sigmoid;
 pub use simple::{AddLayer, MulLayer};

@@ -2,6 +2,9 @@
 //! `OrderedDict` of layers and `lastLayer`.
 
 use std::fmt;
+mod simple_conv_net;
+
+pub use simple_conv_net::{ConvNetConfig, SimpleConvNet};
 
 use ndarray::{ArrayD, ArrayRef, Axis, IxDyn, Slice};
 

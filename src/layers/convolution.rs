@@ -1,0 +1,260 @@
+use ndarray::linalg::general_mat_mul;
+use ndarray::{Array1, Array2, Array4, ArrayD, ArrayRef, ArrayView2, ArrayViewMut2, IxDyn};
+
+use super::{Layer, ParamRef, shape_mismatch};
+use crate::im2col::Geom;
+
+/// Convolution layer (chapter 7): the book's im2col + matrix product.
+///
+/// Forward: out[n, f] = Σ_{c,i,j} W[f, c, i, j] · x[n, c, oh·S + i − P, ow·S + j − P] + b[f],
+/// i.e. with col = im2col(x) and W₂ = W reshaped to (FN, C·FH·FW): out = W₂ · colᵀ + b.
+///
+/// Backward, with dout reshaped to (FN, OH·OW) per sample:
+/// ∂L/∂W₂ = Σ_n dout_n · col_n, ∂L/∂b = Σ over n, oh, ow of dout,
+/// ∂L/∂x = col2im(Σ doutᵀ · W₂) (skipped when [`set_input_grad(false)`](Layer::set_input_grad)).
+///
+/// Output size OH = ⌊(H + 2P − FH)/S⌋ + 1 (floor when S does not divide, see
+/// [`conv_output_size`](crate::im2col::conv_output_size)).
+///
+/// Where we differ from the book (for speed, same numbers): the patches are unfolded and
+/// multiplied one sample at a time, so each sample's (OH·OW, C·FH·FW) matrix stays in cache
+/// and the product lands directly in (FN, OH, OW) order (no transpose of the output);
+/// `backward` unfolds the stored input again instead of keeping the whole batch's `col`.
+/// The first layer of a network skips ∂L/∂x (nobody needs the gradient of the images).
+///
+/// # Shapes
+/// - `W`: (FN, C, FH, FW), `b`: (FN,)
+/// - `x`: (N, C, H, W) → output (N, FN, OH, OW); `dout` (N, FN, OH, OW) → ∂L/∂x (N, C, H, W)
+///
+/// ```
+/// use dlfs::layers::{Convolution, Layer};
+/// use dlfs::ndarray::{Array1, Array4};
+/// // one 2x2 filter of ones, bias 0.5, on a 1x1x3x3 image 0..9
+/// let mut conv = Convolution::new(Array4::ones((1, 1, 2, 2)), Array1::from(vec![0.5]), 1, 0);
+/// let x = Array4::from_shape_vec((1, 1, 3, 3), (0..9).map(f64::from).collect()).unwrap();
+/// let y = conv.forward(&x.into_dyn(), true);
+/// assert_eq!(y.shape(), &[1, 1, 2, 2]);
+/// assert_eq!(y.iter().copied().collect::<Vec<_>>(), vec![8.5, 12.5, 20.5, 24.5]);
+/// let dx = conv.backward(&Array4::ones((1, 1, 2, 2)).into_dyn());
+/// assert_eq!(dx.iter().copied().collect::<Vec<_>>(), vec![1., 2., 1., 2., 4., 2., 1., 2., 1.]);
+/// assert_eq!(conv.db[0], 4.0);
+/// ```
+///
+/// # Panics
+/// `new` if `b` is not (FN,) or `stride` is 0; `forward` if `x` is not 4-D with C channels
+/// or the padded image is smaller than the filter; `backward` if `dout` is not
+/// (N, FN, OH, OW) or comes before `forward`. Messages name the layer and both shapes.
+#[allow(non_snake_case)]
+#[derive(Debug, Clone)]
+pub struct Convolution {
+    /// Filters, (FN, C, FH, FW).
+    pub W: ArrayD<f64>,
+    /// Biases, (FN,).
+    pub b: ArrayD<f64>,
+    /// Stride S.
+    pub stride: usize,
+    /// Zero padding P on each side.
+    pub pad: usize,
+    /// ∂L/∂W from the last backward pass.
+    pub dW: ArrayD<f64>,
+    /// ∂L/∂b from the last backward pass.
+    pub db: ArrayD<f64>,
+    /// The last input (N, C, H, W), kept for `backward`.
+    pub x: Option<Array4<f64>>,
+    need_dx: bool,
+}
+
+impl Convolution {
+    /// A convolution with filters `W` (FN, C, FH, FW), biases `b` (FN,), `stride` and `pad`.
+    ///
+    /// # Panics
+    /// If `b` is not (FN,) or `stride` is 0.
+    #[allow(non_snake_case)]
+    #[track_caller]
+    pub fn new(W: Array4<f64>, b: Array1<f64>, stride: usize, pad: usize) -> Self {
+        if b.len() != W.shape()[0] {
+            shape_mismatch(
+                "Convolution",
+                "new",
+                b.shape(),
+                &format!(
+                    "b of shape ({},) for W of shape {:?}",
+                    W.shape()[0],
+                    W.shape()
+                ),
+            );
+        }
+        assert!(stride > 0, "Convolution.new: stride must be at least 1");
+        let (dW, db) = (ArrayD::zeros(W.shape()), ArrayD::zeros(b.shape()));
+        Self {
+            W: W.into_dyn(),
+            b: b.into_dyn(),
+            stride,
+            pad,
+            dW,
+            db,
+            x: None,
+            need_dx: true,
+        }
+    }
+
+    /// W reshaped to (FN, C·FH·FW).
+    fn w2(&self) -> ArrayView2<'_, f64> {
+        let fnum = self.W.shape()[0];
+        let k = self.W.len() / fnum.max(1);
+        self.W
+            .view()
+            .into_shape_with_order((fnum, k))
+            .expect("W is in standard layout")
+    }
+
+    #[track_caller]
+    fn geometry(&self, op: &str, x_shape: &[usize]) -> Geom {
+        let w = self.W.shape();
+        let (fh, fw) = (w[2], w[3]);
+        let fits = x_shape.len() == 4
+            && x_shape[1] == w[1]
+            && fh <= x_shape[2] + 2 * self.pad
+            && fw <= x_shape[3] + 2 * self.pad;
+        if !fits {
+            shape_mismatch(
+                "Convolution",
+                op,
+                x_shape,
+                &format!(
+                    "(N, {}, H, W) with H + 2·{p} ≥ {fh} and W + 2·{p} ≥ {fw}, for W of shape {w:?}",
+                    w[1],
+                    p = self.pad
+                ),
+            );
+        }
+        Geom::new("Convolution", x_shape, fh, fw, self.stride, self.pad)
+    }
+}
+
+impl Layer for Convolution {
+    fn kind(&self) -> &'static str {
+        "Convolution"
+    }
+
+    #[track_caller]
+    fn forward(&mut self, x: &ArrayRef<f64, IxDyn>, _train: bool) -> ArrayD<f64> {
+        let g = self.geometry("forward", x.shape());
+        if self.W.as_slice().is_none() {
+            self.W = self.W.as_standard_layout().into_owned();
+        }
+        let n = x.shape()[0];
+        let fnum = self.W.shape()[0];
+        let (rows, k) = (g.oh * g.ow, g.cols());
+        let x4 = x
+            .as_standard_layout()
+            .into_owned()
+            .into_shape_with_order((n, g.c, g.h, g.w))
+            .expect("4-D input");
+        let mut out = Array4::<f64>::zeros((n, fnum, g.oh, g.ow));
+        let mut col = Array2::<f64>::zeros((rows, k));
+        let w2 = self.w2();
+        let xs = x4.as_slice().expect("standard layout");
+        let per_x = g.c * g.h * g.w;
+        let per_out = fnum * rows;
+        if per_x > 0 && per_out > 0 {
+            for (xn, on) in xs.chunks_exact(per_x).zip(
+                out.as_slice_mut()
+                    .expect("standard layout")
+                    .chunks_exact_mut(per_out),
+            ) {
+                // bias first, then out_n += W₂ · col_nᵀ
+                for (orow, &bf) in on.chunks_exact_mut(rows).zip(self.b.iter()) {
+                    orow.fill(bf);
+                }
+                if g.pad > 0 {
+                    col.fill(0.0);
+                }
+                g.unfold(xn, col.as_slice_mut().expect("owned"));
+                let mut on = ArrayViewMut2::from_shape((fnum, rows), on).expect("sizes match");
+                general_mat_mul(1.0, &w2, &col.t(), 1.0, &mut on);
+            }
+        }
+        self.x = Some(x4);
+        out.into_dyn()
+    }
+
+    #[track_caller]
+    fn backward(&mut self, dout: &ArrayRef<f64, IxDyn>) -> ArrayD<f64> {
+        let Some(x) = self.x.take() else {
+            panic!("Convolution.backward: called before forward")
+        };
+        let g = self.geometry("backward", x.shape());
+        let (n, fnum) = (x.shape()[0], self.W.shape()[0]);
+        let (rows, k) = (g.oh * g.ow, g.cols());
+        if dout.shape() != [n, fnum, g.oh, g.ow] {
+            shape_mismatch(
+                "Convolution",
+                "backward",
+                dout.shape(),
+                &format!(
+                    "dout of shape {:?} (the forward output's)",
+                    [n, fnum, g.oh, g.ow]
+                ),
+            );
+        }
+        let dout = dout.as_standard_layout();
+        let ds = dout.as_slice().expect("standard layout");
+        let mut dw2 = Array2::<f64>::zeros((fnum, k));
+        let mut db = Array1::<f64>::zeros(fnum);
+        let mut dx = if self.need_dx {
+            Array4::<f64>::zeros(x.raw_dim())
+        } else {
+            Array4::<f64>::zeros((0, 0, 0, 0))
+        };
+        let mut col = Array2::<f64>::zeros((rows, k));
+        let mut dcol = Array2::<f64>::zeros((rows, k));
+        let per_x = g.c * g.h * g.w;
+        let per_out = fnum * rows;
+        let w2 = self.w2();
+        if per_x > 0 && per_out > 0 {
+            let xs = x.as_slice().expect("standard layout");
+            for (i, (xn, dn)) in xs
+                .chunks_exact(per_x)
+                .zip(ds.chunks_exact(per_out))
+                .enumerate()
+            {
+                let dn = ArrayView2::from_shape((fnum, rows), dn).expect("sizes match");
+                for (dbf, drow) in db.iter_mut().zip(dn.rows()) {
+                    *dbf += drow.sum();
+                }
+                if g.pad > 0 {
+                    col.fill(0.0);
+                }
+                g.unfold(xn, col.as_slice_mut().expect("owned"));
+                general_mat_mul(1.0, &dn, &col, 1.0, &mut dw2);
+                if self.need_dx {
+                    general_mat_mul(1.0, &dn.t(), &w2, 0.0, &mut dcol);
+                    let dxn = &mut dx.as_slice_mut().expect("owned")[i * per_x..][..per_x];
+                    g.fold(dcol.as_slice().expect("owned"), dxn);
+                }
+            }
+        }
+        self.dW = dw2
+            .into_shape_with_order(self.W.raw_dim())
+            .expect("same size as W");
+        self.db = db.into_dyn();
+        self.x = Some(x);
+        if self.need_dx {
+            dx.into_dyn()
+        } else {
+            ArrayD::zeros(IxDyn(&[0]))
+        }
+    }
+
+    fn params(&mut self) -> Vec<ParamRef<'_>> {
+        vec![
+            ParamRef::new("W", &mut self.W, &mut self.dW),
+            ParamRef::new("b", &mut self.b, &mut self.db),
+        ]
+    }
+
+    fn set_input_grad(&mut self, needed: bool) {
+        self.need_dx = needed;
+    }
+}

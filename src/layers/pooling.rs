@@ -1,0 +1,170 @@
+use ndarray::{Array4, ArrayD, ArrayRef, IxDyn};
+
+use super::{Layer, shape_mismatch};
+use crate::im2col::conv_output_size;
+
+/// Max pooling layer (chapter 7).
+///
+/// Forward: out[n, c, oh, ow] = max over the window x[n, c, oh·S + i − P, ow·S + j − P],
+/// 0 ≤ i < PH, 0 ≤ j < PW, of the positions inside the image.
+/// Backward: each dout goes to the argmax of its window (added up where windows overlap);
+/// every other position gets 0. Ties go to the first maximum in row-major order, as
+/// `np.argmax` does.
+///
+/// Output size OH = ⌊(H + 2P − PH)/S⌋ + 1 (floor when S does not divide, like
+/// [`conv_output_size`]): a 2×2, stride-2 pool of a 7×7 map gives 3×3, the last row and
+/// column are not pooled.
+///
+/// Where we differ from the book: the book pads with zeros before taking the max, which
+/// is wrong for negative inputs (a window of −3 and padding gives 0), and its reshape
+/// crashes when pad ≠ 0. Here padding positions are simply excluded from the max (the
+/// same as padding with −∞), which is why the pad must be smaller than the window
+/// (every window then holds at least one real value). We loop over each (N, C) plane
+/// directly instead of going through im2col (several times faster) and remember the
+/// argmax index of every window (the book's `arg_max`).
+///
+/// # Shapes
+/// `x`: (N, C, H, W) → output (N, C, OH, OW); `dout` (N, C, OH, OW) → ∂L/∂x (N, C, H, W).
+///
+/// ```
+/// use dlfs::layers::{Layer, Pooling};
+/// use dlfs::ndarray::Array4;
+/// let mut pool = Pooling::new(2, 2, 2, 0);
+/// let x = Array4::from_shape_vec((1, 1, 2, 4), vec![1., 5., -1., -2., 3., 2., -4., -3.]).unwrap();
+/// let y = pool.forward(&x.into_dyn(), true);
+/// assert_eq!(y.iter().copied().collect::<Vec<_>>(), vec![5.0, -1.0]);
+/// let dx = pool.backward(&Array4::from_elem((1, 1, 1, 2), 10.0).into_dyn());
+/// assert_eq!(dx.iter().copied().collect::<Vec<_>>(), vec![0., 10., 10., 0., 0., 0., 0., 0.]);
+/// ```
+///
+/// # Panics
+/// `new` if the stride is 0 or the pad is not smaller than the window; `forward` if `x` is
+/// not 4-D or the padded image is smaller than the window; `backward` if `dout` does not
+/// have the forward output's shape or comes before `forward`.
+#[derive(Debug, Clone)]
+pub struct Pooling {
+    /// Window height PH.
+    pub pool_h: usize,
+    /// Window width PW.
+    pub pool_w: usize,
+    /// Stride S.
+    pub stride: usize,
+    /// Padding P on each side (excluded from the max).
+    pub pad: usize,
+    /// The last input's shape (N, C, H, W).
+    pub x_shape: Vec<usize>,
+    /// For each output element (row-major), the flat index into the input of its maximum.
+    pub arg_max: Vec<usize>,
+    out_shape: [usize; 4],
+}
+
+impl Pooling {
+    /// Max pooling over `pool_h`×`pool_w` windows with `stride` and `pad`.
+    ///
+    /// # Panics
+    /// If `stride` is 0, or `pad` ≥ `pool_h` or `pad` ≥ `pool_w`.
+    #[track_caller]
+    pub fn new(pool_h: usize, pool_w: usize, stride: usize, pad: usize) -> Self {
+        assert!(stride > 0, "Pooling.new: stride must be at least 1");
+        assert!(
+            pad < pool_h && pad < pool_w,
+            "Pooling.new: pad {pad} must be smaller than the {pool_h}×{pool_w} window \
+             (a window entirely in the padding has no maximum)"
+        );
+        Self {
+            pool_h,
+            pool_w,
+            stride,
+            pad,
+            x_shape: Vec::new(),
+            arg_max: Vec::new(),
+            out_shape: [0; 4],
+        }
+    }
+}
+
+impl Layer for Pooling {
+    fn kind(&self) -> &'static str {
+        "Pooling"
+    }
+
+    #[track_caller]
+    fn forward(&mut self, x: &ArrayRef<f64, IxDyn>, _train: bool) -> ArrayD<f64> {
+        let sh = x.shape();
+        let (ph, pw, s, p) = (self.pool_h, self.pool_w, self.stride, self.pad);
+        if sh.len() != 4 || ph > sh[2] + 2 * p || pw > sh[3] + 2 * p {
+            shape_mismatch(
+                "Pooling",
+                "forward",
+                sh,
+                &format!("(N, C, H, W) with H + 2·{p} ≥ {ph} and W + 2·{p} ≥ {pw}"),
+            );
+        }
+        let (n, c, h, w) = (sh[0], sh[1], sh[2], sh[3]);
+        let oh = conv_output_size(h, ph, s, p);
+        let ow = conv_output_size(w, pw, s, p);
+        let x = x.as_standard_layout();
+        let xs = x.as_slice().expect("standard layout");
+        let mut out = Array4::<f64>::zeros((n, c, oh, ow));
+        let mut arg = vec![0usize; n * c * oh * ow];
+        let plane = h * w;
+        if plane > 0 {
+            let outs = out.as_slice_mut().expect("owned");
+            for (pi, ((xp, op), ap)) in xs
+                .chunks_exact(plane)
+                .zip(outs.chunks_exact_mut(oh * ow))
+                .zip(arg.chunks_exact_mut(oh * ow))
+                .enumerate()
+            {
+                let base = pi * plane;
+                for y in 0..oh {
+                    let h0 = (y * s) as isize - p as isize;
+                    let (ilo, ihi) = (h0.max(0) as usize, ((h0 + ph as isize) as usize).min(h));
+                    for xo in 0..ow {
+                        let w0 = (xo * s) as isize - p as isize;
+                        let (jlo, jhi) = (w0.max(0) as usize, ((w0 + pw as isize) as usize).min(w));
+                        let mut best = ilo * w + jlo;
+                        let mut bv = xp[best];
+                        for i in ilo..ihi {
+                            let r = &xp[i * w..][jlo..jhi];
+                            for (j, &v) in r.iter().enumerate() {
+                                if v > bv {
+                                    bv = v;
+                                    best = i * w + jlo + j;
+                                }
+                            }
+                        }
+                        op[y * ow + xo] = bv;
+                        ap[y * ow + xo] = base + best;
+                    }
+                }
+            }
+        }
+        self.x_shape = sh.to_vec();
+        self.arg_max = arg;
+        self.out_shape = [n, c, oh, ow];
+        out.into_dyn()
+    }
+
+    #[track_caller]
+    fn backward(&mut self, dout: &ArrayRef<f64, IxDyn>) -> ArrayD<f64> {
+        if self.x_shape.is_empty() {
+            panic!("Pooling.backward: called before forward")
+        }
+        if dout.shape() != self.out_shape {
+            shape_mismatch(
+                "Pooling",
+                "backward",
+                dout.shape(),
+                &format!("dout of shape {:?} (the forward output's)", self.out_shape),
+            );
+        }
+        let mut dx = ArrayD::<f64>::zeros(IxDyn(&self.x_shape));
+        let dxs = dx.as_slice_mut().expect("owned");
+        let dout = dout.as_standard_layout();
+        for (&a, &d) in self.arg_max.iter().zip(dout.iter()) {
+            dxs[a] += d;
+        }
+        dx
+    }
+}
