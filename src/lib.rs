@@ -31,7 +31,7 @@ pub mod prelude {
         Activation, ExtendOptions, GradCheck, MultiLayerNet, MultiLayerNetExtend, NamedArrays,
         Sequential, TwoLayerNet, gradient_check,
     };
-    pub use crate::optimizer::Optimizer;
+    pub use crate::optimizer::{Optimizer, SGD};
     pub use crate::trainer::{TrainError, TrainReport, Trainer, TrainerConfig};
     pub use ndarray::{
         Array, Array1, Array2, Array3, Array4, ArrayD, ArrayRef, ArrayView, ArrayViewD, Axis,
