@@ -181,7 +181,7 @@ impl<'a> Trainer<'a> {
     }
 
     /// Runs all epochs. On error the lists hold what was recorded up to then and the
-    /// network keeps the parameters of the last good step.
+    /// network keeps the parameters that gave the bad loss (its gradient is not applied).
     ///
     /// # Errors
     /// [`TrainError::NonFiniteLoss`] when a loss is NaN or infinite;
