@@ -67,7 +67,7 @@ pub enum ParamsError {
 /// Training stopped.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
 pub enum TrainError {
-    /// The loss became NaN or infinite; the parameters are those of the step before.
+    /// The loss became NaN or infinite; that step's gradient was not applied.
     #[error(
         "loss became {loss} at iteration {iteration} (epoch {epoch}): the learning rate is probably too large"
     )]

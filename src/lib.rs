@@ -23,14 +23,15 @@ pub mod prelude {
     pub use crate::error::ParamsError;
     pub use crate::functions::{cross_entropy_error, relu, sigmoid, softmax};
     pub use crate::gradient::{abs_diff, numerical_gradient};
+    pub use crate::im2col::{col2im, conv_output_size, im2col};
     pub use crate::init::{Rng, WeightInit, choice, permutation, rand_uniform, randn, rng};
     pub use crate::layers::{
-        AddLayer, Affine, BatchNormalization, Dropout, Layer, MulLayer, ParamRef, Relu, Sigmoid,
-        SoftmaxWithLoss,
+        AddLayer, Affine, BatchNormalization, Convolution, Dropout, Layer, MulLayer, ParamRef,
+        Pooling, Relu, Sigmoid, SoftmaxWithLoss,
     };
     pub use crate::nets::{
-        Activation, ExtendOptions, GradCheck, MultiLayerNet, MultiLayerNetExtend, NamedArrays,
-        Sequential, TwoLayerNet, gradient_check,
+        Activation, ConvNetConfig, ExtendOptions, GradCheck, MultiLayerNet, MultiLayerNetExtend,
+        NamedArrays, Sequential, SimpleConvNet, TwoLayerNet, gradient_check,
     };
     pub use crate::optimizer::{AdaGrad, Adam, Momentum, Nesterov, Optimizer, RMSprop, SGD};
     pub use crate::trainer::{TrainError, TrainReport, Trainer, TrainerConfig};

@@ -72,8 +72,7 @@ pub struct TrainReport {
 ///
 /// ```
 /// use dlfs::prelude::*;
-/// use dlfs::optimizer::SGD;
-/// // two separable blobs
+/// /// // two separable blobs
 /// let x = Array2::from_shape_fn((40, 2), |(i, j)| (if (i % 2 == 0) == (j == 0) { 1.0 } else { -1.0 }) + 0.01 * i as f64).into_dyn();
 /// let t = Array1::from_shape_fn(40, |i| (i % 2) as f64).into_dyn();
 /// let mut net = TwoLayerNet::new(2, 8, 2, 0.5, &mut rng(1));
@@ -182,7 +181,7 @@ impl<'a> Trainer<'a> {
     }
 
     /// Runs all epochs. On error the lists hold what was recorded up to then and the
-    /// network keeps the parameters of the last good step.
+    /// network keeps the parameters that gave the bad loss (its gradient is not applied).
     ///
     /// # Errors
     /// [`TrainError::NonFiniteLoss`] when a loss is NaN or infinite;

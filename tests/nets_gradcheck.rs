@@ -20,6 +20,12 @@ fn data(n: usize, d: usize, classes: usize, seed: u64) -> (ArrayD<f64>, ArrayD<f
 fn assert_tight(label: &str, report: &GradCheck, names: &[&str]) {
     println!("{label}:\n{report}");
     let got: Vec<&str> = report.0.iter().map(|e| e.name.as_str()).collect();
+    // printed like the book's gradient_check.py: one `name:mean` line per parameter
+    let printed = report.to_string();
+    assert_eq!(printed.lines().count(), names.len());
+    for (line, name) in printed.lines().zip(names) {
+        assert!(line.starts_with(&format!("{name}:")), "{line}");
+    }
     assert_eq!(got, names, "{label}");
     for e in &report.0 {
         println!(

@@ -1,6 +1,5 @@
 //! Trainer: learns a small separable problem deterministically; stops on a NaN loss.
 
-use dlfs::optimizer::SGD;
 use dlfs::prelude::*;
 
 /// Three Gaussian blobs in 2-D, well apart; labels 0, 1, 2.

@@ -7,8 +7,8 @@
 
 mod affine;
 mod batch_normalization;
-mod dropout;
 mod convolution;
+mod dropout;
 mod pooling;
 mod relu;
 mod sigmoid;
@@ -17,8 +17,8 @@ mod softmax_with_loss;
 
 pub use affine::Affine;
 pub use batch_normalization::BatchNormalization;
-pub use dropout::Dropout;
 pub use convolution::Convolution;
+pub use dropout::Dropout;
 pub use pooling::Pooling;
 pub use relu::Relu;
 pub use sigmoid::Sigmoid;
