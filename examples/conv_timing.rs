@@ -75,6 +75,24 @@ fn main() {
             opt.update(net.params());
         }),
     );
+    report(
+        "  backprop only (loss + backward)",
+        time(20, || {
+            net.backprop(&xd, &t);
+        }),
+    );
+    report(
+        "  predict(train=true) only",
+        time(20, || {
+            std::hint::black_box(net.predict(&xd, true));
+        }),
+    );
+    report(
+        "  Adam update only",
+        time(20, || {
+            opt.update(net.params());
+        }),
+    );
     // per layer
     let mut acts = vec![xd.clone()];
     for l in net.layers.iter_mut() {

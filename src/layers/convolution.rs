@@ -180,7 +180,10 @@ impl Layer for Convolution {
 
     #[track_caller]
     fn backward(&mut self, dout: &ArrayRef<f64, IxDyn>) -> ArrayD<f64> {
-        let Some(x) = self.x.take() else {
+        if self.W.as_slice().is_none() {
+            self.W = self.W.as_standard_layout().into_owned();
+        }
+        let Some(x) = &self.x else {
             panic!("Convolution.backward: called before forward")
         };
         let g = self.geometry("backward", x.shape());
@@ -237,7 +240,6 @@ impl Layer for Convolution {
             .into_shape_with_order(self.W.raw_dim())
             .expect("same size as W");
         self.db = db.into_dyn();
-        self.x = Some(x);
         if self.need_dx {
             dx.into_dyn()
         } else {
