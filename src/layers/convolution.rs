@@ -6,7 +6,7 @@ use crate::im2col::Geom;
 
 /// Convolution layer (chapter 7): the book's im2col + matrix product.
 ///
-/// Forward: out[n, f] = Σ_{c,i,j} W[f, c, i, j] · x[n, c, oh·S + i − P, ow·S + j − P] + b[f],
+/// Forward: out\[n, f, oh, ow\] = Σ_{c,i,j} W\[f, c, i, j\] · x\[n, c, oh·S + i − P, ow·S + j − P\] + b\[f\],
 /// i.e. with col = im2col(x) and W₂ = W reshaped to (FN, C·FH·FW): out = W₂ · colᵀ + b.
 ///
 /// Backward, with dout reshaped to (FN, OH·OW) per sample:
