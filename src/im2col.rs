@@ -104,28 +104,50 @@ impl Geom {
         self.c * self.fh * self.fw
     }
 
-    /// im2col of one sample `x` (C·H·W values) into its OH·OW rows `out` (entries in the
-    /// padding are left as they are: pre-zero `out` when pad > 0).
-    pub fn unfold(&self, x: &[f64], out: &mut [f64]) {
-        let (s, p) = (self.stride, self.pad as isize);
-        let k = self.cols();
+    /// Appends the im2col rows of one sample `x` (C·H·W values) to `out`: OH·OW rows of
+    /// C·FH·FW values (0 for positions in the padding). Pushing into a reused `Vec` needs
+    /// no zero-initialisation of the buffer.
+    pub fn unfold(&self, x: &[f64], out: &mut Vec<f64>) {
+        out.reserve(self.oh * self.ow * self.cols());
+        // Fixed widths let each FW-long copy compile to a few moves instead of a memcpy call.
+        match self.fw {
+            1 => self.unfold_fw::<1>(x, out),
+            2 => self.unfold_fw::<2>(x, out),
+            3 => self.unfold_fw::<3>(x, out),
+            4 => self.unfold_fw::<4>(x, out),
+            5 => self.unfold_fw::<5>(x, out),
+            7 => self.unfold_fw::<7>(x, out),
+            _ => self.unfold_fw::<0>(x, out),
+        }
+    }
+
+    /// `unfold` for filters of width `FW` (0: any width).
+    fn unfold_fw<const FW: usize>(&self, x: &[f64], out: &mut Vec<f64>) {
+        let (s, p, fw) = (self.stride, self.pad as isize, self.fw);
         let plane = self.h * self.w;
         for oh in 0..self.oh {
             let h0 = (oh * s) as isize - p;
             let (ilo, ihi) = valid_range(h0, self.fh, 1, self.h);
             for ow in 0..self.ow {
                 let w0 = (ow * s) as isize - p;
-                let (jlo, jhi) = valid_range(w0, self.fw, 1, self.w);
-                let row = &mut out[(oh * self.ow + ow) * k..][..k];
+                let (jlo, jhi) = valid_range(w0, fw, 1, self.w);
+                let inside = jlo == 0 && jhi == fw;
                 for c in 0..self.c {
                     let xc = &x[c * plane..][..plane];
+                    out.resize(out.len() + ilo * fw, 0.0);
                     for i in ilo..ihi {
-                        let src = (h0 + i as isize) as usize * self.w;
-                        let a = (w0 + jlo as isize) as usize;
-                        let dst = (c * self.fh + i) * self.fw;
-                        row[dst + jlo..dst + jhi]
-                            .copy_from_slice(&xc[src + a..src + a + (jhi - jlo)]);
+                        let src =
+                            (h0 + i as isize) as usize * self.w + (w0 + jlo as isize) as usize;
+                        if FW != 0 && inside {
+                            let from: &[f64; FW] = xc[src..src + FW].try_into().expect("FW values");
+                            out.extend_from_slice(from);
+                        } else {
+                            out.resize(out.len() + jlo, 0.0);
+                            out.extend_from_slice(&xc[src..src + (jhi - jlo)]);
+                            out.resize(out.len() + fw - jhi, 0.0);
+                        }
                     }
+                    out.resize(out.len() + (self.fh - ihi) * fw, 0.0);
                 }
             }
         }
@@ -133,6 +155,19 @@ impl Geom {
 
     /// col2im of one sample: adds its OH·OW rows `col` into `dx` (C·H·W values).
     pub fn fold(&self, col: &[f64], dx: &mut [f64]) {
+        match self.fw {
+            1 => self.fold_fw::<1>(col, dx),
+            2 => self.fold_fw::<2>(col, dx),
+            3 => self.fold_fw::<3>(col, dx),
+            4 => self.fold_fw::<4>(col, dx),
+            5 => self.fold_fw::<5>(col, dx),
+            7 => self.fold_fw::<7>(col, dx),
+            _ => self.fold_fw::<0>(col, dx),
+        }
+    }
+
+    /// `fold` for filters of width `FW` (0: any width).
+    fn fold_fw<const FW: usize>(&self, col: &[f64], dx: &mut [f64]) {
         let (s, p) = (self.stride, self.pad as isize);
         let k = self.cols();
         let plane = self.h * self.w;
@@ -149,11 +184,21 @@ impl Geom {
                         let dst =
                             (h0 + i as isize) as usize * self.w + (w0 + jlo as isize) as usize;
                         let src = (c * self.fh + i) * self.fw;
-                        for (d, v) in dxc[dst..dst + (jhi - jlo)]
-                            .iter_mut()
-                            .zip(&row[src + jlo..src + jhi])
-                        {
-                            *d += v;
+                        if FW != 0 && jlo == 0 && jhi == FW {
+                            let from: &[f64; FW] =
+                                row[src..src + FW].try_into().expect("FW values");
+                            let to: &mut [f64; FW] =
+                                (&mut dxc[dst..dst + FW]).try_into().expect("FW values");
+                            for (d, v) in to.iter_mut().zip(from) {
+                                *d += v;
+                            }
+                        } else {
+                            for (d, v) in dxc[dst..dst + (jhi - jlo)]
+                                .iter_mut()
+                                .zip(&row[src + jlo..src + jhi])
+                            {
+                                *d += v;
+                            }
                         }
                     }
                 }
@@ -187,52 +232,19 @@ pub fn im2col<D: Dimension>(
 ) -> Array2<f64> {
     let g = Geom::new("im2col", input.shape(), filter_h, filter_w, stride, pad);
     let n = input.shape()[0];
-    let mut col = Array2::zeros((n * g.oh * g.ow, g.cols()));
-    im2col_into(input, filter_h, filter_w, stride, pad, &mut col);
-    col
-}
-
-/// [`im2col`] into a caller's (N·OH·OW, C·FH·FW) matrix (overwritten), so a layer can reuse
-/// its buffer between batches.
-///
-/// # Panics
-/// As [`im2col`], and if `col` does not have the shape (N·OH·OW, C·FH·FW).
-#[track_caller]
-pub fn im2col_into<D: Dimension>(
-    input: &ArrayRef<f64, D>,
-    filter_h: usize,
-    filter_w: usize,
-    stride: usize,
-    pad: usize,
-    col: &mut Array2<f64>,
-) {
-    let g = Geom::new("im2col", input.shape(), filter_h, filter_w, stride, pad);
-    let n = input.shape()[0];
-    let rows = g.oh * g.ow;
-    if col.dim() != (n * rows, g.cols()) {
-        panic!(
-            "im2col_into: got col shape {:?}, expected ({}, {}) for input shape {:?}",
-            col.shape(),
-            n * rows,
-            g.cols(),
-            input.shape()
-        );
-    }
+    let rows = n * g.oh * g.ow;
     let x = input.as_standard_layout();
     let x = x.as_slice().expect("standard layout");
-    let out = col.as_slice_mut().expect("owned Array2 is contiguous");
-    // Windows with padding leave some entries untouched: clear them first.
-    if pad > 0 {
-        out.fill(0.0);
-    }
+    let mut col = Vec::with_capacity(rows * g.cols());
     let per_x = g.c * g.h * g.w;
-    let per_col = rows * g.cols();
-    if per_x == 0 || per_col == 0 {
-        return;
+    if per_x > 0 {
+        for xs in x.chunks_exact(per_x) {
+            g.unfold(xs, &mut col);
+        }
+    } else {
+        col.resize(rows * g.cols(), 0.0);
     }
-    for (xs, cs) in x.chunks_exact(per_x).zip(out.chunks_exact_mut(per_col)) {
-        g.unfold(xs, cs);
-    }
+    Array2::from_shape_vec((rows, g.cols()), col).expect("one row per window")
 }
 
 /// Folds rows back into images, summing where patches overlap: the book's `col2im`, the

@@ -217,3 +217,26 @@ fn pooling_needs_4d() {
 fn pooling_pad_too_large_panics() {
     Pooling::new(2, 2, 2, 2);
 }
+
+#[test]
+fn convolution_accepts_non_contiguous_input() {
+    let mut rng = ChaCha8Rng::seed_from_u64(9);
+    let x = random(&mut rng, &[2, 2, 6, 5]);
+    let (w, b) = (random(&mut rng, &[3, 2, 3, 3]), random(&mut rng, &[3]));
+    // same values, transposed memory layout
+    let xt = x
+        .clone()
+        .permuted_axes(IxDyn(&[0, 1, 3, 2]))
+        .as_standard_layout()
+        .into_owned()
+        .permuted_axes(IxDyn(&[0, 1, 3, 2]));
+    assert!(xt.as_slice().is_none());
+    let y = conv(&w, &b, 1, 1).forward(&x, true);
+    let yt = conv(&w, &b, 1, 1).forward(&xt, true);
+    assert_eq!(y, yt);
+    let mut p = Pooling::new(2, 2, 2, 1);
+    assert_eq!(
+        p.forward(&x, true),
+        Pooling::new(2, 2, 2, 1).forward(&xt, true)
+    );
+}

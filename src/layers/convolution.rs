@@ -6,7 +6,7 @@ use crate::im2col::Geom;
 
 /// Convolution layer (chapter 7): the book's im2col + matrix product.
 ///
-/// Forward: out[n, f] = Σ_{c,i,j} W[f, c, i, j] · x[n, c, oh·S + i − P, ow·S + j − P] + b[f],
+/// Forward: out\[n, f, oh, ow\] = Σ_{c,i,j} W\[f, c, i, j\] · x\[n, c, oh·S + i − P, ow·S + j − P\] + b\[f\],
 /// i.e. with col = im2col(x) and W₂ = W reshaped to (FN, C·FH·FW): out = W₂ · colᵀ + b.
 ///
 /// Backward, with dout reshaped to (FN, OH·OW) per sample:
@@ -152,7 +152,7 @@ impl Layer for Convolution {
             .into_shape_with_order((n, g.c, g.h, g.w))
             .expect("4-D input");
         let mut out = Array4::<f64>::zeros((n, fnum, g.oh, g.ow));
-        let mut col = Array2::<f64>::zeros((rows, k));
+        let mut col = Vec::with_capacity(rows * k);
         let w2 = self.w2();
         let xs = x4.as_slice().expect("standard layout");
         let per_x = g.c * g.h * g.w;
@@ -167,12 +167,11 @@ impl Layer for Convolution {
                 for (orow, &bf) in on.chunks_exact_mut(rows).zip(self.b.iter()) {
                     orow.fill(bf);
                 }
-                if g.pad > 0 {
-                    col.fill(0.0);
-                }
-                g.unfold(xn, col.as_slice_mut().expect("owned"));
+                col.clear();
+                g.unfold(xn, &mut col);
+                let coln = ArrayView2::from_shape((rows, k), &col).expect("one row per window");
                 let mut on = ArrayViewMut2::from_shape((fnum, rows), on).expect("sizes match");
-                general_mat_mul(1.0, &w2, &col.t(), 1.0, &mut on);
+                general_mat_mul(1.0, &w2, &coln.t(), 1.0, &mut on);
             }
         }
         self.x = Some(x4);
@@ -181,7 +180,10 @@ impl Layer for Convolution {
 
     #[track_caller]
     fn backward(&mut self, dout: &ArrayRef<f64, IxDyn>) -> ArrayD<f64> {
-        let Some(x) = self.x.take() else {
+        if self.W.as_slice().is_none() {
+            self.W = self.W.as_standard_layout().into_owned();
+        }
+        let Some(x) = &self.x else {
             panic!("Convolution.backward: called before forward")
         };
         let g = self.geometry("backward", x.shape());
@@ -207,7 +209,7 @@ impl Layer for Convolution {
         } else {
             Array4::<f64>::zeros((0, 0, 0, 0))
         };
-        let mut col = Array2::<f64>::zeros((rows, k));
+        let mut col = Vec::with_capacity(rows * k);
         let mut dcol = Array2::<f64>::zeros((rows, k));
         let per_x = g.c * g.h * g.w;
         let per_out = fnum * rows;
@@ -223,11 +225,10 @@ impl Layer for Convolution {
                 for (dbf, drow) in db.iter_mut().zip(dn.rows()) {
                     *dbf += drow.sum();
                 }
-                if g.pad > 0 {
-                    col.fill(0.0);
-                }
-                g.unfold(xn, col.as_slice_mut().expect("owned"));
-                general_mat_mul(1.0, &dn, &col, 1.0, &mut dw2);
+                col.clear();
+                g.unfold(xn, &mut col);
+                let coln = ArrayView2::from_shape((rows, k), &col).expect("one row per window");
+                general_mat_mul(1.0, &dn, &coln, 1.0, &mut dw2);
                 if self.need_dx {
                     general_mat_mul(1.0, &dn.t(), &w2, 0.0, &mut dcol);
                     let dxn = &mut dx.as_slice_mut().expect("owned")[i * per_x..][..per_x];
@@ -239,7 +240,6 @@ impl Layer for Convolution {
             .into_shape_with_order(self.W.raw_dim())
             .expect("same size as W");
         self.db = db.into_dyn();
-        self.x = Some(x);
         if self.need_dx {
             dx.into_dyn()
         } else {

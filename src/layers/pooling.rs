@@ -128,10 +128,11 @@ impl Layer for Pooling {
                         for i in ilo..ihi {
                             let r = &xp[i * w..][jlo..jhi];
                             for (j, &v) in r.iter().enumerate() {
-                                if v > bv {
-                                    bv = v;
-                                    best = i * w + jlo + j;
-                                }
+                                // written as selects (not a branch): random data would
+                                // mispredict a branch about half the time
+                                let gt = v > bv;
+                                bv = if gt { v } else { bv };
+                                best = if gt { i * w + jlo + j } else { best };
                             }
                         }
                         op[y * ow + xo] = bv;
