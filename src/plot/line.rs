@@ -208,16 +208,15 @@ impl LineChart {
         let (runs, skipped) = self.prepared();
         let colors: Vec<RGBColor> = self.series.iter().map(|s| palette.color(&s.name)).collect();
         let pts = || runs.iter().flatten().flatten();
+        // x covers every point with a finite x, even where y is NaN, so a run that
+        // diverged shows where it stopped
+        let all_x = self.series.iter().flat_map(|s| match &s.x {
+            Some(x) => x.clone(),
+            None => (0..s.y.len()).map(|i| i as f64).collect(),
+        });
         let x_range = match self.x_range {
             Some(r) => clean_range(r),
-            None => {
-                let (lo, hi) = padded_range(pts().map(|p| p.0), 0.0);
-                if pts().next().is_none() {
-                    (0.0, 1.0)
-                } else {
-                    (lo, hi)
-                }
-            }
+            None => padded_range(all_x, 0.0),
         };
         let y_range = match self.y_range {
             Some(r) => clean_range(r),
@@ -467,7 +466,7 @@ fn draw_swatch<DB: DrawingBackend>(
 ///     .build();
 /// assert!(fig.svg().is_some());
 /// ```
-/// Each function is sampled at 201 evenly spaced points (see [`samples`](Self::samples));
+/// Each function is sampled at 121 evenly spaced points (see [`samples`](Self::samples));
 /// axis labels default to `x` and `y`.
 pub struct FunctionPlot<'a> {
     chart: LineChart,
@@ -482,7 +481,7 @@ impl<'a> FunctionPlot<'a> {
         FunctionPlot {
             chart: LineChart::new(title).labels("x", "y").markers(false),
             range: clean_range((x_min, x_max)),
-            samples: 201,
+            samples: 121,
             functions: Vec::new(),
         }
     }
