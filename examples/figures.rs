@@ -245,4 +245,28 @@ fn main() {
         .edge("mul2", "out", "220", "1")
         .build();
     save(&dir, "graph_apple.svg", &fig);
+
+    // 5.4 apples and oranges
+    let fig = CompGraph::new("2 apples and 3 oranges with 10% tax")
+        .value("n_apple", "apple count", (1.0, 0.0))
+        .value("apple", "apple", (0.0, 1.0))
+        .op("mul_apple", "×", (1.0, 1.0))
+        .value("orange", "orange", (0.0, 2.0))
+        .op("mul_orange", "×", (1.0, 2.0))
+        .value("n_orange", "orange count", (1.0, 3.0))
+        .op("add", "+", (2.0, 1.5))
+        .op("mul_tax", "×", (3.0, 1.5))
+        .value("tax", "tax", (3.0, 2.5))
+        .value("price", "price", (4.0, 1.5))
+        .edge("apple", "mul_apple", "100", "2.2")
+        .edge("n_apple", "mul_apple", "2", "110")
+        .edge("orange", "mul_orange", "150", "3.3")
+        .edge("n_orange", "mul_orange", "3", "165")
+        .edge("mul_apple", "add", "200", "1.1")
+        .edge("mul_orange", "add", "450", "1.1")
+        .edge("add", "mul_tax", "650", "1.1")
+        .edge("tax", "mul_tax", "1.1", "650")
+        .edge("mul_tax", "price", "715", "1")
+        .build();
+    save(&dir, "graph_apple_orange.svg", &fig);
 }

@@ -410,6 +410,15 @@ fn image_grid_png_has_expected_size_and_pixels() {
     let reds = px.chunks(3).filter(|c| c == &[220, 0, 0]).count();
     let s = (72.0f64 / 5.0).round() as usize;
     assert_eq!(reds, s * s, "one NaN pixel scaled up");
+    // the title is rasterised with the embedded font: dark pixels in the top 32 rows
+    let dark_in_title = px[..(32 * w * 3) as usize]
+        .chunks(3)
+        .filter(|c| c[0] < 100 && c[1] < 100 && c[2] < 100)
+        .count();
+    assert!(
+        dark_in_title > 50,
+        "title text drawn: {dark_in_title} dark pixels"
+    );
 }
 
 #[test]

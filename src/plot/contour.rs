@@ -377,6 +377,12 @@ impl<'a> ContourPlot<'a> {
         (out, bad)
     }
 
+    /// Shows the figure when the builder is the last value of an evcxr cell (no `.build()`
+    /// needed there). SVG/PNG/GIF as [`Figure::evcxr_display`].
+    pub fn evcxr_display(&self) {
+        self.build().evcxr_display()
+    }
+
     /// Draws the figure (SVG). Never panics; on a drawing error returns [`Figure::error`].
     pub fn build(&self) -> Figure {
         self.try_build()
@@ -692,6 +698,12 @@ impl<'a> GradientField<'a> {
         self.size = (width.max(100), height.max(80));
         self
     }
+    /// Shows the figure when the builder is the last value of an evcxr cell (no `.build()`
+    /// needed there). SVG/PNG/GIF as [`Figure::evcxr_display`].
+    pub fn evcxr_display(&self) {
+        self.build().evcxr_display()
+    }
+
     /// Draws the field (SVG). Never panics; on a drawing error returns [`Figure::error`].
     pub fn build(&self) -> Figure {
         self.try_build()

@@ -104,6 +104,12 @@ impl CompGraph {
         self
     }
 
+    /// Shows the figure when the builder is the last value of an evcxr cell (no `.build()`
+    /// needed there). SVG/PNG/GIF as [`Figure::evcxr_display`].
+    pub fn evcxr_display(&self) {
+        self.build().evcxr_display()
+    }
+
     /// Draws the graph (SVG).
     pub fn build(&self) -> Figure {
         self.try_build()
@@ -133,11 +139,25 @@ impl CompGraph {
         };
         let width = (2.0 * margin.0 + max_c * self.unit.0).ceil() as u32;
         let height = (head + 2.0 * margin.1 + 40.0 + max_r * self.unit.1).ceil() as u32;
-        let radius = |n: &Node| {
+        // distance from a node's centre to its outline along the unit direction (ux, uy):
+        // a circle for operations, a box around the text for values
+        let radius = |n: &Node, ux: f64, uy: f64| {
             if n.op {
                 22.0
             } else {
-                n.label.chars().count() as f64 * 4.6 + 8.0
+                let half_w = n.label.chars().count() as f64 * 4.6 + 8.0;
+                let half_h = 14.0;
+                let tx = if ux.abs() > 1e-9 {
+                    half_w / ux.abs()
+                } else {
+                    f64::INFINITY
+                };
+                let ty = if uy.abs() > 1e-9 {
+                    half_h / uy.abs()
+                } else {
+                    f64::INFINITY
+                };
+                tx.min(ty)
             }
         };
         let mut s = String::new();
@@ -175,7 +195,7 @@ impl CompGraph {
                 nx = -nx;
                 ny = -ny;
             }
-            let (ra, rb) = (radius(a) + 4.0, radius(b) + 6.0);
+            let (ra, rb) = (radius(a, ux, uy) + 4.0, radius(b, ux, uy) + 6.0);
             let start = (pa.0 + ux * ra, pa.1 + uy * ra);
             let end = (pb.0 - ux * rb, pb.1 - uy * rb);
             let _ = writeln!(

@@ -127,6 +127,12 @@ impl ImageGrid {
         self
     }
 
+    /// Shows the figure when the builder is the last value of an evcxr cell (no `.build()`
+    /// needed there). SVG/PNG/GIF as [`Figure::evcxr_display`].
+    pub fn evcxr_display(&self) {
+        self.build().evcxr_display()
+    }
+
     /// Draws the grid (PNG). Never panics; on an error returns [`Figure::error`].
     pub fn build(&self) -> Figure {
         self.try_build()

@@ -144,6 +144,12 @@ impl LineChart {
         self
     }
 
+    /// Shows the figure when the builder is the last value of an evcxr cell (no `.build()`
+    /// needed there). SVG/PNG/GIF as [`Figure::evcxr_display`].
+    pub fn evcxr_display(&self) {
+        self.build().evcxr_display()
+    }
+
     /// Draws the chart (SVG). Never panics; on a drawing error returns [`Figure::error`].
     pub fn build(&self) -> Figure {
         self.try_build()
@@ -524,6 +530,12 @@ impl<'a> FunctionPlot<'a> {
         }
         chart
     }
+    /// Shows the figure when the builder is the last value of an evcxr cell (no `.build()`
+    /// needed there). SVG/PNG/GIF as [`Figure::evcxr_display`].
+    pub fn evcxr_display(&self) {
+        self.build().evcxr_display()
+    }
+
     /// Draws the plot (SVG). Never panics; on a drawing error returns [`Figure::error`].
     pub fn build(&self) -> Figure {
         self.to_line_chart().build()
@@ -577,6 +589,12 @@ impl ChartGrid {
         self.y_range = Some((lo, hi));
         self
     }
+    /// Shows the figure when the builder is the last value of an evcxr cell (no `.build()`
+    /// needed there). SVG/PNG/GIF as [`Figure::evcxr_display`].
+    pub fn evcxr_display(&self) {
+        self.build().evcxr_display()
+    }
+
     /// Draws the grid (SVG). Never panics; on a drawing error returns [`Figure::error`].
     pub fn build(&self) -> Figure {
         self.try_build()
@@ -733,6 +751,12 @@ impl HistogramGrid {
             Some(r) => clean_range(r),
             None => padded_range(self.panels.iter().flat_map(|p| p.1.iter().copied()), 0.0),
         }
+    }
+
+    /// Shows the figure when the builder is the last value of an evcxr cell (no `.build()`
+    /// needed there). SVG/PNG/GIF as [`Figure::evcxr_display`].
+    pub fn evcxr_display(&self) {
+        self.build().evcxr_display()
     }
 
     /// Draws the grid (SVG). Never panics; on a drawing error returns [`Figure::error`].
