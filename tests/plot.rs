@@ -500,3 +500,67 @@ fn error_figure_is_valid_svg() {
     let svg = doc(&Figure::error("a <bad> & thing"));
     assert!(texts(&svg)[0].contains("a <bad> & thing"));
 }
+
+#[test]
+fn odd_inputs_never_panic() {
+    let cases: Vec<Vec<f64>> = vec![
+        vec![],
+        vec![1.0],
+        vec![f64::MAX, -f64::MAX],
+        vec![1e-300, 2e-300],
+        vec![5.0; 3],
+        vec![f64::NEG_INFINITY, 0.0, f64::INFINITY],
+    ];
+    for y in &cases {
+        for smooth in [false, true] {
+            let fig = LineChart::new("odd")
+                .series("a", y)
+                .series("b", y)
+                .smooth(smooth)
+                .build();
+            doc(&fig);
+        }
+        doc(&HistogramGrid::new("odd").panel("a", y).build());
+        doc(&ChartGrid::new("odd")
+            .chart(LineChart::new("p").series("a", y))
+            .build());
+    }
+    doc(&LineChart::new("empty").build());
+    doc(&LineChart::new("")
+        .series("a", [1.0, 2.0])
+        .y_range(f64::NAN, 1.0)
+        .build());
+    doc(&LineChart::new("")
+        .series("a", [1.0, 2.0])
+        .y_range(1.0, 1.0)
+        .build());
+    doc(&ChartGrid::new("empty").build());
+    doc(&HistogramGrid::new("empty").build());
+    doc(&FunctionPlot::new("inv", -1.0, 1.0)
+        .function("1/x", |x| 1.0 / x)
+        .build());
+    doc(&FunctionPlot::new("flat", 2.0, 2.0)
+        .function("c", |_| 1.0)
+        .build());
+    doc(&ContourPlot::new("const", |_, _| 1.0, (0.0, 1.0), (0.0, 1.0)).build());
+    doc(&ContourPlot::new("nan", |x, _| x.ln(), (-1.0, 1.0), (-1.0, 1.0)).build());
+    doc(&ContourPlot::new("no traj", bowl, (-1.0, 1.0), (-1.0, 1.0))
+        .trajectory("e", Vec::<(f64, f64)>::new())
+        .build());
+    let g = ContourPlot::new("", bowl, (-1.0, 1.0), (-1.0, 1.0))
+        .panel_size(120, 100)
+        .animate();
+    assert_eq!(g.frames(), 1);
+    doc(&GradientField::new("zero", |_, _| (0.0, 0.0), (-1.0, 1.0), (-1.0, 1.0)).build());
+    let empty = ImageGrid::new("none").build();
+    assert!(empty.png().is_some());
+    let zero = ImageGrid::new("")
+        .image(&Array2::<f64>::zeros((0, 0)))
+        .build();
+    assert!(zero.png().is_some() || zero.svg().is_some());
+    let nan_img = ImageGrid::new("")
+        .image(&Array2::from_elem((3, 3), f64::NAN))
+        .build();
+    assert!(nan_img.png().is_some());
+    doc(&CompGraph::new("").build());
+}

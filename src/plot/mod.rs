@@ -420,6 +420,9 @@ pub(crate) fn with_note(title: &str, skipped: usize) -> String {
     }
 }
 
+/// Largest axis limit: a span up to 2e300 stays finite after padding.
+const LIMIT: f64 = 1e300;
+
 /// A padded range covering the finite values (0..1 if there are none).
 pub(crate) fn padded_range(values: impl IntoIterator<Item = f64>, pad: f64) -> (f64, f64) {
     let (mut lo, mut hi) = (f64::INFINITY, f64::NEG_INFINITY);
@@ -430,6 +433,8 @@ pub(crate) fn padded_range(values: impl IntoIterator<Item = f64>, pad: f64) -> (
     if !lo.is_finite() {
         return (0.0, 1.0);
     }
+    // keep the span finite (plotters cannot lay out ticks over an infinite span)
+    let (lo, hi) = (lo.max(-LIMIT), hi.min(LIMIT));
     if hi - lo < 1e-12 * (1.0 + lo.abs()) {
         let d = if lo.abs() > 0.0 { lo.abs() * 0.1 } else { 1.0 };
         return (lo - d, hi + d);
@@ -444,6 +449,7 @@ pub(crate) fn clean_range((a, b): (f64, f64)) -> (f64, f64) {
         return (0.0, 1.0);
     }
     let (lo, hi) = if a <= b { (a, b) } else { (b, a) };
+    let (lo, hi) = (lo.clamp(-LIMIT, LIMIT), hi.clamp(-LIMIT, LIMIT));
     if hi - lo < 1e-300 {
         (lo - 0.5, hi + 0.5)
     } else {
