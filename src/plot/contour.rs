@@ -439,7 +439,12 @@ impl<'a> ContourPlot<'a> {
         }
         let mut out = Vec::new();
         {
-            let mut enc = gif::Encoder::new(&mut out, size.0 as u16, size.1 as u16, &[])
+            let palette = Palette256::new(
+                [TRAJ, BLACK, WHITE, RGBColor(90, 90, 90)]
+                    .into_iter()
+                    .chain(contours.0.iter().map(|l| l.0)),
+            );
+            let mut enc = gif::Encoder::new(&mut out, size.0 as u16, size.1 as u16, &palette.rgb)
                 .map_err(|e| PlotError::Encode(e.to_string()))?;
             enc.set_repeat(gif::Repeat::Infinite)
                 .map_err(|e| PlotError::Encode(e.to_string()))?;
@@ -456,13 +461,21 @@ impl<'a> ContourPlot<'a> {
                     None => (0, 0, size.0 as usize, size.1 as usize),
                     Some(p) => changed_box(p, &buf, size.0 as usize, size.1 as usize),
                 };
-                let mut sub = Vec::with_capacity((x1 - x0) * (y1 - y0) * 3);
+                let mut sub = Vec::with_capacity((x1 - x0) * (y1 - y0));
                 for y in y0..y1 {
                     let row = (y * size.0 as usize) * 3;
-                    sub.extend_from_slice(&buf[row + x0 * 3..row + x1 * 3]);
+                    sub.extend(
+                        buf[row + x0 * 3..row + x1 * 3]
+                            .chunks_exact(3)
+                            .map(|c| palette.index(c)),
+                    );
                 }
-                let mut frame =
-                    gif::Frame::from_rgb_speed((x1 - x0) as u16, (y1 - y0) as u16, &sub, 10);
+                let mut frame = gif::Frame {
+                    width: (x1 - x0) as u16,
+                    height: (y1 - y0) as u16,
+                    buffer: std::borrow::Cow::Owned(sub),
+                    ..gif::Frame::default()
+                };
                 frame.left = x0 as u16;
                 frame.top = y0 as u16;
                 frame.dispose = gif::DisposalMethod::Keep;
@@ -620,6 +633,65 @@ impl<'a> ContourPlot<'a> {
                 .map_err(draw_err)?;
         }
         Ok(())
+    }
+}
+
+/// A fixed 256-colour GIF palette: the figure's own colours exactly (white, black, the
+/// trajectory red, contour colours), 24 greys for anti-aliased text, and a 6×6×6 colour
+/// cube for the rest. Mapping a pixel is arithmetic, so it stays fast in unoptimised
+/// notebook builds (a learned palette took seconds per frame there).
+struct Palette256 {
+    rgb: Vec<u8>,
+    exact: Vec<([u8; 3], u8)>,
+}
+
+impl Palette256 {
+    const CUBE: usize = 216;
+    const GREYS: usize = 24;
+
+    fn new(colors: impl IntoIterator<Item = RGBColor>) -> Self {
+        let mut rgb = Vec::with_capacity(256 * 3);
+        for r in 0..6u8 {
+            for g in 0..6u8 {
+                for b in 0..6u8 {
+                    rgb.extend([r * 51, g * 51, b * 51]);
+                }
+            }
+        }
+        for k in 0..Self::GREYS {
+            let v = ((k as f64 + 0.5) * 255.0 / Self::GREYS as f64).round() as u8;
+            rgb.extend([v, v, v]);
+        }
+        let mut exact = Vec::new();
+        for c in colors {
+            let n = rgb.len() / 3;
+            if n >= 256 {
+                break;
+            }
+            let px = [c.0, c.1, c.2];
+            if !exact.iter().any(|e: &([u8; 3], u8)| e.0 == px) {
+                rgb.extend(px);
+                exact.push((px, n as u8));
+            }
+        }
+        rgb.resize(256 * 3, 0);
+        Palette256 { rgb, exact }
+    }
+
+    fn index(&self, c: &[u8]) -> u8 {
+        let px = [c[0], c[1], c[2]];
+        if let Some(e) = self.exact.iter().find(|e| e.0 == px) {
+            return e.1;
+        }
+        let (r, g, b) = (c[0] as i32, c[1] as i32, c[2] as i32);
+        let spread = r.max(g).max(b) - r.min(g).min(b);
+        if spread < 12 {
+            let v = (r + g + b) / 3;
+            let k = (v * Self::GREYS as i32 / 256).clamp(0, Self::GREYS as i32 - 1);
+            return (Self::CUBE as i32 + k) as u8;
+        }
+        let q = |v: i32| ((v + 25) / 51).clamp(0, 5);
+        (q(r) * 36 + q(g) * 6 + q(b)) as u8
     }
 }
 

@@ -12,6 +12,14 @@
 //! | [`ImageGrid`] | 7.6 filters, digits, filter outputs | PNG |
 //! | [`CompGraph`] | 5.1–5.3 computational graphs | SVG |
 //!
+//! In a notebook cell the builder itself can be the last value (it displays itself), or
+//! call `.build()` to keep the [`Figure`] and `.save("loss.svg")` it:
+//!
+//! ```text
+//! use dlfs::plot::LineChart;
+//! LineChart::new("Loss").labels("iterations", "loss").series("SGD", &losses).smooth(true)
+//! ```
+//!
 //! Every builder has `build() -> Figure` and `try_build() -> Result<Figure, PlotError>`.
 //! `build` never panics: if drawing fails it returns a small SVG that shows the error.
 //!
