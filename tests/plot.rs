@@ -198,9 +198,11 @@ fn chart_grid_has_all_panels_and_a_shared_legend() {
     assert_eq!(t.iter().filter(|s| *s == "Normal").count(), 1);
     // the same name has the same colour in every panel
     assert_eq!(count(&svg, "polyline", "stroke", BLUE), 16);
-    assert!(
-        count(&svg, "polyline", "stroke", ORANGE) > 16,
-        "dashed lines are pieces"
+    assert_eq!(count(&svg, "polyline", "stroke", ORANGE), 16);
+    assert_eq!(
+        count(&svg, "polyline", "stroke-dasharray", "4 3"),
+        16,
+        "dashed"
     );
 }
 

@@ -8,6 +8,7 @@ use super::{
 use plotters::coord::Shift;
 use plotters::prelude::*;
 use plotters::style::text_anchor::HPos;
+use std::fmt::Write as _;
 
 const FONT: &str = "sans-serif";
 const GRID: RGBColor = RGBColor(225, 225, 225);
@@ -160,13 +161,15 @@ impl LineChart {
     pub fn try_build(&self) -> Result<Figure, PlotError> {
         register_fonts();
         let mut svg = String::new();
+        let mut extra = String::new();
         {
             let root = SVGBackend::with_string(&mut svg, self.size).into_drawing_area();
             root.fill(&WHITE).map_err(draw_err)?;
             let mut palette = Palette::default();
-            self.draw_on(&root, &mut palette, false, true)?;
+            self.draw_on(&root, &mut palette, false, true, &mut extra)?;
             root.present().map_err(draw_err)?;
         }
+        splice(&mut svg, &extra);
         Ok(Figure::from_svg(svg, self.size))
     }
 
@@ -210,6 +213,7 @@ impl LineChart {
         palette: &mut Palette,
         compact: bool,
         legend: bool,
+        extra: &mut String,
     ) -> Result<(), PlotError> {
         let (runs, skipped) = self.prepared();
         let colors: Vec<RGBColor> = self.series.iter().map(|s| palette.color(&s.name)).collect();
@@ -280,26 +284,39 @@ impl LineChart {
             .draw()
             .map_err(draw_err)?;
 
-        let width = if compact { 1 } else { 2 };
+        // Lines are written as SVG polylines with fractional coordinates (plotters rounds
+        // to whole pixels, which makes smooth curves wobble); the corners of the data range
+        // fix the same linear map plotters uses for ticks and markers.
+        let a = chart.backend_coord(&(x_range.0, y_range.0));
+        let b = chart.backend_coord(&(x_range.1, y_range.1));
+        let map = |p: (f64, f64)| {
+            (
+                a.0 as f64 + (p.0 - x_range.0) / (x_range.1 - x_range.0) * (b.0 - a.0) as f64,
+                a.1 as f64 + (p.1 - y_range.0) / (y_range.1 - y_range.0) * (b.1 - a.1) as f64,
+            )
+        };
+        let width = if compact { 1.5 } else { 2.0 };
         for ((s, runs), &color) in self.series.iter().zip(&runs).zip(&colors) {
-            let style = color.stroke_width(width);
+            let dash = match (s.dashed, compact) {
+                (false, _) => String::new(),
+                (true, true) => " stroke-dasharray=\"4 3\"".to_string(),
+                (true, false) => " stroke-dasharray=\"7 5\"".to_string(),
+            };
             for run in runs {
-                let run = clip_to(run, x_range, y_range);
-                for piece in run {
-                    if s.dashed {
-                        chart
-                            .draw_series(DashedLineSeries::new(
-                                piece.iter().copied(),
-                                if compact { 4 } else { 7 },
-                                if compact { 3 } else { 5 },
-                                style,
-                            ))
-                            .map_err(draw_err)?;
-                    } else {
-                        chart
-                            .draw_series(LineSeries::new(piece.iter().copied(), style))
-                            .map_err(draw_err)?;
+                for piece in clip_to(run, x_range, y_range) {
+                    let mut pts = String::new();
+                    for p in piece {
+                        let (x, y) = map(p);
+                        let _ = write!(pts, "{x:.2},{y:.2} ");
                     }
+                    let _ = writeln!(
+                        extra,
+                        "<polyline fill=\"none\" stroke=\"#{:02X}{:02X}{:02X}\" stroke-width=\"{width}\" stroke-linejoin=\"round\"{dash} points=\"{}\"/>",
+                        color.0,
+                        color.1,
+                        color.2,
+                        pts.trim_end()
+                    );
                 }
             }
             let n: usize = runs.iter().map(|r| r.len()).sum();
@@ -324,6 +341,14 @@ impl LineChart {
             draw_legend_column(&legend_area, &entries)?;
         }
         Ok(())
+    }
+}
+
+/// Inserts extra SVG elements before the closing tag.
+fn splice(svg: &mut String, extra: &str) {
+    match svg.rfind("</svg>") {
+        Some(i) => svg.insert_str(i, extra),
+        None => svg.push_str(extra),
     }
 }
 
@@ -621,6 +646,7 @@ impl ChartGrid {
             rows as u32 * self.panel_size.1 + title_h + legend_h,
         );
         let mut svg = String::new();
+        let mut extra = String::new();
         {
             let root = SVGBackend::with_string(&mut svg, size).into_drawing_area();
             root.fill(&WHITE).map_err(draw_err)?;
@@ -644,10 +670,11 @@ impl ChartGrid {
                 if chart.y_range.is_none() {
                     chart.y_range = self.y_range;
                 }
-                chart.draw_on(cell, &mut palette, true, false)?;
+                chart.draw_on(cell, &mut palette, true, false, &mut extra)?;
             }
             root.present().map_err(draw_err)?;
         }
+        splice(&mut svg, &extra);
         Ok(Figure::from_svg(svg, size))
     }
 }
