@@ -16,6 +16,7 @@ pub mod init;
 pub mod layers;
 pub mod nets;
 pub mod optimizer;
+pub mod plot;
 pub mod trainer;
 
 /// Everything a notebook needs, in one `use dlfs::prelude::*;`.
@@ -34,6 +35,10 @@ pub mod prelude {
         NamedArrays, Sequential, SimpleConvNet, TwoLayerNet, gradient_check,
     };
     pub use crate::optimizer::{AdaGrad, Adam, Momentum, Nesterov, Optimizer, RMSprop, SGD};
+    pub use crate::plot::{
+        ChartGrid, CompGraph, ContourPlot, Figure, FunctionPlot, GradientField, HistogramGrid,
+        ImageGrid, LineChart, smooth_curve,
+    };
     pub use crate::trainer::{TrainError, TrainReport, Trainer, TrainerConfig};
     pub use ndarray::{
         Array, Array1, Array2, Array3, Array4, ArrayD, ArrayRef, ArrayView, ArrayViewD, Axis,
