@@ -9,9 +9,12 @@ run the cells in order, stop at the first failing cell, and write under
 
 A cell fails when
   - the kernel replies with status "error" or the cell has an error output
-    (evcxr reports compile errors, panics under `:preserve_vars_on_panic 0`, and a `?`
-    error at the top level of a cell this way);
+    (evcxr reports compile errors this way, and panics under `:preserve_vars_on_panic 0`:
+    the panic aborts evcxr's child process, which evcxr reports as an error);
   - a stderr stream output contains "panicked at" (a second net for panics);
+  - it wrote anything on stderr and does not opt in with a line `// allow-stderr` (or the
+    tag "allow-stderr"): evcxr reports an error returned through `?` at the top level of a
+    cell only by printing it on stderr, with the cell's status "ok";
   - it runs past the per-cell timeout or the run's total timeout, or the kernel dies;
   - it is a figure cell and produced no image/svg+xml, image/png or image/gif output.
 A figure cell has a line `// figure` in its source (a Rust line comment on its own line)
@@ -27,6 +30,7 @@ import argparse
 import base64
 import json
 import os
+import queue
 import re
 import shutil
 import sys
@@ -37,14 +41,39 @@ from pathlib import Path
 import nbformat
 from nbclient import NotebookClient
 from nbclient.exceptions import CellTimeoutError, DeadKernelError
+from nbclient.util import ensure_async
 
 ROOT = Path(__file__).resolve().parent.parent
 NOTEBOOKS = ROOT / "notebooks"
 KERNEL = "rust"
 
 FIGURE_LINE = re.compile(r"^\s*//\s*figure\s*$", re.MULTILINE)
+ALLOW_STDERR_LINE = re.compile(r"^\s*//\s*allow-stderr\s*$", re.MULTILINE)
 IMAGE_TYPES = {"image/svg+xml": "svg", "image/png": "png", "image/gif": "gif"}
 ANSI = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
+
+
+class EvcxrClient(NotebookClient):
+    """NotebookClient that waits for evcxr's late output.
+
+    evcxr_jupyter forwards a cell's stdout/stderr lines from a separate thread, so on a
+    busy machine the last lines can arrive after the "idle" status that ends the cell; a
+    plain client drops them (or the kernel tags them with the next cell). After "idle" we
+    keep reading until the channel has been quiet for `grace` seconds.
+    """
+
+    grace = 0.3
+
+    async def _async_poll_output_msg(self, parent_msg_id, cell, cell_index):
+        await super()._async_poll_output_msg(parent_msg_id, cell, cell_index)
+        while True:
+            try:
+                msg = await ensure_async(self.kc.iopub_channel.get_msg(timeout=self.grace))
+            except queue.Empty:
+                return
+            if (msg["parent_header"].get("msg_id") == parent_msg_id
+                    and msg["msg_type"] in ("stream", "display_data", "execute_result")):
+                self.process_message(msg, cell, cell_index)
 
 
 class CellFailed(Exception):
@@ -77,6 +106,11 @@ def is_figure_cell(cell) -> bool:
     return bool(FIGURE_LINE.search(cell.source)) or "figure" in cell.metadata.get("tags", [])
 
 
+def allows_stderr(cell) -> bool:
+    return (bool(ALLOW_STDERR_LINE.search(cell.source))
+            or "allow-stderr" in cell.metadata.get("tags", []))
+
+
 def image_outputs(cell):
     for out in cell.get("outputs", []):
         if out.get("output_type") in ("display_data", "execute_result"):
@@ -85,24 +119,40 @@ def image_outputs(cell):
                     yield mime, ext, out["data"][mime]
 
 
+def panic_lines(stderr: str) -> str:
+    """The panic message from evcxr's stderr, without the stack backtrace."""
+    start = stderr.find("panicked at")
+    text = stderr[stderr.rfind("\n", 0, start) + 1:] if start >= 0 else stderr
+    return text.split("stack backtrace:")[0].strip()
+
+
 def check_cell(cell, number: int, reply) -> None:
     """Raise CellFailed if this executed cell counts as a failure."""
     outputs = cell.get("outputs", [])
+    stderr = ANSI.sub("", "".join(text_of(o.get("text", "")) for o in outputs
+                                  if o.get("output_type") == "stream"
+                                  and o.get("name") == "stderr"))
     for out in outputs:
         if out.get("output_type") == "error":
             parts = [f"{out.get('ename', '')}: {out.get('evalue', '')}".strip(": ")]
             parts += out.get("traceback", [])
             detail = ANSI.sub("", "\n".join(p for p in parts if p))
-            kind = "panic" if "panicked at" in detail else "error output"
-            raise CellFailed(number, kind, detail)
-    stderr = "".join(text_of(o.get("text", "")) for o in outputs
-                     if o.get("output_type") == "stream" and o.get("name") == "stderr")
+            if "panicked at" in stderr:
+                # Under `:preserve_vars_on_panic 0` the panic aborts evcxr's child process;
+                # the error output only says so, the message is on stderr.
+                raise CellFailed(number, "panic", panic_lines(stderr) + "\n" + detail)
+            raise CellFailed(number, "error (compile error or evcxr error)", detail)
     if "panicked at" in stderr:
-        raise CellFailed(number, "panic (on stderr)", ANSI.sub("", stderr))
+        raise CellFailed(number, "panic (on stderr)", panic_lines(stderr))
     content = (reply or {}).get("content", {})
     if content.get("status") == "error":
         detail = f"{content.get('ename', '')}: {content.get('evalue', '')}"
         raise CellFailed(number, "kernel replied status=error", ANSI.sub("", detail))
+    if stderr.strip() and not allows_stderr(cell):
+        # evcxr reports an error returned through `?` only by printing it on stderr; the
+        # cell's status stays "ok". So stderr output fails a cell unless it opts in.
+        raise CellFailed(number, "output on stderr (an error returned by `?`? mark the cell "
+                         "`// allow-stderr` if it is meant)", stderr.strip())
     if is_figure_cell(cell) and not any(True for _ in image_outputs(cell)):
         kinds = [f"{o['output_type']}:{o['name']}" if o["output_type"] == "stream"
                  else f"{o['output_type']}:{'+'.join(o.get('data', {}))}" for o in outputs]
@@ -142,9 +192,9 @@ def run_one(path: Path, args, deadline: float) -> tuple[Result, object]:
     code_cells = sum(1 for c in nb.cells if c.cell_type == "code" and c.source.strip())
     state = {"number": 0, "start": 0.0}
 
-    client = NotebookClient(
+    client = EvcxrClient(
         nb,
-        kernel_name=KERNEL,
+        kernel_name=args.kernel,
         timeout=args.cell_timeout,
         allow_errors=True,  # we judge the outputs ourselves, in on_cell_executed
         record_timing=False,  # keep committed notebooks free of timestamps
@@ -247,6 +297,7 @@ def main() -> int:
     ap.add_argument("--tmpdir-root", default=str(ROOT / "target" / "evcxr"),
                     help="keep evcxr's build dirs here, one per notebook ('' = fresh temp dirs)")
     ap.add_argument("--quiet", action="store_true", help="no line per cell")
+    ap.add_argument("--kernel", default=KERNEL, help="kernel name (default: rust)")
     args = ap.parse_args()
 
     paths = resolve(args.names)
