@@ -1,0 +1,98 @@
+"""Self-test of the notebook runner on the fixtures in tests/notebooks/.
+
+Each fixture says in its metadata (`dlfs_runner_test`) what the runner must report:
+  expect  "pass" or "fail"
+  cell    the 1-based cell at which it must fail
+  reason  text that must appear in the runner's failure line (why it failed)
+  detail  text that must appear in the failure's detail (the kernel's own message)
+  figures for a passing notebook: the figure files it must write
+  args    extra runner arguments (e.g. a short --cell-timeout)
+Every fixture runs in its own runner process; the exit status must be 0 for "pass" and 1
+for "fail". Prints one line per fixture and `runner-selftest: N passed, M failed`.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+FIXTURES = ROOT / "tests" / "notebooks"
+RUNNER = ROOT / "scripts" / "run_notebooks.py"
+
+
+def check(path: Path, tmp: Path) -> list[str]:
+    """Run the runner on one fixture; return the list of problems (empty = as expected)."""
+    expect = json.loads(path.read_text())["metadata"]["dlfs_runner_test"]
+    out = tmp / path.stem
+    cmd = [sys.executable, str(RUNNER), "--quiet", "--out", str(out), "--tmpdir-root", "",
+           *expect.get("args", []), str(path)]
+    proc = subprocess.run(cmd, capture_output=True, text=True, timeout=600)
+    log = proc.stdout + proc.stderr
+    problems = []
+    summary_file = out / "summary.json"
+    if not summary_file.exists():
+        return [f"no summary.json (exit {proc.returncode})\n{log}"]
+    [result] = json.loads(summary_file.read_text())
+    want_ok = expect["expect"] == "pass"
+    if proc.returncode != (0 if want_ok else 1):
+        problems.append(f"exit status {proc.returncode}, want {0 if want_ok else 1}")
+    if result["ok"] != want_ok:
+        problems.append(f"runner said ok={result['ok']}, want {want_ok}: {result['failure']}")
+    if want_ok:
+        if sorted(result["figures"]) != sorted(expect.get("figures", [])):
+            problems.append(f"figures {result['figures']}, want {expect.get('figures')}")
+        for name in expect.get("figures", []):
+            f = out / path.stem / name
+            if not f.is_file() or f.stat().st_size == 0:
+                problems.append(f"figure file {f} missing or empty")
+        for ext in ("ipynb", "html"):
+            if not (out / path.stem / f"{path.stem}.{ext}").is_file():
+                problems.append(f"no {ext} written")
+    else:
+        prefix = f"cell {expect['cell']}: "
+        if not result["failure"].startswith(prefix):
+            problems.append(f"failure '{result['failure']}' is not at {prefix!r}")
+        if expect["reason"] not in result["failure"]:
+            problems.append(f"failure '{result['failure']}' does not say {expect['reason']!r}")
+        if expect.get("detail", "") not in result["detail"]:
+            problems.append(f"detail does not contain {expect['detail']!r}:\n{result['detail']}")
+        if f"FAILED {path.stem}: {result['failure']}" not in proc.stdout:
+            problems.append("the failure is not printed on stdout")
+    if problems:
+        problems.append("runner output:\n" + log)
+    return problems
+
+
+def main() -> int:
+    fixtures = sorted(FIXTURES.glob("*.ipynb"))
+    if not fixtures:
+        print(f"runner-selftest: no fixtures in {FIXTURES}")
+        return 1
+    passed = failed = 0
+    with tempfile.TemporaryDirectory(prefix="dlfs-runner-test-") as tmp:
+        for path in fixtures:
+            start = time.monotonic()
+            problems = check(path, Path(tmp))
+            took = time.monotonic() - start
+            expect = json.loads(path.read_text())["metadata"]["dlfs_runner_test"]
+            what = ("passes" if expect["expect"] == "pass"
+                    else f"fails at cell {expect['cell']} ({expect['reason']})")
+            if problems:
+                failed += 1
+                print(f"FAIL {path.name}: should {what.replace('passes', 'pass').replace('fails', 'fail')}")
+                for p in problems:
+                    print("    " + p.replace("\n", "\n    "))
+            else:
+                passed += 1
+                print(f"ok   {path.name}: runner {what} ({took:.1f}s)")
+    print(f"runner-selftest: {passed} passed, {failed} failed")
+    return 0 if failed == 0 else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
