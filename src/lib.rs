@@ -7,6 +7,23 @@
 //! A notebook starts with `use dlfs::prelude::*;`.
 
 pub use ndarray;
+pub use rand;
+
+/// A shape written the way numpy prints it: `(2,)`, `(2, 3)`, `(10, 1, 28, 28)`.
+///
+/// ```
+/// assert_eq!(dlfs::np_shape(&[2]), "(2,)");
+/// assert_eq!(dlfs::np_shape(&[10, 1, 28, 28]), "(10, 1, 28, 28)");
+/// ```
+pub fn np_shape(shape: &[usize]) -> String {
+    match shape {
+        [n] => format!("({n},)"),
+        _ => {
+            let dims: Vec<String> = shape.iter().map(|d| d.to_string()).collect();
+            format!("({})", dims.join(", "))
+        }
+    }
+}
 
 pub mod error;
 pub mod functions;
@@ -21,6 +38,8 @@ pub mod trainer;
 
 /// Everything a notebook needs, in one `use dlfs::prelude::*;`.
 pub mod prelude {
+    pub use crate::np_shape;
+    pub use rand::Rng as _;
     pub use crate::error::ParamsError;
     pub use crate::functions::{cross_entropy_error, relu, sigmoid, softmax};
     pub use crate::gradient::{abs_diff, numerical_gradient};
