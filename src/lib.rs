@@ -5,3 +5,5 @@
 //! The chapter notebooks under `notebooks/` tell the story; this crate computes.
 
 pub use ndarray;
+
+pub mod data;
