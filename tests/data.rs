@@ -8,7 +8,8 @@ use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
 use dlfs::data::{
-    DataError, DatasetKind, IdxError, LoadOptions, MNIST_FILES, Mirror, Source, encode_idx, load_dir, load_mnist,
+    DataError, DatasetKind, IdxError, LoadOptions, MNIST_FILES, Mirror, Source, encode_idx,
+    load_dir, load_mnist,
 };
 
 const MNIST_HEAD: [u8; 10] = [5, 0, 4, 1, 9, 2, 1, 3, 1, 4];
@@ -26,17 +27,30 @@ fn pixel(i: usize, p: usize) -> u8 {
 }
 
 fn images(n: usize) -> Vec<u8> {
-    encode_idx(&[n, 28, 28], &(0..n * 784).map(|k| pixel(k / 784, k % 784)).collect::<Vec<_>>()).unwrap()
+    encode_idx(
+        &[n, 28, 28],
+        &(0..n * 784)
+            .map(|k| pixel(k / 784, k % 784))
+            .collect::<Vec<_>>(),
+    )
+    .unwrap()
 }
 
 fn labels(n: usize, head: &[u8]) -> Vec<u8> {
-    let l: Vec<u8> = (0..n).map(|i| head.get(i).copied().unwrap_or((i % 10) as u8)).collect();
+    let l: Vec<u8> = (0..n)
+        .map(|i| head.get(i).copied().unwrap_or((i % 10) as u8))
+        .collect();
     encode_idx(&[n], &l).unwrap()
 }
 
 /// The four files' bytes (raw IDX) in `MNIST_FILES` order.
 fn set(n_train: usize, n_test: usize, head: &[u8]) -> [Vec<u8>; 4] {
-    [images(n_train), labels(n_train, head), images(n_test), labels(n_test, &[])]
+    [
+        images(n_train),
+        labels(n_train, head),
+        images(n_test),
+        labels(n_test, &[]),
+    ]
 }
 
 fn write_set(dir: &Path, files: &[Vec<u8>; 4], gz: bool) {
@@ -85,14 +99,24 @@ fn tiny_files_read_back_raw_and_gzip() {
     write_set(tmp.path(), &set(12, 5, &[]), true);
     let d = load_dir(tmp.path(), &isolated(tmp.path())).unwrap();
     assert!(!d.identified);
-    assert!(d.describe().contains("not recognised as MNIST or Fashion-MNIST"), "{}", d.describe());
+    assert!(
+        d.describe()
+            .contains("not recognised as MNIST or Fashion-MNIST"),
+        "{}",
+        d.describe()
+    );
 }
 
 #[test]
 fn options_shape_scale_and_one_hot() {
     let tmp = tempfile::tempdir().unwrap();
     write_set(tmp.path(), &set(10, 3, &FASHION_HEAD), true);
-    let opts = LoadOptions { normalize: false, flatten: false, one_hot: true, ..isolated(tmp.path()) };
+    let opts = LoadOptions {
+        normalize: false,
+        flatten: false,
+        one_hot: true,
+        ..isolated(tmp.path())
+    };
     let d = load_dir(tmp.path(), &opts).unwrap();
     assert_eq!(d.x_train.shape(), &[10, 1, 28, 28]);
     assert_eq!(d.x_train[[2, 0, 1, 3]], pixel(2, 28 + 3) as f64);
@@ -109,19 +133,33 @@ fn options_shape_scale_and_one_hot() {
     assert_eq!(d.class_name(9), "Ankle boot");
     let line = d.describe();
     assert!(line.starts_with("Fashion-MNIST from directory "), "{line}");
-    assert!(line.contains("[10, 1, 28, 28]") && line.contains("one-hot"), "{line}");
+    assert!(
+        line.contains("[10, 1, 28, 28]") && line.contains("one-hot"),
+        "{line}"
+    );
 }
 
 #[test]
 fn explicit_dir_via_load_mnist_and_wrong_data_set() {
     let tmp = tempfile::tempdir().unwrap();
     write_set(tmp.path(), &set(10, 2, &FASHION_HEAD), false);
-    let base = LoadOptions { dir: Some(tmp.path().into()), ..isolated(tmp.path()) };
+    let base = LoadOptions {
+        dir: Some(tmp.path().into()),
+        ..isolated(tmp.path())
+    };
     let d = load_mnist(base.clone()).unwrap();
     assert_eq!(d.source, Source::Dir(tmp.path().into()));
-    let err = load_mnist(LoadOptions { dataset: Some(DatasetKind::Mnist), ..base }).unwrap_err();
+    let err = load_mnist(LoadOptions {
+        dataset: Some(DatasetKind::Mnist),
+        ..base
+    })
+    .unwrap_err();
     assert!(matches!(err, DataError::WrongDataset { .. }), "{err}");
-    assert!(err.to_string().contains("asked for MNIST, but these files are Fashion-MNIST"), "{err}");
+    assert!(
+        err.to_string()
+            .contains("asked for MNIST, but these files are Fashion-MNIST"),
+        "{err}"
+    );
 }
 
 #[test]
@@ -131,8 +169,14 @@ fn missing_file_names_it_and_says_how_to_get_data() {
     std::fs::remove_file(tmp.path().join("t10k-labels-idx1-ubyte.gz")).unwrap();
     let err = load_dir(tmp.path(), &isolated(tmp.path())).unwrap_err();
     let msg = err.to_string();
-    assert!(matches!(err, DataError::Missing { ref missing, .. } if missing == &["t10k-labels-idx1-ubyte"]));
-    assert!(msg.contains("t10k-labels-idx1-ubyte") && msg.contains("apt-get install dataset-fashion-mnist"), "{msg}");
+    assert!(
+        matches!(err, DataError::Missing { ref missing, .. } if missing == &["t10k-labels-idx1-ubyte"])
+    );
+    assert!(
+        msg.contains("t10k-labels-idx1-ubyte")
+            && msg.contains("apt-get install dataset-fashion-mnist"),
+        "{msg}"
+    );
     assert!(msg.contains("DLFS_DATA_DIR"), "{msg}");
 }
 
@@ -142,7 +186,10 @@ fn load_with_bad(file: &str, bytes: Vec<u8>) -> DataError {
     write_set(tmp.path(), &set(4, 3, &[]), false);
     std::fs::write(tmp.path().join(file), bytes).unwrap();
     let err = load_dir(tmp.path(), &isolated(tmp.path())).unwrap_err();
-    assert!(err.to_string().contains(file), "error must name the file: {err}");
+    assert!(
+        err.to_string().contains(file),
+        "error must name the file: {err}"
+    );
     err
 }
 
@@ -151,8 +198,20 @@ fn wrong_magic() {
     let mut b = images(3);
     b[0] = 0x42;
     let err = load_with_bad("t10k-images-idx3-ubyte", b);
-    assert!(matches!(err, DataError::Idx { source: IdxError::BadMagic { .. }, .. }), "{err}");
-    assert!(err.to_string().contains("wrong magic number 0x42000803"), "{err}");
+    assert!(
+        matches!(
+            err,
+            DataError::Idx {
+                source: IdxError::BadMagic { .. },
+                ..
+            }
+        ),
+        "{err}"
+    );
+    assert!(
+        err.to_string().contains("wrong magic number 0x42000803"),
+        "{err}"
+    );
 }
 
 #[test]
@@ -160,7 +219,17 @@ fn truncated_raw_file() {
     let b = images(4);
     let err = load_with_bad("train-images-idx3-ubyte", b[..b.len() - 100].to_vec());
     assert!(
-        matches!(err, DataError::Idx { source: IdxError::Truncated { expected: 3136, found: 3036, .. }, .. }),
+        matches!(
+            err,
+            DataError::Idx {
+                source: IdxError::Truncated {
+                    expected: 3136,
+                    found: 3036,
+                    ..
+                },
+                ..
+            }
+        ),
         "{err}"
     );
 }
@@ -173,31 +242,76 @@ fn truncated_gzip_file() {
     let p = tmp.path().join("train-images-idx3-ubyte.gz");
     std::fs::write(&p, &gz[..gz.len() / 2]).unwrap();
     let err = load_dir(tmp.path(), &isolated(tmp.path())).unwrap_err();
-    assert!(matches!(err, DataError::Idx { source: IdxError::Gzip(_) | IdxError::Truncated { .. }, .. }), "{err}");
-    assert!(err.to_string().contains("train-images-idx3-ubyte.gz"), "{err}");
+    assert!(
+        matches!(
+            err,
+            DataError::Idx {
+                source: IdxError::Gzip(_) | IdxError::Truncated { .. },
+                ..
+            }
+        ),
+        "{err}"
+    );
+    assert!(
+        err.to_string().contains("train-images-idx3-ubyte.gz"),
+        "{err}"
+    );
 }
 
 #[test]
 fn image_and_label_counts_disagree() {
     let err = load_with_bad("train-labels-idx1-ubyte", labels(5, &[]));
-    assert!(matches!(err, DataError::CountMismatch { n_images: 4, n_labels: 5, .. }), "{err}");
-    assert!(err.to_string().contains("train-images-idx3-ubyte has 4 images but"), "{err}");
+    assert!(
+        matches!(
+            err,
+            DataError::CountMismatch {
+                n_images: 4,
+                n_labels: 5,
+                ..
+            }
+        ),
+        "{err}"
+    );
+    assert!(
+        err.to_string()
+            .contains("train-images-idx3-ubyte has 4 images but"),
+        "{err}"
+    );
 }
 
 #[test]
 fn wrong_image_size() {
     let b = encode_idx(&[3, 32, 32], &vec![0u8; 3 * 32 * 32]).unwrap();
     let err = load_with_bad("t10k-images-idx3-ubyte", b);
-    assert!(matches!(err, DataError::WrongShape { ref dims, .. } if dims == &[3, 32, 32]), "{err}");
+    assert!(
+        matches!(err, DataError::WrongShape { ref dims, .. } if dims == &[3, 32, 32]),
+        "{err}"
+    );
     assert!(err.to_string().contains("(N, 28, 28)"), "{err}");
 }
 
 #[test]
 fn label_out_of_range_and_labels_in_place_of_images() {
-    let err = load_with_bad("t10k-labels-idx1-ubyte", encode_idx(&[3], &[1, 10, 2]).unwrap());
-    assert!(matches!(err, DataError::BadLabel { index: 1, value: 10, .. }), "{err}");
+    let err = load_with_bad(
+        "t10k-labels-idx1-ubyte",
+        encode_idx(&[3], &[1, 10, 2]).unwrap(),
+    );
+    assert!(
+        matches!(
+            err,
+            DataError::BadLabel {
+                index: 1,
+                value: 10,
+                ..
+            }
+        ),
+        "{err}"
+    );
     let err = load_with_bad("train-images-idx3-ubyte", labels(4, &[]));
-    assert!(matches!(err, DataError::WrongShape { what: "image", .. }), "{err}");
+    assert!(
+        matches!(err, DataError::WrongShape { what: "image", .. }),
+        "{err}"
+    );
 }
 
 // ---------------------------------------------------------------- downloads from 127.0.0.1
@@ -238,7 +352,9 @@ fn serve(routes: HashMap<String, Reply>) -> String {
                         let text = String::from_utf8_lossy(&req);
                         let path = text.split_whitespace().nth(1).unwrap_or("").to_string();
                         let head = |len: usize| {
-                            format!("HTTP/1.1 200 OK\r\nContent-Length: {len}\r\nConnection: close\r\n\r\n")
+                            format!(
+                                "HTTP/1.1 200 OK\r\nContent-Length: {len}\r\nConnection: close\r\n\r\n"
+                            )
                         };
                         match routes.get(&path) {
                             Some(Reply::Full(body)) => {
@@ -266,7 +382,11 @@ fn serve(routes: HashMap<String, Reply>) -> String {
 }
 
 /// Routes for a good gzip set under `/prefix/`, with `change` applied to some files.
-fn routes(prefix: &str, files: &[Vec<u8>; 4], change: impl Fn(&str, Vec<u8>) -> Reply) -> HashMap<String, Reply> {
+fn routes(
+    prefix: &str,
+    files: &[Vec<u8>; 4],
+    change: impl Fn(&str, Vec<u8>) -> Reply,
+) -> HashMap<String, Reply> {
     MNIST_FILES
         .iter()
         .zip(files)
@@ -279,33 +399,56 @@ fn routes(prefix: &str, files: &[Vec<u8>; 4], change: impl Fn(&str, Vec<u8>) -> 
 
 fn entries(dir: &Path) -> Vec<String> {
     let mut v: Vec<String> = std::fs::read_dir(dir)
-        .map(|rd| rd.filter_map(|e| e.ok()).map(|e| e.file_name().to_string_lossy().into_owned()).collect())
+        .map(|rd| {
+            rd.filter_map(|e| e.ok())
+                .map(|e| e.file_name().to_string_lossy().into_owned())
+                .collect()
+        })
         .unwrap_or_default();
     v.sort();
     v
 }
 
 fn online(tmp: &Path, mirrors: Vec<Mirror>) -> LoadOptions {
-    LoadOptions { download: true, mirrors: Some(mirrors), ..isolated(tmp) }
+    LoadOptions {
+        download: true,
+        mirrors: Some(mirrors),
+        ..isolated(tmp)
+    }
 }
 
 #[test]
 fn download_good_files_then_use_cache() {
     let files = set(20, 6, &MNIST_HEAD);
     let mut r = routes("good", &files, |_, gz| Reply::Full(gz));
-    r.extend(routes("bad", &files, |_, _| Reply::Full(b"not a gzip file at all".to_vec())));
+    r.extend(routes("bad", &files, |_, _| {
+        Reply::Full(b"not a gzip file at all".to_vec())
+    }));
     let base = serve(r);
     let tmp = tempfile::tempdir().unwrap();
     // The first mirror serves junk for every file, the second good files.
-    let mirrors = vec![Mirror::structural(format!("{base}/bad")), Mirror::structural(format!("{base}/good/"))];
+    let mirrors = vec![
+        Mirror::structural(format!("{base}/bad")),
+        Mirror::structural(format!("{base}/good/")),
+    ];
     let d = load_mnist(online(tmp.path(), mirrors)).unwrap();
     let cache = tmp.path().join("cache/mnist");
-    assert_eq!(d.source, Source::Downloaded { dir: cache.clone(), mirrors: vec![format!("{base}/good/")] });
+    assert_eq!(
+        d.source,
+        Source::Downloaded {
+            dir: cache.clone(),
+            mirrors: vec![format!("{base}/good/")]
+        }
+    );
     assert_eq!(d.x_train.shape(), &[20, 784]);
     assert_eq!(d.t_test.shape(), &[6]);
     let mut want: Vec<String> = MNIST_FILES.iter().map(|n| format!("{n}.gz")).collect();
     want.sort();
-    assert_eq!(entries(&cache), want, "exactly the four files, no temporary files");
+    assert_eq!(
+        entries(&cache),
+        want,
+        "exactly the four files, no temporary files"
+    );
     // Second load: from the cache, no network needed.
     let d2 = load_mnist(isolated(tmp.path())).unwrap();
     assert_eq!(d2.source, Source::Cache(cache));
@@ -325,11 +468,23 @@ fn download_failing_verification_keeps_nothing() {
     }));
     let tmp = tempfile::tempdir().unwrap();
     let dir = tmp.path().join("dl");
-    let err = dlfs::data::download_mnist(&dir, &[Mirror::structural(format!("{base}/corrupt/"))], false).unwrap_err();
+    let err = dlfs::data::download_mnist(
+        &dir,
+        &[Mirror::structural(format!("{base}/corrupt/"))],
+        false,
+    )
+    .unwrap_err();
     assert!(matches!(err, DataError::Verification { .. }), "{err}");
     let msg = err.to_string();
-    assert!(msg.contains("train-images-idx3-ubyte.gz") && msg.contains("not kept"), "{msg}");
-    assert!(entries(&dir).is_empty(), "nothing kept: {:?}", entries(&dir));
+    assert!(
+        msg.contains("train-images-idx3-ubyte.gz") && msg.contains("not kept"),
+        "{msg}"
+    );
+    assert!(
+        entries(&dir).is_empty(),
+        "nothing kept: {:?}",
+        entries(&dir)
+    );
 }
 
 #[test]
@@ -338,38 +493,68 @@ fn download_with_wrong_checksum_is_rejected() {
     let base = serve(routes("md5", &files, |_, gz| Reply::Full(gz)));
     let tmp = tempfile::tempdir().unwrap();
     let dir = tmp.path().join("dl");
-    let mirror = Mirror { md5: true, ..Mirror::structural(format!("{base}/md5/")) };
+    let mirror = Mirror {
+        md5: true,
+        ..Mirror::structural(format!("{base}/md5/"))
+    };
     let err = dlfs::data::download_mnist(&dir, &[mirror], false).unwrap_err();
-    assert!(err.to_string().contains("differs from the published f68b3c2dcbeaaa9fbdd348bbdeb94873"), "{err}");
+    assert!(
+        err.to_string()
+            .contains("differs from the published f68b3c2dcbeaaa9fbdd348bbdeb94873"),
+        "{err}"
+    );
     assert!(entries(&dir).is_empty());
     // The published sizes are enforced for full-size mirrors.
-    let mirror = Mirror { full_size: true, ..Mirror::structural(format!("{base}/md5/")) };
+    let mirror = Mirror {
+        full_size: true,
+        ..Mirror::structural(format!("{base}/md5/"))
+    };
     let err = dlfs::data::download_mnist(&dir, &[mirror], false).unwrap_err();
-    assert!(err.to_string().contains("5 examples, the published file has 60000"), "{err}");
+    assert!(
+        err.to_string()
+            .contains("5 examples, the published file has 60000"),
+        "{err}"
+    );
 }
 
 #[test]
 fn connection_cut_halfway_keeps_no_partial_file() {
     let files = set(30, 5, &[]);
     let base = serve(routes("cut", &files, |name, gz| {
-        if name.starts_with("t10k-images") { Reply::Cut(gz) } else { Reply::Full(gz) }
+        if name.starts_with("t10k-images") {
+            Reply::Cut(gz)
+        } else {
+            Reply::Full(gz)
+        }
     }));
     let tmp = tempfile::tempdir().unwrap();
     let dir = tmp.path().join("dl");
-    let err = dlfs::data::download_mnist(&dir, &[Mirror::structural(format!("{base}/cut/"))], false).unwrap_err();
+    let err =
+        dlfs::data::download_mnist(&dir, &[Mirror::structural(format!("{base}/cut/"))], false)
+            .unwrap_err();
     assert!(matches!(err, DataError::Interrupted { .. }), "{err}");
-    assert!(err.to_string().contains("t10k-images-idx3-ubyte.gz was cut off"), "{err}");
+    assert!(
+        err.to_string()
+            .contains("t10k-images-idx3-ubyte.gz was cut off"),
+        "{err}"
+    );
     // The two files before it were complete and verified; the cut one is not there.
-    assert_eq!(entries(&dir), vec!["train-images-idx3-ubyte.gz", "train-labels-idx1-ubyte.gz"]);
+    assert_eq!(
+        entries(&dir),
+        vec!["train-images-idx3-ubyte.gz", "train-labels-idx1-ubyte.gz"]
+    );
 }
 
 #[test]
 fn missing_on_mirror_is_reported() {
     let base = serve(HashMap::new());
     let tmp = tempfile::tempdir().unwrap();
-    let err =
-        dlfs::data::download_mnist(&tmp.path().join("dl"), &[Mirror::structural(format!("{base}/none/"))], false)
-            .unwrap_err();
+    let err = dlfs::data::download_mnist(
+        &tmp.path().join("dl"),
+        &[Mirror::structural(format!("{base}/none/"))],
+        false,
+    )
+    .unwrap_err();
     assert!(err.to_string().contains("HTTP 404"), "{err}");
 }
 
@@ -380,24 +565,45 @@ fn no_network_falls_back_quickly_to_fashion_mnist() {
     let mirrors = vec![Mirror::structural("http://127.0.0.1:1/mnist/")];
     let start = Instant::now();
     let err = dlfs::data::download_mnist(&tmp.path().join("dl"), &mirrors, false).unwrap_err();
-    assert!(err.is_network() && err.to_string().starts_with("no network"), "{err}");
+    assert!(
+        err.is_network() && err.to_string().starts_with("no network"),
+        "{err}"
+    );
 
     let fashion = tmp.path().join("fashion");
     write_set(&fashion, &set(10, 4, &FASHION_HEAD), true);
-    let opts = LoadOptions { fallback_dir: Some(fashion.clone()), ..online(tmp.path(), mirrors.clone()) };
+    let opts = LoadOptions {
+        fallback_dir: Some(fashion.clone()),
+        ..online(tmp.path(), mirrors.clone())
+    };
     let d = load_mnist(opts.clone()).unwrap();
-    assert!(start.elapsed() < Duration::from_secs(2), "offline path took {:?}", start.elapsed());
+    assert!(
+        start.elapsed() < Duration::from_secs(2),
+        "offline path took {:?}",
+        start.elapsed()
+    );
     assert_eq!(d.kind, DatasetKind::FashionMnist);
     assert_eq!(d.source, Source::Debian(fashion));
     let reason = d.fallback_reason.clone().unwrap();
     assert!(reason.contains("no network"), "{reason}");
-    assert!(d.describe().contains("instead of MNIST (no network"), "{}", d.describe());
+    assert!(
+        d.describe().contains("instead of MNIST (no network"),
+        "{}",
+        d.describe()
+    );
 
     // Asking for MNIST explicitly: no fallback, an error listing what was tried.
-    let err = load_mnist(LoadOptions { dataset: Some(DatasetKind::Mnist), ..opts }).unwrap_err();
+    let err = load_mnist(LoadOptions {
+        dataset: Some(DatasetKind::Mnist),
+        ..opts
+    })
+    .unwrap_err();
     let msg = err.to_string();
     assert!(matches!(err, DataError::NotFound { .. }), "{msg}");
-    assert!(msg.contains("no network") && msg.contains("apt-get install dataset-fashion-mnist"), "{msg}");
+    assert!(
+        msg.contains("no network") && msg.contains("apt-get install dataset-fashion-mnist"),
+        "{msg}"
+    );
 }
 
 #[test]
@@ -405,8 +611,14 @@ fn nothing_anywhere_lists_every_place_tried() {
     let tmp = tempfile::tempdir().unwrap();
     let err = load_mnist(isolated(tmp.path())).unwrap_err();
     let msg = err.to_string();
-    assert!(msg.contains("MNIST cache") && msg.contains("downloading is off"), "{msg}");
-    assert!(msg.contains("no-fallback") && msg.contains("DLFS_DATA_DIR"), "{msg}");
+    assert!(
+        msg.contains("MNIST cache") && msg.contains("downloading is off"),
+        "{msg}"
+    );
+    assert!(
+        msg.contains("no-fallback") && msg.contains("DLFS_DATA_DIR"),
+        "{msg}"
+    );
 }
 
 // ---------------------------------------------------------------- the real Fashion-MNIST
@@ -415,7 +627,10 @@ fn nothing_anywhere_lists_every_place_tried() {
 fn full_fashion_mnist_from_debian_package() {
     let dir = PathBuf::from(dlfs::data::DEBIAN_FASHION_DIR);
     if !dir.join("train-images-idx3-ubyte.gz").exists() {
-        println!("SKIPPED: {} absent (apt-get install dataset-fashion-mnist)", dir.display());
+        println!(
+            "SKIPPED: {} absent (apt-get install dataset-fashion-mnist)",
+            dir.display()
+        );
         return;
     }
     let tmp = tempfile::tempdir().unwrap();
@@ -430,7 +645,9 @@ fn full_fashion_mnist_from_debian_package() {
     assert_eq!(d.x_train.shape(), &[60000, 784]);
     assert_eq!(d.x_test.shape(), &[10000, 784]);
     for x in [&d.x_train, &d.x_test] {
-        let (lo, hi) = x.iter().fold((f64::MAX, f64::MIN), |(lo, hi), &v| (lo.min(v), hi.max(v)));
+        let (lo, hi) = x
+            .iter()
+            .fold((f64::MAX, f64::MIN), |(lo, hi), &v| (lo.min(v), hi.max(v)));
         assert_eq!((lo, hi), (0.0, 1.0));
     }
     for (t, per_class) in [(&d.t_train, 6000), (&d.t_test, 1000)] {

@@ -67,7 +67,9 @@ pub enum DataError {
         value: u8,
     },
     /// The files are a known data set, but not the one asked for.
-    #[error("{dir}: asked for {requested}, but these files are {found} (by their first training labels)")]
+    #[error(
+        "{dir}: asked for {requested}, but these files are {found} (by their first training labels)"
+    )]
     WrongDataset {
         dir: PathBuf,
         requested: String,
@@ -84,7 +86,9 @@ pub enum DataError {
     #[error("download of {url} failed verification ({reason}); the bad file was not kept")]
     Verification { url: String, reason: String },
     /// The server closed the connection before the whole file arrived; nothing was kept.
-    #[error("download of {url} was cut off after {received} of {expected} bytes; the partial file was not kept")]
+    #[error(
+        "download of {url} was cut off after {received} of {expected} bytes; the partial file was not kept"
+    )]
     Interrupted {
         url: String,
         received: u64,

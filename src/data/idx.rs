@@ -38,7 +38,9 @@ pub enum IdxError {
     )]
     BadMagic { found: u32 },
     /// A value type other than unsigned bytes.
-    #[error("unsupported IDX value type 0x{code:02x} (magic 0x{magic:08x}); only unsigned bytes (0x08) are supported")]
+    #[error(
+        "unsupported IDX value type 0x{code:02x} (magic 0x{magic:08x}); only unsigned bytes (0x08) are supported"
+    )]
     UnsupportedType { code: u8, magic: u32 },
     /// Zero dimensions.
     #[error("IDX header declares 0 dimensions (magic 0x{magic:08x})")]
@@ -48,10 +50,18 @@ pub enum IdxError {
     TooLarge { dims: Vec<u64> },
     /// The data ends before the header's sizes are filled.
     #[error("truncated: header {dims:?} needs {expected} data bytes, file has {found}")]
-    Truncated { dims: Vec<usize>, expected: u64, found: u64 },
+    Truncated {
+        dims: Vec<usize>,
+        expected: u64,
+        found: u64,
+    },
     /// Bytes left over after the data the header describes.
     #[error("{extra_hint} bytes after the {expected} data bytes that header {dims:?} describes")]
-    TrailingData { dims: Vec<usize>, expected: u64, extra_hint: String },
+    TrailingData {
+        dims: Vec<usize>,
+        expected: u64,
+        extra_hint: String,
+    },
     /// The gzip stream is corrupt or cut short.
     #[error("gzip stream is corrupt or cut short: {0}")]
     Gzip(String),
@@ -63,15 +73,17 @@ pub enum IdxError {
 /// Parses IDX bytes, gzip-compressed (detected by the `1f 8b` gzip magic) or raw.
 pub fn decode_idx(bytes: &[u8]) -> Result<Idx, IdxError> {
     if is_gzip(bytes) {
-        read_idx(GzDecoder::new(bytes), true)
+        // Deflate expands at most ~1032:1, which bounds what the input can fill.
+        let bound = (bytes.len() as u64).saturating_mul(1032);
+        read_idx(GzDecoder::new(bytes), true, bound)
     } else {
-        read_idx(bytes, false)
+        parse_idx(bytes)
     }
 }
 
 /// Parses raw (uncompressed) IDX bytes.
 pub fn parse_idx(bytes: &[u8]) -> Result<Idx, IdxError> {
-    read_idx(bytes, false)
+    read_idx(bytes, false, bytes.len() as u64)
 }
 
 /// True when `bytes` starts with the gzip magic number.
@@ -101,19 +113,27 @@ fn read_full<R: Read>(r: &mut R, buf: &mut [u8], gzip: bool) -> Result<usize, Id
     Ok(n)
 }
 
-/// Streams an IDX file from `r`. With `gzip`, read errors are reported as gzip corruption.
-pub fn read_idx<R: Read>(mut r: R, gzip: bool) -> Result<Idx, IdxError> {
+/// Streams an IDX file from `r`. With `gzip`, read errors are
+/// reported as gzip corruption. `bound` is the most data bytes the input could hold; the
+/// output is never allocated beyond it, whatever the header claims.
+pub fn read_idx<R: Read>(mut r: R, gzip: bool, bound: u64) -> Result<Idx, IdxError> {
     let mut magic = [0u8; 4];
     let got = read_full(&mut r, &mut magic, gzip)?;
     if got < 4 {
-        return Err(IdxError::HeaderTruncated { needed: 4, found: got });
+        return Err(IdxError::HeaderTruncated {
+            needed: 4,
+            found: got,
+        });
     }
     let magic_u32 = u32::from_be_bytes(magic);
     if magic[0] != 0 || magic[1] != 0 {
         return Err(IdxError::BadMagic { found: magic_u32 });
     }
     if magic[2] != IDX_TYPE_U8 {
-        return Err(IdxError::UnsupportedType { code: magic[2], magic: magic_u32 });
+        return Err(IdxError::UnsupportedType {
+            code: magic[2],
+            magic: magic_u32,
+        });
     }
     let ndims = magic[3] as usize;
     if ndims == 0 {
@@ -122,7 +142,10 @@ pub fn read_idx<R: Read>(mut r: R, gzip: bool) -> Result<Idx, IdxError> {
     let mut sizes = vec![0u8; 4 * ndims];
     let got = read_full(&mut r, &mut sizes, gzip)?;
     if got < sizes.len() {
-        return Err(IdxError::HeaderTruncated { needed: 4 + sizes.len(), found: 4 + got });
+        return Err(IdxError::HeaderTruncated {
+            needed: 4 + sizes.len(),
+            found: 4 + got,
+        });
     }
     let dims64: Vec<u64> = sizes
         .chunks_exact(4)
@@ -132,17 +155,22 @@ pub fn read_idx<R: Read>(mut r: R, gzip: bool) -> Result<Idx, IdxError> {
         .iter()
         .try_fold(1u64, |acc, &d| acc.checked_mul(d))
         .filter(|&n| n <= MAX_IDX_BYTES)
-        .ok_or_else(|| IdxError::TooLarge { dims: dims64.clone() })?;
+        .ok_or_else(|| IdxError::TooLarge {
+            dims: dims64.clone(),
+        })?;
     let dims: Vec<usize> = dims64.iter().map(|&d| d as usize).collect();
 
-    // Never trust the header for the allocation size: grow only as data arrives.
-    let mut data = Vec::with_capacity(expected.min(64 << 20) as usize);
+    let mut data = Vec::with_capacity(expected.min(bound) as usize);
     (&mut r)
         .take(expected)
         .read_to_end(&mut data)
         .map_err(|e| io_err(e, gzip))?;
     if (data.len() as u64) < expected {
-        return Err(IdxError::Truncated { dims, expected, found: data.len() as u64 });
+        return Err(IdxError::Truncated {
+            dims,
+            expected,
+            found: data.len() as u64,
+        });
     }
     // Reading past the end also makes the gzip decoder check its CRC and length trailer.
     let mut extra = [0u8; 1];
@@ -153,7 +181,11 @@ pub fn read_idx<R: Read>(mut r: R, gzip: bool) -> Result<Idx, IdxError> {
             Ok(n) if n < 1 << 20 => (n + 1).to_string(),
             _ => "more than a million".to_string(),
         };
-        return Err(IdxError::TrailingData { dims, expected, extra_hint });
+        return Err(IdxError::TrailingData {
+            dims,
+            expected,
+            extra_hint,
+        });
     }
     Ok(Idx { dims, data })
 }
@@ -197,15 +229,35 @@ mod tests {
 
     #[test]
     fn header_errors() {
-        assert_eq!(parse_idx(&[0, 0]), Err(IdxError::HeaderTruncated { needed: 4, found: 2 }));
-        assert!(matches!(parse_idx(&[1, 2, 8, 1, 0, 0, 0, 0]), Err(IdxError::BadMagic { found: 0x0102_0801 })));
-        assert!(matches!(parse_idx(&[0, 0, 0x0d, 1, 0, 0, 0, 0]), Err(IdxError::UnsupportedType { code: 0x0d, .. })));
-        assert!(matches!(parse_idx(&[0, 0, 8, 0]), Err(IdxError::NoDims { .. })));
+        assert_eq!(
+            parse_idx(&[0, 0]),
+            Err(IdxError::HeaderTruncated {
+                needed: 4,
+                found: 2
+            })
+        );
+        assert!(matches!(
+            parse_idx(&[1, 2, 8, 1, 0, 0, 0, 0]),
+            Err(IdxError::BadMagic { found: 0x0102_0801 })
+        ));
+        assert!(matches!(
+            parse_idx(&[0, 0, 0x0d, 1, 0, 0, 0, 0]),
+            Err(IdxError::UnsupportedType { code: 0x0d, .. })
+        ));
+        assert!(matches!(
+            parse_idx(&[0, 0, 8, 0]),
+            Err(IdxError::NoDims { .. })
+        ));
         assert_eq!(
             parse_idx(&[0, 0, 8, 2, 0, 0, 0, 1]),
-            Err(IdxError::HeaderTruncated { needed: 12, found: 8 })
+            Err(IdxError::HeaderTruncated {
+                needed: 12,
+                found: 8
+            })
         );
-        let huge = [0, 0, 8, 3, 255, 255, 255, 255, 255, 255, 255, 255, 0, 0, 0, 2];
+        let huge = [
+            0, 0, 8, 3, 255, 255, 255, 255, 255, 255, 255, 255, 0, 0, 0, 2,
+        ];
         assert!(matches!(parse_idx(&huge), Err(IdxError::TooLarge { .. })));
     }
 
@@ -214,7 +266,11 @@ mod tests {
         let raw = encode_idx(&[2, 2], &[1, 2, 3, 4]).unwrap();
         assert_eq!(
             parse_idx(&raw[..raw.len() - 1]),
-            Err(IdxError::Truncated { dims: vec![2, 2], expected: 4, found: 3 })
+            Err(IdxError::Truncated {
+                dims: vec![2, 2],
+                expected: 4,
+                found: 3
+            })
         );
         let mut long = raw.clone();
         long.extend_from_slice(&[9, 9]);
@@ -223,7 +279,10 @@ mod tests {
         );
         // A header claiming a large size with no data is an error, not a big allocation.
         let claim = [0, 0, 8, 1, 0x7f, 0xff, 0xff, 0xff];
-        assert!(matches!(parse_idx(&claim), Err(IdxError::Truncated { found: 0, .. })));
+        assert!(matches!(
+            parse_idx(&claim),
+            Err(IdxError::Truncated { found: 0, .. })
+        ));
     }
 
     #[test]
@@ -233,11 +292,18 @@ mod tests {
         std::io::Write::write_all(&mut enc, &raw).unwrap();
         let gz = enc.finish().unwrap();
         // Cut short.
-        assert!(matches!(decode_idx(&gz[..gz.len() / 2]), Err(IdxError::Gzip(_))));
+        assert!(matches!(
+            decode_idx(&gz[..gz.len() / 2]),
+            Err(IdxError::Gzip(_))
+        ));
         // CRC trailer damaged.
         let mut bad = gz.clone();
         let n = bad.len();
         bad[n - 6] ^= 0xff;
-        assert!(matches!(decode_idx(&bad), Err(IdxError::Gzip(_))), "{:?}", decode_idx(&bad));
+        assert!(
+            matches!(decode_idx(&bad), Err(IdxError::Gzip(_))),
+            "{:?}",
+            decode_idx(&bad)
+        );
     }
 }

@@ -44,7 +44,6 @@
 pub mod error;
 pub mod idx;
 
-#[cfg(feature = "download")]
 pub mod download;
 
 use std::fmt;
@@ -57,7 +56,6 @@ use ndarray::{Array1, Array2, ArrayD, IxDyn};
 pub use error::{DataError, HOW_TO_GET_DATA};
 pub use idx::{Idx, IdxError, decode_idx, encode_idx, parse_idx};
 
-#[cfg(feature = "download")]
 pub use download::{Mirror, default_mirrors, download_mnist};
 
 /// The four IDX file names (without `.gz`): train images, train labels, test images, test labels.
@@ -151,8 +149,12 @@ impl FromStr for DatasetKind {
     fn from_str(s: &str) -> Result<Self, String> {
         match s.trim().to_ascii_lowercase().as_str() {
             "mnist" => Ok(DatasetKind::Mnist),
-            "fashion-mnist" | "fashion_mnist" | "fashionmnist" | "fashion" => Ok(DatasetKind::FashionMnist),
-            other => Err(format!("unknown data set {other:?}; use mnist or fashion-mnist")),
+            "fashion-mnist" | "fashion_mnist" | "fashionmnist" | "fashion" => {
+                Ok(DatasetKind::FashionMnist)
+            }
+            other => Err(format!(
+                "unknown data set {other:?}; use mnist or fashion-mnist"
+            )),
         }
     }
 }
@@ -179,9 +181,16 @@ impl fmt::Display for Source {
             Source::EnvDir(p) => write!(f, "DLFS_DATA_DIR={}", p.display()),
             Source::Cache(p) => write!(f, "cache {}", p.display()),
             Source::Downloaded { dir, mirrors } => {
-                write!(f, "download from {} into {}", mirrors.join(" and "), dir.display())
+                write!(
+                    f,
+                    "download from {} into {}",
+                    mirrors.join(" and "),
+                    dir.display()
+                )
             }
-            Source::Debian(p) => write!(f, "Debian package dataset-fashion-mnist ({})", p.display()),
+            Source::Debian(p) => {
+                write!(f, "Debian package dataset-fashion-mnist ({})", p.display())
+            }
         }
     }
 }
@@ -204,7 +213,6 @@ pub struct LoadOptions {
     /// Cache root (default `$XDG_CACHE_HOME/dlfs`, usually `~/.cache/dlfs`).
     pub cache_dir: Option<PathBuf>,
     /// Mirrors to try (default: `DLFS_MNIST_MIRRORS`, else [`default_mirrors`]).
-    #[cfg(feature = "download")]
     pub mirrors: Option<Vec<Mirror>>,
     /// Fashion-MNIST fallback directory (default [`DEBIAN_FASHION_DIR`]).
     pub fallback_dir: Option<PathBuf>,
@@ -224,7 +232,6 @@ impl Default for LoadOptions {
             dataset: None,
             download: true,
             cache_dir: None,
-            #[cfg(feature = "download")]
             mirrors: None,
             fallback_dir: None,
             use_env: true,
@@ -280,8 +287,16 @@ impl Dataset {
 
     /// One line saying which data set, from where, and the sizes and encodings.
     pub fn describe(&self) -> String {
-        let range = if self.options.normalize { "[0, 1]" } else { "[0, 255]" };
-        let labels = if self.options.one_hot { "one-hot" } else { "class indices" };
+        let range = if self.options.normalize {
+            "[0, 1]"
+        } else {
+            "[0, 255]"
+        };
+        let labels = if self.options.one_hot {
+            "one-hot"
+        } else {
+            "class indices"
+        };
         let mut s = format!(
             "{} from {}: {} train + {} test images; x {:?} in {range}; t {:?} {labels}",
             self.kind,
@@ -295,7 +310,9 @@ impl Dataset {
             s.push_str(" (files not recognised as MNIST or Fashion-MNIST)");
         }
         if let Some(r) = &self.fallback_reason {
-            s.push_str(&format!(" — instead of MNIST ({r}); results differ from the book's"));
+            s.push_str(&format!(
+                " — instead of MNIST ({r}); results differ from the book's"
+            ));
         }
         s
     }
@@ -341,11 +358,19 @@ impl Env {
     }
 
     fn offline(&self) -> Result<bool, DataError> {
-        match self.offline.as_deref().map(|v| v.trim().to_ascii_lowercase()) {
+        match self
+            .offline
+            .as_deref()
+            .map(|v| v.trim().to_ascii_lowercase())
+        {
             None => Ok(false),
             Some(v) if matches!(v.as_str(), "1" | "true" | "yes" | "on") => Ok(true),
             Some(v) if matches!(v.as_str(), "0" | "false" | "no" | "off") => Ok(false),
-            Some(v) => Err(DataError::BadEnv { var: "DLFS_OFFLINE", value: v, expected: "1 or 0" }),
+            Some(v) => Err(DataError::BadEnv {
+                var: "DLFS_OFFLINE",
+                value: v,
+                expected: "1 or 0",
+            }),
         }
     }
 }
@@ -357,7 +382,11 @@ impl Env {
 /// A [`DataError`] naming the file and what is wrong with it, or, when nothing was found,
 /// [`DataError::NotFound`] listing every place tried and how to get the data.
 pub fn load_mnist(opts: LoadOptions) -> Result<Dataset, DataError> {
-    let env = if opts.use_env { Env::from_process() } else { Env::default() };
+    let env = if opts.use_env {
+        Env::from_process()
+    } else {
+        Env::default()
+    };
     let data = load_with_env(opts, &env)?;
     if !data.options.quiet {
         println!("{}", data.describe());
@@ -372,7 +401,13 @@ pub fn load_mnist(opts: LoadOptions) -> Result<Dataset, DataError> {
 /// [`DataError::Missing`] when a file is absent, other variants for bad files.
 pub fn load_dir(dir: impl AsRef<Path>, opts: &LoadOptions) -> Result<Dataset, DataError> {
     let dir = dir.as_ref();
-    read_set(dir, opts, opts.dataset, Source::Dir(dir.to_path_buf()), false)
+    read_set(
+        dir,
+        opts,
+        opts.dataset,
+        Source::Dir(dir.to_path_buf()),
+        false,
+    )
 }
 
 fn default_cache_root() -> Option<PathBuf> {
@@ -393,15 +428,24 @@ fn load_with_env(opts: LoadOptions, env: &Env) -> Result<Dataset, DataError> {
         let mut candidates = vec![root.clone()];
         match requested {
             Some(k) => candidates.push(root.join(k.dir_name())),
-            None => candidates.extend([DatasetKind::Mnist, DatasetKind::FashionMnist].map(|k| root.join(k.dir_name()))),
+            None => candidates.extend(
+                [DatasetKind::Mnist, DatasetKind::FashionMnist].map(|k| root.join(k.dir_name())),
+            ),
         }
-        let dir = candidates.iter().find(|d| missing_files(d).is_empty()).unwrap_or(&root).clone();
+        let dir = candidates
+            .iter()
+            .find(|d| missing_files(d).is_empty())
+            .unwrap_or(&root)
+            .clone();
         return read_set(&dir, &opts, requested, Source::EnvDir(dir.clone()), false);
     }
 
     let kind = requested.unwrap_or(DatasetKind::Mnist);
     let cache_root = opts.cache_dir.clone().or_else(default_cache_root);
-    let fallback_dir = opts.fallback_dir.clone().unwrap_or_else(|| PathBuf::from(DEBIAN_FASHION_DIR));
+    let fallback_dir = opts
+        .fallback_dir
+        .clone()
+        .unwrap_or_else(|| PathBuf::from(DEBIAN_FASHION_DIR));
     let mut tried: Vec<String> = Vec::new();
 
     let cache_of = |k: DatasetKind| cache_root.as_ref().map(|r| r.join(k.dir_name()));
@@ -412,11 +456,17 @@ fn load_with_env(opts: LoadOptions, env: &Env) -> Result<Dataset, DataError> {
                 if missing.is_empty() {
                     return Some(dir);
                 }
-                tried.push(format!("{k} cache {}: missing {}", dir.display(), missing.join(", ")));
+                tried.push(format!(
+                    "{k} cache {}: missing {}",
+                    dir.display(),
+                    missing.join(", ")
+                ));
                 None
             }
             None => {
-                tried.push("cache: no cache directory (neither XDG_CACHE_HOME nor HOME is set)".into());
+                tried.push(
+                    "cache: no cache directory (neither XDG_CACHE_HOME nor HOME is set)".into(),
+                );
                 None
             }
         }
@@ -445,17 +495,20 @@ fn load_with_env(opts: LoadOptions, env: &Env) -> Result<Dataset, DataError> {
             } else if !opts.download {
                 "downloading is off (LoadOptions::download is false)".to_string()
             } else {
-                match (cache_of(DatasetKind::Mnist), download_to_cache(&opts, env)) {
-                    (Some(dir), Ok(Some(download))) => match download(&dir) {
-                        Ok(mirrors) => {
-                            let src = Source::Downloaded { dir: dir.clone(), mirrors };
-                            return read_set(&dir, &opts, requested, src, true);
+                match cache_of(DatasetKind::Mnist) {
+                    Some(dir) => {
+                        match download_mnist(&dir, &mirrors_for(&opts, env), !opts.quiet) {
+                            Ok(mirrors) => {
+                                let src = Source::Downloaded {
+                                    dir: dir.clone(),
+                                    mirrors,
+                                };
+                                return read_set(&dir, &opts, requested, src, true);
+                            }
+                            Err(e) => e.to_string(),
                         }
-                        Err(e) => e.to_string(),
-                    },
-                    (None, _) => "no cache directory to download into".to_string(),
-                    (_, Ok(None)) => "built without the `download` feature".to_string(),
-                    (_, Err(e)) => return Err(e),
+                    }
+                    None => "no cache directory to download into".to_string(),
                 }
             };
             tried.push(format!("download of MNIST: {why}"));
@@ -463,7 +516,9 @@ fn load_with_env(opts: LoadOptions, env: &Env) -> Result<Dataset, DataError> {
                 let reason = why.lines().next().unwrap_or_default().to_string();
                 let note = |src: &Source| {
                     if !opts.quiet {
-                        eprintln!("dlfs: MNIST could not be had ({reason}); using Fashion-MNIST from {src} instead");
+                        eprintln!(
+                            "dlfs: MNIST could not be had ({reason}); using Fashion-MNIST from {src} instead"
+                        );
                     }
                 };
                 let fallback = if let Some(dir) = try_cache(DatasetKind::FashionMnist, &mut tried) {
@@ -479,7 +534,8 @@ fn load_with_env(opts: LoadOptions, env: &Env) -> Result<Dataset, DataError> {
                         Source::Cache(d) => (d.clone(), true),
                         _ => (fallback_dir.clone(), false),
                     };
-                    let mut data = read_set(&dir, &opts, Some(DatasetKind::FashionMnist), src, cached)?;
+                    let mut data =
+                        read_set(&dir, &opts, Some(DatasetKind::FashionMnist), src, cached)?;
                     data.fallback_reason = Some(reason);
                     return Ok(data);
                 }
@@ -492,26 +548,25 @@ fn load_with_env(opts: LoadOptions, env: &Env) -> Result<Dataset, DataError> {
             }
         }
     }
-    Err(DataError::NotFound { dataset: kind.name().into(), tried, hint: HOW_TO_GET_DATA.into() })
+    Err(DataError::NotFound {
+        dataset: kind.name().into(),
+        tried,
+        hint: HOW_TO_GET_DATA.into(),
+    })
 }
 
-type Downloader<'a> = Box<dyn Fn(&Path) -> Result<Vec<String>, DataError> + 'a>;
-
-/// The download step, or `None` when built without the `download` feature.
-#[cfg(feature = "download")]
-fn download_to_cache<'a>(opts: &'a LoadOptions, env: &Env) -> Result<Option<Downloader<'a>>, DataError> {
-    let mirrors = match (&opts.mirrors, &env.mirrors) {
+/// The mirrors to try: `LoadOptions::mirrors`, else `DLFS_MNIST_MIRRORS`, else the built-in ones.
+fn mirrors_for(opts: &LoadOptions, env: &Env) -> Vec<Mirror> {
+    match (&opts.mirrors, &env.mirrors) {
         (Some(m), _) => m.clone(),
-        (None, Some(list)) => list.split(',').map(str::trim).filter(|s| !s.is_empty()).map(Mirror::structural).collect(),
+        (None, Some(list)) => list
+            .split(',')
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+            .map(Mirror::structural)
+            .collect(),
         (None, None) => default_mirrors(),
-    };
-    let progress = !opts.quiet;
-    Ok(Some(Box::new(move |dir: &Path| download_mnist(dir, &mirrors, progress))))
-}
-
-#[cfg(not(feature = "download"))]
-fn download_to_cache<'a>(_opts: &'a LoadOptions, _env: &Env) -> Result<Option<Downloader<'a>>, DataError> {
-    Ok(None)
+    }
 }
 
 /// Path of `name` in `dir`: `name.gz` if present, else `name`.
@@ -525,13 +580,21 @@ fn find_file(dir: &Path, name: &str) -> Option<PathBuf> {
 }
 
 fn missing_files(dir: &Path) -> Vec<String> {
-    MNIST_FILES.iter().filter(|n| find_file(dir, n).is_none()).map(|n| n.to_string()).collect()
+    MNIST_FILES
+        .iter()
+        .filter(|n| find_file(dir, n).is_none())
+        .map(|n| n.to_string())
+        .collect()
 }
 
 /// Writes `bytes` to `path` through a temporary file in the same directory and a rename.
+#[cfg_attr(not(feature = "download"), allow(dead_code))]
 pub(crate) fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), DataError> {
     let dir = path.parent().unwrap_or(Path::new("."));
-    let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
     let nanos = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .map(|d| d.subsec_nanos())
@@ -545,24 +608,68 @@ pub(crate) fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), DataError> {
     })();
     result.map_err(|source| {
         let _ = std::fs::remove_file(&tmp);
-        DataError::Io { path: path.to_path_buf(), source }
+        DataError::Io {
+            path: path.to_path_buf(),
+            source,
+        }
     })
 }
 
 /// One decoded IDX file with its path.
 struct Loaded {
     path: PathBuf,
-    idx: Idx,
+    dims: Vec<usize>,
+    data: Vec<u8>,
 }
 
 fn read_idx_file(path: &Path, from_cache: bool) -> Result<Loaded, DataError> {
-    let bytes = std::fs::read(path).map_err(|source| DataError::Io { path: path.to_path_buf(), source })?;
-    let idx = decode_idx(&bytes).map_err(|source| DataError::Idx { path: path.to_path_buf(), source, from_cache })?;
-    Ok(Loaded { path: path.to_path_buf(), idx })
+    let bytes = std::fs::read(path).map_err(|source| DataError::Io {
+        path: path.to_path_buf(),
+        source,
+    })?;
+    let Idx { dims, data } = decode_idx(&bytes).map_err(|source| DataError::Idx {
+        path: path.to_path_buf(),
+        source,
+        from_cache,
+    })?;
+    Ok(Loaded {
+        path: path.to_path_buf(),
+        dims,
+        data,
+    })
+}
+
+/// Pixels to `f64` (divided by 255 when `normalize`), split over two threads: most of the
+/// time goes into first-touching the large output, which two cores do faster than one.
+fn pixels_to_f64(data: &[u8], normalize: bool) -> Vec<f64> {
+    let lut: [f64; 256] = std::array::from_fn(|i| {
+        if normalize {
+            i as f64 / 255.0
+        } else {
+            i as f64
+        }
+    });
+    let convert = |src: &[u8]| -> Vec<f64> { src.iter().map(|&b| lut[b as usize]).collect() };
+    if data.len() < 1 << 20 {
+        return convert(data);
+    }
+    let (a, b) = data.split_at(data.len() / 2);
+    let mut out = vec![0.0f64; data.len()];
+    let (out_a, out_b) = out.split_at_mut(a.len());
+    let fill = |src: &[u8], dst: &mut [f64]| {
+        for (d, &s) in dst.iter_mut().zip(src) {
+            *d = lut[s as usize];
+        }
+    };
+    std::thread::scope(|s| {
+        s.spawn(|| fill(b, out_b));
+        fill(a, out_a);
+    });
+    out
 }
 
 fn check_images(l: &Loaded) -> Result<usize, DataError> {
-    match l.idx.dims.as_slice() {
+    match l.dims.as_slice() {
         &[n, IMAGE_SIDE, IMAGE_SIDE] => Ok(n),
         dims => Err(DataError::WrongShape {
             path: l.path.clone(),
@@ -574,7 +681,7 @@ fn check_images(l: &Loaded) -> Result<usize, DataError> {
 }
 
 fn check_labels(l: &Loaded) -> Result<usize, DataError> {
-    let n = match l.idx.dims.as_slice() {
+    let n = match l.dims.as_slice() {
         &[n] => n,
         dims => {
             return Err(DataError::WrongShape {
@@ -585,35 +692,23 @@ fn check_labels(l: &Loaded) -> Result<usize, DataError> {
             });
         }
     };
-    if let Some((index, &value)) = l.idx.data.iter().enumerate().find(|(_, v)| **v > 9) {
-        return Err(DataError::BadLabel { path: l.path.clone(), index, value });
+    if let Some((index, &value)) = l.data.iter().enumerate().find(|(_, v)| **v > 9) {
+        return Err(DataError::BadLabel {
+            path: l.path.clone(),
+            index,
+            value,
+        });
     }
     Ok(n)
 }
 
-/// Pixels to `f64` (divided by 255 when `normalize`), split over two threads.
-fn pixels_to_f64(data: &[u8], normalize: bool) -> Vec<f64> {
-    let lut: [f64; 256] = std::array::from_fn(|i| if normalize { i as f64 / 255.0 } else { i as f64 });
-    let mut out = vec![0.0f64; data.len()];
-    let half = data.len() / 2;
-    let (src_a, src_b) = data.split_at(half);
-    let (dst_a, dst_b) = out.split_at_mut(half);
-    let fill = |src: &[u8], dst: &mut [f64]| {
-        for (d, &s) in dst.iter_mut().zip(src) {
-            *d = lut[s as usize];
-        }
-    };
-    std::thread::scope(|s| {
-        s.spawn(|| fill(src_b, dst_b));
-        fill(src_a, dst_a);
-    });
-    out
-}
-
 fn images_array(l: Loaded, n: usize, opts: &LoadOptions) -> ArrayD<f64> {
-    let values = pixels_to_f64(&l.idx.data, opts.normalize);
-    let shape: Vec<usize> =
-        if opts.flatten { vec![n, IMAGE_SIDE * IMAGE_SIDE] } else { vec![n, 1, IMAGE_SIDE, IMAGE_SIDE] };
+    let values = pixels_to_f64(&l.data, opts.normalize);
+    let shape: Vec<usize> = if opts.flatten {
+        vec![n, IMAGE_SIDE * IMAGE_SIDE]
+    } else {
+        vec![n, 1, IMAGE_SIDE, IMAGE_SIDE]
+    };
     ArrayD::from_shape_vec(IxDyn(&shape), values).expect("length checked against the IDX header")
 }
 
@@ -639,24 +734,39 @@ fn read_set(
 ) -> Result<Dataset, DataError> {
     let missing = missing_files(dir);
     if !missing.is_empty() {
-        return Err(DataError::Missing { dir: dir.to_path_buf(), missing, hint: HOW_TO_GET_DATA.into() });
+        return Err(DataError::Missing {
+            dir: dir.to_path_buf(),
+            missing,
+            hint: HOW_TO_GET_DATA.into(),
+        });
     }
-    let paths: Vec<PathBuf> = MNIST_FILES.iter().filter_map(|n| find_file(dir, n)).collect();
+    let paths: Vec<PathBuf> = MNIST_FILES
+        .iter()
+        .filter_map(|n| find_file(dir, n))
+        .collect();
     // Decode the big training-image file on its own thread while the rest is read here.
     let (train_images, rest) = std::thread::scope(|s| {
         let big = s.spawn(|| read_idx_file(&paths[0], from_cache));
-        let rest: Result<Vec<Loaded>, DataError> = paths[1..].iter().map(|p| read_idx_file(p, from_cache)).collect();
-        (big.join().unwrap_or_else(|_| unreachable!("IDX decoding does not panic")), rest)
+        let rest = (|| {
+            let train_labels = read_idx_file(&paths[1], from_cache)?;
+            let test_images = read_idx_file(&paths[2], from_cache)?;
+            let test_labels = read_idx_file(&paths[3], from_cache)?;
+            Ok::<_, DataError>((train_labels, test_images, test_labels))
+        })();
+        (
+            big.join()
+                .unwrap_or_else(|_| unreachable!("IDX decoding does not panic")),
+            rest,
+        )
     });
     let train_images = train_images?;
-    let mut rest = rest?.into_iter();
-    let (train_labels, test_images, test_labels) = match (rest.next(), rest.next(), rest.next()) {
-        (Some(a), Some(b), Some(c)) => (a, b, c),
-        _ => unreachable!("three files were read"),
-    };
+    let (train_labels, test_images, test_labels) = rest?;
     let n_train = check_images(&train_images)?;
     let n_test = check_images(&test_images)?;
-    for (images, n_images, labels) in [(&train_images, n_train, &train_labels), (&test_images, n_test, &test_labels)] {
+    for (images, n_images, labels) in [
+        (&train_images, n_train, &train_labels),
+        (&test_images, n_test, &test_labels),
+    ] {
         let n_labels = check_labels(labels)?;
         if n_labels != n_images {
             return Err(DataError::CountMismatch {
@@ -667,7 +777,7 @@ fn read_set(
             });
         }
     }
-    let identified = DatasetKind::identify(&train_labels.idx.data);
+    let identified = DatasetKind::identify(&train_labels.data);
     if let (Some(r), Some(found)) = (requested, identified)
         && r != found
     {
@@ -678,8 +788,8 @@ fn read_set(
         });
     }
     let kind = identified.or(requested).unwrap_or(DatasetKind::Mnist);
-    let t_train = labels_array(&train_labels.idx.data, opts.one_hot);
-    let t_test = labels_array(&test_labels.idx.data, opts.one_hot);
+    let t_train = labels_array(&train_labels.data, opts.one_hot);
+    let t_test = labels_array(&test_labels.data, opts.one_hot);
     let x_train = images_array(train_images, n_train, opts);
     let x_test = images_array(test_images, n_test, opts);
     Ok(Dataset {
