@@ -134,7 +134,8 @@ fn options_shape_scale_and_one_hot() {
     let line = d.describe();
     assert!(line.starts_with("Fashion-MNIST from directory "), "{line}");
     assert!(
-        line.contains("[10, 1, 28, 28]") && line.contains("one-hot"),
+        line.contains("x (10, 1, 28, 28) in [0, 255]; t (10, 10) one-hot")
+            && line.contains("one-hot"),
         "{line}"
     );
 }

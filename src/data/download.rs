@@ -258,12 +258,9 @@ mod net {
                 .iter()
                 .zip(&why)
                 .map(|(m, w)| {
-                    format!(
-                        "{}: {}",
-                        m.base_url,
-                        w.clone()
-                            .unwrap_or_else(|| format!("no answer within {PROBE_TIMEOUT:?}"))
-                    )
+                    w.clone().unwrap_or_else(|| {
+                        format!("{}: no answer within {PROBE_TIMEOUT:?}", m.base_url)
+                    })
                 })
                 .collect::<Vec<_>>()
                 .join("; ");
@@ -276,12 +273,12 @@ mod net {
         use std::net::{TcpStream, ToSocketAddrs};
         let addrs = host_port
             .to_socket_addrs()
-            .map_err(|e| format!("cannot resolve {host_port}: {e}"))?;
-        let mut last = format!("{host_port} has no address");
+            .map_err(|_| format!("{host_port}: DNS lookup failed"))?;
+        let mut last = format!("{host_port}: no address");
         for a in addrs {
             match TcpStream::connect_timeout(&a, PROBE_TIMEOUT) {
                 Ok(_) => return Ok(()),
-                Err(e) => last = format!("cannot connect to {a}: {e}"),
+                Err(e) => last = format!("{host_port}: connecting to {a} failed ({e})"),
             }
         }
         Err(last)

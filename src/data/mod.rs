@@ -297,14 +297,24 @@ impl Dataset {
         } else {
             "class indices"
         };
+        let shape = |s: &[usize]| match s {
+            [n] => format!("({n},)"),
+            _ => format!(
+                "({})",
+                s.iter()
+                    .map(|d| d.to_string())
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ),
+        };
         let mut s = format!(
-            "{} from {}: {} train + {} test images; x {:?} in {range}; t {:?} {labels}",
+            "{} from {}: {} train + {} test images; x {} in {range}; t {} {labels}",
             self.kind,
             self.source,
             self.n_train(),
             self.n_test(),
-            self.x_train.shape(),
-            self.t_train.shape(),
+            shape(self.x_train.shape()),
+            shape(self.t_train.shape()),
         );
         if !self.identified {
             s.push_str(" (files not recognised as MNIST or Fashion-MNIST)");
@@ -490,10 +500,13 @@ fn load_with_env(opts: LoadOptions, env: &Env) -> Result<Dataset, DataError> {
 
     match kind {
         DatasetKind::Mnist => {
-            let why = if offline {
-                "downloading is off (DLFS_OFFLINE)".to_string()
+            // (full reason, short reason for the fallback note)
+            let (why, short) = if offline {
+                let s = "downloading is off (DLFS_OFFLINE)".to_string();
+                (s.clone(), s)
             } else if !opts.download {
-                "downloading is off (LoadOptions::download is false)".to_string()
+                let s = "downloading is off (LoadOptions::download is false)".to_string();
+                (s.clone(), s)
             } else {
                 match cache_of(DatasetKind::Mnist) {
                     Some(dir) => {
@@ -505,15 +518,27 @@ fn load_with_env(opts: LoadOptions, env: &Env) -> Result<Dataset, DataError> {
                                 };
                                 return read_set(&dir, &opts, requested, src, true);
                             }
-                            Err(e) => e.to_string(),
+                            Err(e) if e.is_network() => (
+                                e.to_string(),
+                                "no network, MNIST mirrors unreachable".into(),
+                            ),
+                            Err(e) => {
+                                let full = e.to_string();
+                                let first = full.lines().next().unwrap_or_default();
+                                let short: String = first.chars().take(160).collect();
+                                (full, format!("download failed: {short}"))
+                            }
                         }
                     }
-                    None => "no cache directory to download into".to_string(),
+                    None => {
+                        let s = "no cache directory to download into".to_string();
+                        (s.clone(), s)
+                    }
                 }
             };
             tried.push(format!("download of MNIST: {why}"));
             if requested.is_none() {
-                let reason = why.lines().next().unwrap_or_default().to_string();
+                let reason = short;
                 let note = |src: &Source| {
                     if !opts.quiet {
                         eprintln!(
