@@ -160,7 +160,8 @@ pub fn read_idx<R: Read>(mut r: R, gzip: bool, bound: u64) -> Result<Idx, IdxErr
         })?;
     let dims: Vec<usize> = dims64.iter().map(|&d| d as usize).collect();
 
-    let mut data = Vec::with_capacity(expected.min(bound) as usize);
+    // Allocate what the header says only as far as the input could fill it (and 256 MiB).
+    let mut data = Vec::with_capacity(expected.min(bound).min(256 << 20) as usize);
     (&mut r)
         .take(expected)
         .read_to_end(&mut data)

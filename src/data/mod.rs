@@ -829,3 +829,115 @@ fn read_set(
         options: opts.clone(),
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn write_tiny_set(dir: &Path, head: &[u8]) {
+        std::fs::create_dir_all(dir).unwrap();
+        let labels: Vec<u8> = (0..10).map(|i| head.get(i).copied().unwrap_or(0)).collect();
+        let files = [
+            encode_idx(&[10, 28, 28], &[0u8; 7840]).unwrap(),
+            encode_idx(&[10], &labels).unwrap(),
+            encode_idx(&[2, 28, 28], &[255u8; 1568]).unwrap(),
+            encode_idx(&[2], &[1, 2]).unwrap(),
+        ];
+        for (name, bytes) in MNIST_FILES.iter().zip(files) {
+            std::fs::write(dir.join(name), bytes).unwrap();
+        }
+    }
+
+    fn opts(tmp: &Path) -> LoadOptions {
+        LoadOptions {
+            quiet: true,
+            download: false,
+            cache_dir: Some(tmp.join("cache")),
+            fallback_dir: Some(tmp.join("none")),
+            ..Default::default()
+        }
+    }
+
+    #[test]
+    fn env_values_are_parsed_or_rejected() {
+        let env = |dataset: &str, offline: &str| Env {
+            dataset: Some(dataset.into()),
+            offline: Some(offline.into()),
+            ..Env::default()
+        };
+        assert_eq!(
+            env("Fashion-MNIST", "1").dataset().unwrap(),
+            Some(DatasetKind::FashionMnist)
+        );
+        assert_eq!(
+            env("mnist", "1").dataset().unwrap(),
+            Some(DatasetKind::Mnist)
+        );
+        assert!(env("mnist", "yes").offline().unwrap());
+        assert!(!env("mnist", "0").offline().unwrap());
+        let e = env("cifar", "0").dataset().unwrap_err().to_string();
+        assert!(e.contains("DLFS_DATASET=\"cifar\""), "{e}");
+        let e = env("mnist", "maybe").offline().unwrap_err().to_string();
+        assert!(e.contains("DLFS_OFFLINE"), "{e}");
+    }
+
+    #[test]
+    fn data_dir_env_finds_files_directly_or_in_a_subdirectory() {
+        let tmp = tempfile::tempdir().unwrap();
+        let fashion = tmp.path().join("data/fashion-mnist");
+        write_tiny_set(&fashion, &FASHION_TRAIN_HEAD);
+        let env = Env {
+            data_dir: Some(tmp.path().join("data").display().to_string()),
+            ..Env::default()
+        };
+        let d = load_with_env(opts(tmp.path()), &env).unwrap();
+        assert_eq!(d.source, Source::EnvDir(fashion.clone()));
+        assert_eq!(d.kind, DatasetKind::FashionMnist);
+        assert_eq!(d.x_test[[1, 5]], 1.0);
+        // DLFS_DATASET=mnist with only Fashion-MNIST there: the error says what is missing.
+        let env = Env {
+            dataset: Some("mnist".into()),
+            ..env
+        };
+        let e = load_with_env(opts(tmp.path()), &env).unwrap_err();
+        assert!(matches!(e, DataError::Missing { .. }), "{e}");
+    }
+
+    #[test]
+    fn offline_env_skips_the_download() {
+        let tmp = tempfile::tempdir().unwrap();
+        let fallback = tmp.path().join("fb");
+        write_tiny_set(&fallback, &FASHION_TRAIN_HEAD);
+        let o = LoadOptions {
+            download: true,
+            mirrors: Some(vec![Mirror::structural("http://127.0.0.1:1/")]),
+            fallback_dir: Some(fallback),
+            ..opts(tmp.path())
+        };
+        let env = Env {
+            offline: Some("1".into()),
+            ..Env::default()
+        };
+        let d = load_with_env(o, &env).unwrap();
+        assert_eq!(
+            d.fallback_reason.as_deref(),
+            Some("downloading is off (DLFS_OFFLINE)")
+        );
+        assert_eq!(d.class_name(0), "T-shirt/top");
+    }
+
+    #[test]
+    fn cached_files_come_first() {
+        let tmp = tempfile::tempdir().unwrap();
+        let cache = tmp.path().join("cache/mnist");
+        write_tiny_set(&cache, &MNIST_TRAIN_HEAD);
+        let d = load_with_env(opts(tmp.path()), &Env::default()).unwrap();
+        assert_eq!(d.source, Source::Cache(cache));
+        assert_eq!((d.kind, d.identified), (DatasetKind::Mnist, true));
+        assert!(
+            d.describe().starts_with("MNIST from cache "),
+            "{}",
+            d.describe()
+        );
+    }
+}
