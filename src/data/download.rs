@@ -5,7 +5,9 @@
 //! labels `(N,)` with values 0..=9), and, for the built-in mirrors, `N` is 60000 (train) or
 //! 10000 (test). For the mirrors for which torchvision publishes MD5 checksums (the
 //! `ossci-datasets` S3 copy and Yann LeCun's original site) the MD5 must match too. For the
-//! Google Cloud copy no checksum is published, so it is verified structurally only.
+//! Google Cloud copy no checksum is published, so it is verified structurally only (plus
+//! the sizes). The MD5 values were not re-checked against a download here (no network on the
+//! machine this was written on); a mismatch makes dlfs reject the file and try the next mirror.
 //!
 //! A file is written only after it passed verification, through a temporary file in the
 //! same directory and a rename, so no partial or bad file ever sits under its final name.
