@@ -25,6 +25,7 @@ pub fn np_shape(shape: &[usize]) -> String {
     }
 }
 
+pub mod data;
 pub mod error;
 pub mod functions;
 pub mod gradient;
@@ -38,8 +39,7 @@ pub mod trainer;
 
 /// Everything a notebook needs, in one `use dlfs::prelude::*;`.
 pub mod prelude {
-    pub use crate::np_shape;
-    pub use rand::Rng as _;
+    pub use crate::data::{Dataset, DatasetKind, LoadOptions, load_mnist};
     pub use crate::error::ParamsError;
     pub use crate::functions::{cross_entropy_error, relu, sigmoid, softmax};
     pub use crate::gradient::{abs_diff, numerical_gradient};
@@ -53,6 +53,7 @@ pub mod prelude {
         Activation, ConvNetConfig, ExtendOptions, GradCheck, MultiLayerNet, MultiLayerNetExtend,
         NamedArrays, Sequential, SimpleConvNet, TwoLayerNet, gradient_check,
     };
+    pub use crate::np_shape;
     pub use crate::optimizer::{AdaGrad, Adam, Momentum, Nesterov, Optimizer, RMSprop, SGD};
     pub use crate::plot::{
         ChartGrid, CompGraph, ContourPlot, Figure, FunctionPlot, GradientField, HistogramGrid,
@@ -63,4 +64,5 @@ pub mod prelude {
         Array, Array1, Array2, Array3, Array4, ArrayD, ArrayRef, ArrayView, ArrayViewD, Axis,
         IxDyn, array, s,
     };
+    pub use rand::Rng as _;
 }
