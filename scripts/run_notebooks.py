@@ -162,9 +162,6 @@ def check_cell(cell, number: int, reply) -> None:
 
 def write_outputs(nb, result: Result, out_dir: Path) -> None:
     """Executed notebook, HTML export and one file per image output, under out_dir."""
-    if out_dir.exists():
-        shutil.rmtree(out_dir)
-    out_dir.mkdir(parents=True)
     stem = result.path.stem
     nbformat.write(nb, out_dir / f"{stem}.ipynb")
     for number, cell in enumerate(nb.cells, start=1):
@@ -186,8 +183,11 @@ def write_outputs(nb, result: Result, out_dir: Path) -> None:
         print(f"  warning: HTML export of {stem} failed: {exc}", file=sys.stderr)
 
 
-def run_one(path: Path, args, deadline: float) -> tuple[Result, object]:
+def run_one(path: Path, args, deadline: float, out_dir: Path) -> tuple[Result, object]:
     result = Result(path=path)
+    if out_dir.exists():
+        shutil.rmtree(out_dir)
+    out_dir.mkdir(parents=True)
     nb = nbformat.read(path, as_version=4)
     code_cells = sum(1 for c in nb.cells if c.cell_type == "code" and c.source.strip())
     state = {"number": 0, "start": 0.0}
@@ -230,8 +230,10 @@ def run_one(path: Path, args, deadline: float) -> tuple[Result, object]:
         os.environ["EVCXR_TMPDIR"] = str(tmp)
 
     start = time.monotonic()
+    # The kernel's own stdout/stderr (cargo's "Compiling ..." lines) go to a log file.
+    kernel_log = open(out_dir / "kernel.log", "w")
     try:
-        client.execute(cwd=str(path.parent))
+        client.execute(cwd=str(path.parent), stdout=kernel_log, stderr=kernel_log)
         result.ok = True
     except CellFailed as exc:
         result.failure = f"cell {exc.cell_number}: {exc.reason}"
@@ -249,6 +251,7 @@ def run_one(path: Path, args, deadline: float) -> tuple[Result, object]:
         result.detail = ANSI.sub("", str(exc))[:4000]
     finally:
         os.environ.pop("EVCXR_TMPDIR", None)
+        kernel_log.close()
     result.seconds = time.monotonic() - start
     return result, nb
 
@@ -307,7 +310,7 @@ def main() -> int:
     for path in paths:
         print(f"run-notebooks: {path.relative_to(ROOT) if path.is_relative_to(ROOT) else path}",
               flush=True)
-        result, nb = run_one(path, args, deadline)
+        result, nb = run_one(path, args, deadline, out_root / path.stem)
         write_outputs(nb, result, out_root / path.stem)
         if result.ok and args.update:
             nbformat.write(nb, path)
@@ -317,6 +320,7 @@ def main() -> int:
             lines = result.detail.strip().splitlines()
             shown = lines[:40] + ([f"... ({len(lines) - 40} more lines)"] if len(lines) > 40 else [])
             print("\n".join("    | " + line for line in shown), flush=True)
+            print(f"    (kernel log: {out_root / path.stem / 'kernel.log'})", flush=True)
         results.append(result)
 
     width = max(len(r.path.stem) for r in results)
