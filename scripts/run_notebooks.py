@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import argparse
 import base64
+import fcntl
 import json
 import os
 import queue
@@ -223,11 +224,10 @@ def run_one(path: Path, args, deadline: float, out_dir: Path) -> tuple[Result, o
     client.on_cell_executed = on_cell_executed
 
     if args.tmpdir_root:
-        # A fixed evcxr build dir per notebook: the library's incremental build is reused
-        # by the next run instead of starting from nothing in a fresh temp dir.
-        tmp = Path(args.tmpdir_root) / path.stem
-        tmp.mkdir(parents=True, exist_ok=True)
-        os.environ["EVCXR_TMPDIR"] = str(tmp)
+        # One fixed evcxr build dir for the notebooks, run one after another: the library
+        # and its dependencies are compiled once, not once per notebook and run as they are
+        # in evcxr's default fresh temp dir. main() holds a lock on it for the whole run.
+        os.environ["EVCXR_TMPDIR"] = str(Path(args.tmpdir_root))
 
     start = time.monotonic()
     # The kernel's own stdout/stderr (cargo's "Compiling ..." lines) go to a log file.
@@ -298,12 +298,22 @@ def main() -> int:
     ap.add_argument("--total-timeout", type=float, default=2700,
                     help="seconds for the whole run")
     ap.add_argument("--tmpdir-root", default=str(ROOT / "target" / "evcxr"),
-                    help="keep evcxr's build dirs here, one per notebook ('' = fresh temp dirs)")
+                    help="evcxr's build dir, shared by the notebooks of a run and kept "
+                         "between runs ('' = a fresh temp dir per notebook)")
     ap.add_argument("--quiet", action="store_true", help="no line per cell")
     ap.add_argument("--kernel", default=KERNEL, help="kernel name (default: rust)")
     args = ap.parse_args()
 
     paths = resolve(args.names)
+    if args.tmpdir_root:
+        # Two runs at once would overwrite each other's generated crate in the shared dir.
+        Path(args.tmpdir_root).mkdir(parents=True, exist_ok=True)
+        lock = open(Path(args.tmpdir_root) / ".run-notebooks.lock", "w")
+        try:
+            fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            print(f"run-notebooks: another run is using {args.tmpdir_root}; waiting", flush=True)
+            fcntl.flock(lock, fcntl.LOCK_EX)
     deadline = time.monotonic() + args.total_timeout
     out_root = Path(args.out)
     results = []
