@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import argparse
 import base64
+import fcntl
 import json
 import os
 import queue
@@ -162,9 +163,6 @@ def check_cell(cell, number: int, reply) -> None:
 
 def write_outputs(nb, result: Result, out_dir: Path) -> None:
     """Executed notebook, HTML export and one file per image output, under out_dir."""
-    if out_dir.exists():
-        shutil.rmtree(out_dir)
-    out_dir.mkdir(parents=True)
     stem = result.path.stem
     nbformat.write(nb, out_dir / f"{stem}.ipynb")
     for number, cell in enumerate(nb.cells, start=1):
@@ -186,8 +184,11 @@ def write_outputs(nb, result: Result, out_dir: Path) -> None:
         print(f"  warning: HTML export of {stem} failed: {exc}", file=sys.stderr)
 
 
-def run_one(path: Path, args, deadline: float) -> tuple[Result, object]:
+def run_one(path: Path, args, deadline: float, out_dir: Path) -> tuple[Result, object]:
     result = Result(path=path)
+    if out_dir.exists():
+        shutil.rmtree(out_dir)
+    out_dir.mkdir(parents=True)
     nb = nbformat.read(path, as_version=4)
     code_cells = sum(1 for c in nb.cells if c.cell_type == "code" and c.source.strip())
     state = {"number": 0, "start": 0.0}
@@ -223,15 +224,16 @@ def run_one(path: Path, args, deadline: float) -> tuple[Result, object]:
     client.on_cell_executed = on_cell_executed
 
     if args.tmpdir_root:
-        # A fixed evcxr build dir per notebook: the library's incremental build is reused
-        # by the next run instead of starting from nothing in a fresh temp dir.
-        tmp = Path(args.tmpdir_root) / path.stem
-        tmp.mkdir(parents=True, exist_ok=True)
-        os.environ["EVCXR_TMPDIR"] = str(tmp)
+        # One fixed evcxr build dir for the notebooks, run one after another: the library
+        # and its dependencies are compiled once, not once per notebook and run as they are
+        # in evcxr's default fresh temp dir. main() holds a lock on it for the whole run.
+        os.environ["EVCXR_TMPDIR"] = str(Path(args.tmpdir_root))
 
     start = time.monotonic()
+    # The kernel's own stdout/stderr (cargo's "Compiling ..." lines) go to a log file.
+    kernel_log = open(out_dir / "kernel.log", "w")
     try:
-        client.execute(cwd=str(path.parent))
+        client.execute(cwd=str(path.parent), stdout=kernel_log, stderr=kernel_log)
         result.ok = True
     except CellFailed as exc:
         result.failure = f"cell {exc.cell_number}: {exc.reason}"
@@ -249,6 +251,7 @@ def run_one(path: Path, args, deadline: float) -> tuple[Result, object]:
         result.detail = ANSI.sub("", str(exc))[:4000]
     finally:
         os.environ.pop("EVCXR_TMPDIR", None)
+        kernel_log.close()
     result.seconds = time.monotonic() - start
     return result, nb
 
@@ -295,19 +298,29 @@ def main() -> int:
     ap.add_argument("--total-timeout", type=float, default=2700,
                     help="seconds for the whole run")
     ap.add_argument("--tmpdir-root", default=str(ROOT / "target" / "evcxr"),
-                    help="keep evcxr's build dirs here, one per notebook ('' = fresh temp dirs)")
+                    help="evcxr's build dir, shared by the notebooks of a run and kept "
+                         "between runs ('' = a fresh temp dir per notebook)")
     ap.add_argument("--quiet", action="store_true", help="no line per cell")
     ap.add_argument("--kernel", default=KERNEL, help="kernel name (default: rust)")
     args = ap.parse_args()
 
     paths = resolve(args.names)
+    if args.tmpdir_root:
+        # Two runs at once would overwrite each other's generated crate in the shared dir.
+        Path(args.tmpdir_root).mkdir(parents=True, exist_ok=True)
+        lock = open(Path(args.tmpdir_root) / ".run-notebooks.lock", "w")
+        try:
+            fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            print(f"run-notebooks: another run is using {args.tmpdir_root}; waiting", flush=True)
+            fcntl.flock(lock, fcntl.LOCK_EX)
     deadline = time.monotonic() + args.total_timeout
     out_root = Path(args.out)
     results = []
     for path in paths:
         print(f"run-notebooks: {path.relative_to(ROOT) if path.is_relative_to(ROOT) else path}",
               flush=True)
-        result, nb = run_one(path, args, deadline)
+        result, nb = run_one(path, args, deadline, out_root / path.stem)
         write_outputs(nb, result, out_root / path.stem)
         if result.ok and args.update:
             nbformat.write(nb, path)
@@ -317,6 +330,7 @@ def main() -> int:
             lines = result.detail.strip().splitlines()
             shown = lines[:40] + ([f"... ({len(lines) - 40} more lines)"] if len(lines) > 40 else [])
             print("\n".join("    | " + line for line in shown), flush=True)
+            print(f"    (kernel log: {out_root / path.stem / 'kernel.log'})", flush=True)
         results.append(result)
 
     width = max(len(r.path.stem) for r in results)
