@@ -171,7 +171,7 @@ mod net {
                     }
                     Err(e) => {
                         if progress {
-                            eprintln!("dlfs: {e}");
+                            println!("dlfs: {e}");
                         }
                         all_network &= e.is_network();
                         errors.push(e);
@@ -308,7 +308,7 @@ mod net {
         }
     }
 
-    /// GETs `url` into memory, printing progress in 10% steps on one stderr line.
+    /// GETs `url` into memory, printing progress in 10% steps on one stdout line.
     fn fetch(agent: &ureq::Agent, url: &str, progress: bool) -> Result<Vec<u8>, DataError> {
         let resp = agent.get(url).call().map_err(|e| match e {
             ureq::Error::StatusCode(code) => DataError::DownloadFailed {
@@ -344,7 +344,7 @@ mod net {
             let size = length
                 .map(|n| format!(" ({:.1} MB)", n as f64 / 1e6))
                 .unwrap_or_default();
-            eprint!("dlfs: downloading {url}{size}:");
+            print!("dlfs: downloading {url}{size}:");
         }
         let mut reader = resp.into_body().into_reader();
         let mut bytes = Vec::with_capacity(length.unwrap_or(1 << 20) as usize);
@@ -362,7 +362,7 @@ mod net {
                 Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
                 Err(_) => {
                     if progress {
-                        eprintln!(" cut off");
+                        println!(" cut off");
                     }
                     return Err(interrupted(bytes.len() as u64));
                 }
@@ -378,19 +378,19 @@ mod net {
                 let pct = bytes.len() as u64 * 100 / total / 10 * 10;
                 while shown < pct {
                     shown += 10;
-                    eprint!(" {shown}%");
+                    print!(" {shown}%");
                 }
-                let _ = std::io::stderr().flush();
+                let _ = std::io::stdout().flush();
             }
         }
         if length.is_some_and(|n| (bytes.len() as u64) < n) {
             if progress {
-                eprintln!(" cut off");
+                println!(" cut off");
             }
             return Err(interrupted(bytes.len() as u64));
         }
         if progress {
-            eprintln!(" done");
+            println!(" done");
         }
         Ok(bytes)
     }

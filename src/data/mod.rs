@@ -19,7 +19,7 @@
 //!    [`LoadOptions::download`] is false;
 //! 5. when MNIST was not asked for explicitly and could not be had, Fashion-MNIST from
 //!    Debian's package `dataset-fashion-mnist` (`/usr/share/datasets/fashion-mnist/`), with a
-//!    note on stderr saying why. Same format and sizes, different pictures and numbers.
+//!    note on stdout saying why. Same format and sizes, different pictures and numbers.
 //!
 //! `DLFS_DATASET=mnist|fashion-mnist` (or [`LoadOptions::dataset`]) picks one data set and
 //! turns off the fallback. Files in a directory are recognised as MNIST or Fashion-MNIST by
@@ -541,7 +541,7 @@ fn load_with_env(opts: LoadOptions, env: &Env) -> Result<Dataset, DataError> {
                 let reason = short;
                 let note = |src: &Source| {
                     if !opts.quiet {
-                        eprintln!(
+                        println!(
                             "dlfs: MNIST could not be had ({reason}); using Fashion-MNIST from {src} instead"
                         );
                     }
