@@ -1,6 +1,7 @@
 //! Helpers shared by the chapter examples: tiny flag parsing and the output folder.
 //!
-//! Each example includes this file with `mod common;`; not every example uses every helper.
+//! Each example includes this file with `mod common;`; an example that saves no figure
+//! leaves `out_dir` and `save` unused, hence the `allow`.
 #![allow(dead_code)]
 
 use std::path::PathBuf;
@@ -8,7 +9,7 @@ use std::str::FromStr;
 
 use dlfs::plot::Figure;
 
-/// Command-line flags of the form `--name value` (and bare `--name` switches).
+/// Command-line flags of the form `--name value`.
 pub struct Args {
     args: Vec<String>,
     usage: &'static str,
@@ -39,12 +40,6 @@ impl Args {
                 }
             },
         }
-    }
-
-    /// Whether the switch `--name` was given.
-    pub fn flag(&self, name: &str) -> bool {
-        let flag = format!("--{name}");
-        self.args.iter().any(|a| *a == flag)
     }
 }
 
