@@ -16,12 +16,20 @@ pub struct Args {
 }
 
 impl Args {
-    /// Reads `std::env::args()`; prints `usage` and exits on `--help`.
+    /// Reads `std::env::args()`; prints `usage` and exits on `--help`. Exits with the usage
+    /// on a flag that `usage` does not list as `[--name …]`.
     pub fn parse(usage: &'static str) -> Self {
         let args: Vec<String> = std::env::args().skip(1).collect();
         if args.iter().any(|a| a == "--help" || a == "-h") {
             println!("{usage}");
             std::process::exit(0);
+        }
+        // A mistyped flag (`--iter 200`) must not silently start the full-length run.
+        for a in args.iter().filter(|a| a.starts_with("--")) {
+            if !usage.contains(&format!("[{a} ")) {
+                eprintln!("unknown flag {a}\nusage: {usage}");
+                std::process::exit(2);
+            }
         }
         Args { args, usage }
     }
@@ -35,7 +43,7 @@ impl Args {
             Some(i) => match self.args.get(i + 1).and_then(|v| v.parse().ok()) {
                 Some(v) => v,
                 None => {
-                    eprintln!("{flag} needs a value\n{}", self.usage);
+                    eprintln!("{flag} needs a value\nusage: {}", self.usage);
                     std::process::exit(2);
                 }
             },
