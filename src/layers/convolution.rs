@@ -21,6 +21,8 @@ use crate::linalg::{gemm, par_samples};
 /// Where we differ from the book (for speed, same numbers): the patches are unfolded and
 /// multiplied one sample at a time, so each sample's (OH·OW, C·FH·FW) matrix stays in cache
 /// and the product lands directly in (FN, OH, OW) order (no transpose of the output);
+/// the samples are spread over the threads ([`threads`](crate::linalg::threads)) and their
+/// dW, db summed in sample order, so results do not depend on the thread count;
 /// `backward` unfolds the stored input again instead of keeping the whole batch's `col`.
 /// The first layer of a network skips ∂L/∂x (nobody needs the gradient of the images).
 ///
