@@ -32,6 +32,7 @@ pub mod gradient;
 pub mod im2col;
 pub mod init;
 pub mod layers;
+pub mod linalg;
 pub mod nets;
 pub mod optimizer;
 pub mod plot;

@@ -1,6 +1,7 @@
 use ndarray::{Array1, Array2, ArrayD, ArrayRef, Axis, Ix2, IxDyn};
 
 use super::{Layer, ParamRef, shape_mismatch};
+use crate::linalg::matmul;
 
 /// Affine (fully connected) layer: Y = X·W + b.
 ///
@@ -26,7 +27,7 @@ use super::{Layer, ParamRef, shape_mismatch};
 ///
 /// # Panics
 /// If `x` does not flatten to D features per sample, if `dout` is not (N, M), or if
-/// `backward` comes before `forward`. The message names the layer and both shapes.
+/// `backward` comes before a training `forward` (inference keeps no cache). The message names the layer and both shapes.
 #[allow(non_snake_case)]
 #[derive(Debug, Clone)]
 pub struct Affine {
@@ -38,7 +39,7 @@ pub struct Affine {
     pub dW: ArrayD<f64>,
     /// ∂L/∂b from the last backward pass.
     pub db: ArrayD<f64>,
-    /// The last input, flattened to (N, D).
+    /// The last training input, flattened to (N, D) (`None` after an inference pass).
     pub x: Option<Array2<f64>>,
     /// The last input's original shape.
     pub original_x_shape: Vec<usize>,
@@ -87,7 +88,7 @@ impl Layer for Affine {
     }
 
     #[track_caller]
-    fn forward(&mut self, x: &ArrayRef<f64, IxDyn>, _train: bool) -> ArrayD<f64> {
+    fn forward(&mut self, x: &ArrayRef<f64, IxDyn>, train: bool) -> ArrayD<f64> {
         let (d, m) = (self.W.shape()[0], self.W.shape()[1]);
         let n = if x.ndim() <= 1 { 1 } else { x.shape()[0] };
         if x.ndim() == 0 || x.len() != n * d {
@@ -103,16 +104,16 @@ impl Layer for Affine {
         let x2 = x
             .as_standard_layout()
             .into_shape_with_order((n, d))
-            .expect("contiguous")
-            .into_owned();
-        let mut out = x2.dot(&self.w2());
+            .expect("contiguous");
+        let mut out = matmul(&x2, &self.w2());
         out += &self
             .b
             .view()
             .into_dimensionality::<ndarray::Ix1>()
             .expect("b is 1-D");
         self.original_x_shape = x.shape().to_vec();
-        self.x = Some(x2);
+        // only a training pass keeps x for backward (inference copies nothing)
+        self.x = train.then(|| x2.into_owned());
         if x.ndim() == 1 {
             out.into_shape_with_order(m).expect("one row").into_dyn()
         } else {
@@ -123,7 +124,7 @@ impl Layer for Affine {
     #[track_caller]
     fn backward(&mut self, dout: &ArrayRef<f64, IxDyn>) -> ArrayD<f64> {
         let Some(x) = &self.x else {
-            panic!("Affine.backward: called before forward")
+            panic!("Affine.backward: called before forward with train = true")
         };
         let (n, m) = (x.nrows(), self.W.shape()[1]);
         if dout.len() != n * m || (dout.ndim() != 2 && !(dout.ndim() == 1 && n == 1)) {
@@ -139,12 +140,12 @@ impl Layer for Affine {
             .into_shape_with_order((n, m))
             .expect("contiguous")
             .into_owned();
-        self.dW = x.t().dot(&dout).into_dyn();
+        self.dW = matmul(&x.t(), &dout).into_dyn();
         self.db = dout.sum_axis(Axis(0)).into_dyn();
         if !self.need_dx {
             return ArrayD::zeros(IxDyn(&[0]));
         }
-        let dx = dout.dot(&self.w2().t());
+        let dx = matmul(&dout, &self.w2().t());
         dx.into_shape_with_order(IxDyn(&self.original_x_shape))
             .expect("same number of elements")
     }

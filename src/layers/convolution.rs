@@ -1,8 +1,10 @@
-use ndarray::linalg::general_mat_mul;
-use ndarray::{Array1, Array2, Array4, ArrayD, ArrayRef, ArrayView2, ArrayViewMut2, IxDyn};
+use ndarray::{
+    Array1, Array2, Array4, ArrayD, ArrayRef, ArrayView2, ArrayViewMut2, Dim, IxDyn, Zip,
+};
 
 use super::{Layer, ParamRef, shape_mismatch};
 use crate::im2col::Geom;
+use crate::linalg::{gemm, par_samples};
 
 /// Convolution layer (chapter 7): the book's im2col + matrix product.
 ///
@@ -19,6 +21,8 @@ use crate::im2col::Geom;
 /// Where we differ from the book (for speed, same numbers): the patches are unfolded and
 /// multiplied one sample at a time, so each sample's (OH·OW, C·FH·FW) matrix stays in cache
 /// and the product lands directly in (FN, OH, OW) order (no transpose of the output);
+/// the samples are spread over the threads ([`threads`](crate::linalg::threads)) and their
+/// dW, db summed in sample order, so results do not depend on the thread count;
 /// `backward` unfolds the stored input again instead of keeping the whole batch's `col`.
 /// The first layer of a network skips ∂L/∂x (nobody needs the gradient of the images).
 ///
@@ -43,7 +47,7 @@ use crate::im2col::Geom;
 /// # Panics
 /// `new` if `b` is not (FN,) or `stride` is 0; `forward` if `x` is not 4-D with C channels
 /// or the padded image is smaller than the filter; `backward` if `dout` is not
-/// (N, FN, OH, OW) or comes before `forward`. Messages name the layer and both shapes.
+/// (N, FN, OH, OW) or comes before a training `forward` (inference keeps no cache). Messages name the layer and both shapes.
 #[allow(non_snake_case)]
 #[derive(Debug, Clone)]
 pub struct Convolution {
@@ -59,7 +63,7 @@ pub struct Convolution {
     pub dW: ArrayD<f64>,
     /// ∂L/∂b from the last backward pass.
     pub db: ArrayD<f64>,
-    /// The last input (N, C, H, W), kept for `backward`.
+    /// The last training input (N, C, H, W), kept for `backward`.
     pub x: Option<Array4<f64>>,
     need_dx: bool,
 }
@@ -138,7 +142,7 @@ impl Layer for Convolution {
     }
 
     #[track_caller]
-    fn forward(&mut self, x: &ArrayRef<f64, IxDyn>, _train: bool) -> ArrayD<f64> {
+    fn forward(&mut self, x: &ArrayRef<f64, IxDyn>, train: bool) -> ArrayD<f64> {
         let g = self.geometry("forward", x.shape());
         if self.W.as_slice().is_none() {
             self.W = self.W.as_standard_layout().into_owned();
@@ -148,33 +152,26 @@ impl Layer for Convolution {
         let (rows, k) = (g.oh * g.ow, g.cols());
         let x4 = x
             .as_standard_layout()
-            .into_owned()
             .into_shape_with_order((n, g.c, g.h, g.w))
             .expect("4-D input");
         let mut out = Array4::<f64>::zeros((n, fnum, g.oh, g.ow));
-        let mut col = Vec::with_capacity(rows * k);
         let w2 = self.w2();
         let xs = x4.as_slice().expect("standard layout");
-        let per_x = g.c * g.h * g.w;
-        let per_out = fnum * rows;
-        if per_x > 0 && per_out > 0 {
-            for (xn, on) in xs.chunks_exact(per_x).zip(
-                out.as_slice_mut()
-                    .expect("standard layout")
-                    .chunks_exact_mut(per_out),
-            ) {
-                // bias first, then out_n += W₂ · col_nᵀ
-                for (orow, &bf) in on.chunks_exact_mut(rows).zip(self.b.iter()) {
-                    orow.fill(bf);
-                }
-                col.clear();
-                g.unfold(xn, &mut col);
-                let coln = ArrayView2::from_shape((rows, k), &col).expect("one row per window");
-                let mut on = ArrayViewMut2::from_shape((fnum, rows), on).expect("sizes match");
-                general_mat_mul(1.0, &w2, &coln.t(), 1.0, &mut on);
+        let outs = out.as_slice_mut().expect("standard layout");
+        // one sample at a time, samples spread over the threads
+        par_samples(n, [xs], [outs], |[xn], [on], sc| {
+            let col = &mut sc.col;
+            // bias first, then out_n += W₂ · col_nᵀ
+            for (orow, &bf) in on.chunks_exact_mut(rows).zip(self.b.iter()) {
+                orow.fill(bf);
             }
-        }
-        self.x = Some(x4);
+            g.unfold(xn, col);
+            let coln = ArrayView2::from_shape((rows, k), col).expect("one row per window");
+            let mut on = ArrayViewMut2::from_shape((fnum, rows), on).expect("sizes match");
+            gemm(1.0, &w2, &coln.t(), 1.0, &mut on);
+        });
+        // only a training pass keeps x for backward
+        self.x = train.then(|| x4.into_owned());
         out.into_dyn()
     }
 
@@ -184,7 +181,7 @@ impl Layer for Convolution {
             self.W = self.W.as_standard_layout().into_owned();
         }
         let Some(x) = &self.x else {
-            panic!("Convolution.backward: called before forward")
+            panic!("Convolution.backward: called before forward with train = true")
         };
         let g = self.geometry("backward", x.shape());
         let (n, fnum) = (x.shape()[0], self.W.shape()[0]);
@@ -202,39 +199,49 @@ impl Layer for Convolution {
         }
         let dout = dout.as_standard_layout();
         let ds = dout.as_slice().expect("standard layout");
+        let w2 = self.w2();
+        // per sample: db_n, dW_n = dout_n · col_n and dcol_n = dout_nᵀ · W₂ folded into dx_n;
+        // the samples run in parallel and their dW_n, db_n are summed in order afterwards
+        let mut grads = vec![0.0; n * (fnum * k + fnum)];
+        let mut dx = Array4::<f64>::zeros(if self.need_dx {
+            x.raw_dim()
+        } else {
+            Dim([0; 4])
+        });
+        let xs = x.as_slice().expect("standard layout");
+        let need_dx = self.need_dx;
+        par_samples(
+            n,
+            [xs, ds],
+            [&mut grads, dx.as_slice_mut().expect("owned")],
+            |[xn, dn], [gn, dxn], sc| {
+                let (col, dcol) = (&mut sc.col, &mut sc.dcol);
+                let dn = ArrayView2::from_shape((fnum, rows), dn).expect("sizes match");
+                let (dwn, dbn) = gn.split_at_mut(fnum * k);
+                for (dbf, drow) in dbn.iter_mut().zip(dn.rows()) {
+                    *dbf = drow.sum();
+                }
+                g.unfold(xn, col);
+                let coln = ArrayView2::from_shape((rows, k), col).expect("one row per window");
+                let mut dwn = ArrayViewMut2::from_shape((fnum, k), dwn).expect("sizes match");
+                gemm(1.0, &dn, &coln, 0.0, &mut dwn);
+                if need_dx {
+                    dcol.resize(rows * k, 0.0);
+                    let mut dc =
+                        ArrayViewMut2::from_shape((rows, k), &mut dcol[..]).expect("sizes match");
+                    gemm(1.0, &dn.t(), &w2, 0.0, &mut dc);
+                    g.fold(dcol, dxn);
+                }
+            },
+        );
         let mut dw2 = Array2::<f64>::zeros((fnum, k));
         let mut db = Array1::<f64>::zeros(fnum);
-        let mut dx = if self.need_dx {
-            Array4::<f64>::zeros(x.raw_dim())
-        } else {
-            Array4::<f64>::zeros((0, 0, 0, 0))
-        };
-        let mut col = Vec::with_capacity(rows * k);
-        let mut dcol = Array2::<f64>::zeros((rows, k));
-        let per_x = g.c * g.h * g.w;
-        let per_out = fnum * rows;
-        let w2 = self.w2();
-        if per_x > 0 && per_out > 0 {
-            let xs = x.as_slice().expect("standard layout");
-            for (i, (xn, dn)) in xs
-                .chunks_exact(per_x)
-                .zip(ds.chunks_exact(per_out))
-                .enumerate()
-            {
-                let dn = ArrayView2::from_shape((fnum, rows), dn).expect("sizes match");
-                for (dbf, drow) in db.iter_mut().zip(dn.rows()) {
-                    *dbf += drow.sum();
-                }
-                col.clear();
-                g.unfold(xn, &mut col);
-                let coln = ArrayView2::from_shape((rows, k), &col).expect("one row per window");
-                general_mat_mul(1.0, &dn, &coln, 1.0, &mut dw2);
-                if self.need_dx {
-                    general_mat_mul(1.0, &dn.t(), &w2, 0.0, &mut dcol);
-                    let dxn = &mut dx.as_slice_mut().expect("owned")[i * per_x..][..per_x];
-                    g.fold(dcol.as_slice().expect("owned"), dxn);
-                }
-            }
+        for gn in grads.chunks_exact(fnum * k + fnum) {
+            let (dwn, dbn) = gn.split_at(fnum * k);
+            Zip::from(&mut dw2)
+                .and(&ArrayView2::from_shape((fnum, k), dwn).expect("sizes match"))
+                .for_each(|a, &b| *a += b);
+            db.iter_mut().zip(dbn).for_each(|(a, &b)| *a += b);
         }
         self.dW = dw2
             .into_shape_with_order(self.W.raw_dim())

@@ -60,7 +60,9 @@ pub trait Layer {
     fn kind(&self) -> &'static str;
 
     /// Forward pass; `train` is true while training (batch norm and dropout behave
-    /// differently then). Caches what `backward` needs.
+    /// differently then). A training pass caches what `backward` needs; an inference
+    /// pass (`train == false`) may skip the caches (`Affine`, `Relu` and `Convolution`
+    /// do, to save the copies), so `backward` needs a training `forward` before it.
     fn forward(&mut self, x: &ArrayRef<f64, IxDyn>, train: bool) -> ArrayD<f64>;
 
     /// Backward pass: takes ∂L/∂out, stores the parameter gradients, returns ∂L/∂x.

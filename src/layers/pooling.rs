@@ -2,6 +2,10 @@ use ndarray::{Array4, ArrayD, ArrayRef, IxDyn};
 
 use super::{Layer, shape_mismatch};
 use crate::im2col::conv_output_size;
+use rayon::prelude::*;
+
+/// (n, c) planes handled together by one thread (fewer, larger jobs).
+const PLANES_PER_JOB: usize = 16;
 
 /// Max pooling layer (chapter 7).
 ///
@@ -81,6 +85,60 @@ impl Pooling {
             out_shape: [0; 4],
         }
     }
+
+    /// Max of every window of one (H, W) plane `xp`: the values into `op`, their flat
+    /// indices into the whole batch (`base` + index in the plane) into `ap`.
+    fn max_pool_plane(
+        &self,
+        xp: &[f64],
+        (h, w): (usize, usize),
+        (oh, ow): (usize, usize),
+        base: usize,
+        op: &mut [f64],
+        ap: &mut [usize],
+    ) {
+        // Written as selects (not a branch): random data would mispredict a branch about
+        // half the time. Ties keep the first maximum in row-major order.
+        let better = |v: f64, i: usize, (bv, bi): (f64, usize)| {
+            let gt = v > bv;
+            (if gt { v } else { bv }, if gt { i } else { bi })
+        };
+        let (ph, pw, s, p) = (self.pool_h, self.pool_w, self.stride, self.pad);
+        if (ph, pw, s, p) == (2, 2, 2, 0) {
+            // the book's 2×2 stride-2 pool: whole windows, unrolled
+            for y in 0..oh {
+                let (r0, r1) = (&xp[2 * y * w..][..2 * ow], &xp[(2 * y + 1) * w..][..2 * ow]);
+                let outs = op[y * ow..][..ow].iter_mut().zip(&mut ap[y * ow..][..ow]);
+                for (xo, ((o, a), (q0, q1))) in outs
+                    .zip(r0.chunks_exact(2).zip(r1.chunks_exact(2)))
+                    .enumerate()
+                {
+                    let i0 = base + 2 * y * w + 2 * xo;
+                    let mut best = (q0[0], i0);
+                    best = better(q0[1], i0 + 1, best);
+                    best = better(q1[0], i0 + w, best);
+                    best = better(q1[1], i0 + w + 1, best);
+                    (*o, *a) = best;
+                }
+            }
+            return;
+        }
+        for y in 0..oh {
+            let h0 = (y * s) as isize - p as isize;
+            let (ilo, ihi) = (h0.max(0) as usize, ((h0 + ph as isize) as usize).min(h));
+            for xo in 0..ow {
+                let w0 = (xo * s) as isize - p as isize;
+                let (jlo, jhi) = (w0.max(0) as usize, ((w0 + pw as isize) as usize).min(w));
+                let mut best = (xp[ilo * w + jlo], base + ilo * w + jlo);
+                for i in ilo..ihi {
+                    for (j, &v) in xp[i * w..][jlo..jhi].iter().enumerate() {
+                        best = better(v, base + i * w + jlo + j, best);
+                    }
+                }
+                (op[y * ow + xo], ap[y * ow + xo]) = best;
+            }
+        }
+    }
 }
 
 impl Layer for Pooling {
@@ -110,36 +168,15 @@ impl Layer for Pooling {
         let plane = h * w;
         if plane > 0 {
             let outs = out.as_slice_mut().expect("owned");
-            for (pi, ((xp, op), ap)) in xs
-                .chunks_exact(plane)
-                .zip(outs.chunks_exact_mut(oh * ow))
-                .zip(arg.chunks_exact_mut(oh * ow))
+            // one (n, c) plane at a time, planes spread over the threads
+            outs.par_chunks_mut(oh * ow)
+                .zip(arg.par_chunks_mut(oh * ow))
+                .zip(xs.par_chunks(plane))
                 .enumerate()
-            {
-                let base = pi * plane;
-                for y in 0..oh {
-                    let h0 = (y * s) as isize - p as isize;
-                    let (ilo, ihi) = (h0.max(0) as usize, ((h0 + ph as isize) as usize).min(h));
-                    for xo in 0..ow {
-                        let w0 = (xo * s) as isize - p as isize;
-                        let (jlo, jhi) = (w0.max(0) as usize, ((w0 + pw as isize) as usize).min(w));
-                        let mut best = ilo * w + jlo;
-                        let mut bv = xp[best];
-                        for i in ilo..ihi {
-                            let r = &xp[i * w..][jlo..jhi];
-                            for (j, &v) in r.iter().enumerate() {
-                                // written as selects (not a branch): random data would
-                                // mispredict a branch about half the time
-                                let gt = v > bv;
-                                bv = if gt { v } else { bv };
-                                best = if gt { i * w + jlo + j } else { best };
-                            }
-                        }
-                        op[y * ow + xo] = bv;
-                        ap[y * ow + xo] = base + best;
-                    }
-                }
-            }
+                .with_min_len(PLANES_PER_JOB)
+                .for_each(|(pi, ((op, ap), xp))| {
+                    self.max_pool_plane(xp, (h, w), (oh, ow), pi * plane, op, ap)
+                });
         }
         self.x_shape = sh.to_vec();
         self.arg_max = arg;
@@ -161,10 +198,26 @@ impl Layer for Pooling {
             );
         }
         let mut dx = ArrayD::<f64>::zeros(IxDyn(&self.x_shape));
-        let dxs = dx.as_slice_mut().expect("owned");
         let dout = dout.as_standard_layout();
-        for (&a, &d) in self.arg_max.iter().zip(dout.iter()) {
-            dxs[a] += d;
+        let ds = dout.as_slice().expect("standard layout");
+        let [_, _, h, w] = self.x_shape[..] else {
+            unreachable!("forward stored a 4-D shape")
+        };
+        let (plane, out_plane) = (h * w, self.out_shape[2] * self.out_shape[3]);
+        if plane > 0 && out_plane > 0 {
+            // each plane's gradients land in its own plane of dx
+            dx.as_slice_mut()
+                .expect("owned")
+                .par_chunks_mut(plane)
+                .zip(ds.par_chunks(out_plane))
+                .zip(self.arg_max.par_chunks(out_plane))
+                .enumerate()
+                .with_min_len(PLANES_PER_JOB)
+                .for_each(|(pi, ((dxp, dp), ap))| {
+                    for (&a, &d) in ap.iter().zip(dp) {
+                        dxp[a - pi * plane] += d;
+                    }
+                });
         }
         dx
     }

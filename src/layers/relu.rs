@@ -1,6 +1,7 @@
-use ndarray::{ArrayD, ArrayRef, IxDyn, Zip};
+use ndarray::{ArrayD, ArrayRef, IxDyn, NdProducer, Zip};
 
 use super::{Layer, shape_mismatch};
+use crate::linalg::{PARALLEL_MIN_LEN, threads};
 
 /// ReLU layer: y = x if x > 0 else 0.
 ///
@@ -21,10 +22,11 @@ use super::{Layer, shape_mismatch};
 /// ```
 ///
 /// # Panics
-/// `backward` panics if `dout`'s shape differs from the last input's, or before `forward`.
+/// `backward` panics if `dout`'s shape differs from the last input's, or before a training
+/// `forward`.
 #[derive(Debug, Default, Clone)]
 pub struct Relu {
-    /// `true` where the last input was ≤ 0.
+    /// `true` where the last training input was ≤ 0.
     pub mask: Option<ArrayD<bool>>,
 }
 
@@ -40,15 +42,24 @@ impl Layer for Relu {
         "Relu"
     }
 
-    fn forward(&mut self, x: &ArrayRef<f64, IxDyn>, _train: bool) -> ArrayD<f64> {
-        self.mask = Some(x.mapv(|v| v <= 0.0));
-        x.mapv(|v| if v > 0.0 { v } else { 0.0 })
+    fn forward(&mut self, x: &ArrayRef<f64, IxDyn>, train: bool) -> ArrayD<f64> {
+        if !train {
+            self.mask = None;
+            return x.mapv(|v| if v > 0.0 { v } else { 0.0 });
+        }
+        let mut mask = ArrayD::from_elem(x.raw_dim(), false);
+        let out = zip_map(Zip::from(&mut mask).and(x), |m, &v| {
+            *m = v <= 0.0;
+            if *m { 0.0 } else { v }
+        });
+        self.mask = Some(mask);
+        out
     }
 
     #[track_caller]
     fn backward(&mut self, dout: &ArrayRef<f64, IxDyn>) -> ArrayD<f64> {
         let Some(mask) = &self.mask else {
-            panic!("Relu.backward: called before forward")
+            panic!("Relu.backward: called before forward with train = true")
         };
         if mask.shape() != dout.shape() {
             shape_mismatch(
@@ -58,12 +69,22 @@ impl Layer for Relu {
                 &format!("dout of the forward input's shape {:?}", mask.shape()),
             );
         }
-        let mut dx = dout.to_owned();
-        Zip::from(&mut dx).and(mask).for_each(|d, &m| {
-            if m {
-                *d = 0.0
-            }
-        });
-        dx
+        zip_map(Zip::from(dout).and(mask), |&d, &m| if m { 0.0 } else { d })
+    }
+}
+
+/// `zip.map_collect(f)`, split over the threads when the arrays are large.
+fn zip_map<P1, P2, F>(zip: Zip<(P1, P2), IxDyn>, f: F) -> ArrayD<f64>
+where
+    P1: NdProducer<Dim = IxDyn> + Send,
+    P2: NdProducer<Dim = IxDyn> + Send,
+    P1::Item: Send,
+    P2::Item: Send,
+    F: Fn(P1::Item, P2::Item) -> f64 + Sync + Send,
+{
+    if zip.size() >= PARALLEL_MIN_LEN && threads() > 1 {
+        zip.par_map_collect(f)
+    } else {
+        zip.map_collect(f)
     }
 }

@@ -1,0 +1,87 @@
+//! Criterion benchmarks of the workloads of `scripts/bench-vs-numpy` (Rust side only):
+//! `cargo bench` (a few minutes; `DLFS_THREADS=1 cargo bench` for one thread).
+
+use std::hint::black_box;
+use std::time::Duration;
+
+use criterion::{Criterion, criterion_group, criterion_main};
+use dlfs::init::{choice, rand_uniform, randn, rng};
+use dlfs::linalg::matmul;
+use dlfs::ndarray::{Array1, Array2, ArrayD, Axis, IxDyn};
+use dlfs::prelude::*;
+
+fn labels(n: usize, r: &mut Rng) -> ArrayD<f64> {
+    Array1::from_iter(choice(10, n, r).into_iter().map(|k| k as f64)).into_dyn()
+}
+
+fn workloads(c: &mut Criterion) {
+    let mut r = rng(0);
+    let x = rand_uniform(IxDyn(&[10000, 784]), 0.0, 1.0, &mut r);
+    let t = labels(10000, &mut r);
+    let rows = |n: usize| x.slice_axis(Axis(0), (0..n).into()).to_owned();
+    let labs = |n: usize| t.slice_axis(Axis(0), (0..n).into()).to_owned();
+
+    let mut two = TwoLayerNet::new(784, 50, 10, 0.01, &mut r);
+    let (xb, tb) = (rows(100), labs(100));
+    let mut sgd = SGD::new(0.1);
+    c.bench_function("two_layer_train_step", |b| {
+        b.iter(|| {
+            two.backprop(&xb, &tb);
+            sgd.update(two.params());
+        })
+    });
+    two.eval_batch_size = 10_000;
+    c.bench_function("two_layer_accuracy_10k", |b| {
+        b.iter(|| black_box(two.accuracy(&x, &t)))
+    });
+
+    let mut multi = MultiLayerNet::new(784, &[100, 100, 100, 100], 10, "relu", "he", 0.0, &mut r);
+    let (xm, tm) = (rows(128), labs(128));
+    let mut sgd = SGD::new(0.01);
+    c.bench_function("multi_layer_train_step", |b| {
+        b.iter(|| {
+            multi.backprop(&xm, &tm);
+            sgd.update(multi.params());
+        })
+    });
+
+    let img = |n: usize| {
+        rows(n)
+            .into_shape_with_order(IxDyn(&[n, 1, 28, 28]))
+            .expect("784 = 28·28")
+    };
+    let mut conv = SimpleConvNet::new(ConvNetConfig::default(), &mut r);
+    let (xc, tc) = (img(100), labs(100));
+    let mut adam = Adam::new(0.001);
+    c.bench_function("conv_train_step", |b| {
+        b.iter(|| {
+            conv.backprop(&xc, &tc);
+            adam.update(conv.params());
+        })
+    });
+    let (xp, tp) = (img(1000), labs(1000));
+    c.bench_function("conv_predict_1k", |b| {
+        b.iter(|| black_box(conv.accuracy(&xp, &tp)))
+    });
+
+    c.bench_function("im2col_col2im", |b| {
+        b.iter(|| {
+            let col = im2col(&xc, 5, 5, 1, 0);
+            black_box(col2im(&col, xc.shape(), 5, 5, 1, 0))
+        })
+    });
+
+    let a: Array2<f64> = randn((1000, 1000), &mut r);
+    let bm: Array2<f64> = randn((1000, 1000), &mut r);
+    c.bench_function("gemm_1000", |b| b.iter(|| black_box(matmul(&a, &bm))));
+}
+
+criterion_group! {
+    name = benches;
+    config = Criterion::default()
+        .sample_size(10)
+        .warm_up_time(Duration::from_millis(500))
+        .measurement_time(Duration::from_secs(2));
+    targets = workloads
+}
+criterion_main!(benches);
