@@ -8,6 +8,9 @@
 
 pub use ndarray;
 pub use rand;
+/// Data parallelism (`par_iter`), re-exported so notebooks can run independent
+/// experiments on all cores: `use dlfs::rayon::prelude::*;`.
+pub use rayon;
 
 /// A shape written the way numpy prints it: `(2,)`, `(2, 3)`, `(10, 1, 28, 28)`.
 ///

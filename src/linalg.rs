@@ -14,6 +14,7 @@
 //! multi-megabyte activation back to the kernel and page-faults it in again on the next
 //! step, which measured as a third of the time of a SimpleConvNet step.
 
+use std::mem::MaybeUninit;
 use std::sync::Once;
 
 use rayon::prelude::*;
@@ -91,21 +92,45 @@ pub fn gemm(
         c.mapv_inplace(|v| if beta == 0.0 { 0.0 } else { beta * v });
         return;
     }
-    let par = if m * n * k >= PARALLEL_MIN_FLOP && threads() > 1 {
-        gemm::Parallelism::Rayon(threads())
-    } else {
-        gemm::Parallelism::None
-    };
     // SAFETY: the pointers and strides come from valid ndarray views whose shapes were
     // checked above; c is borrowed mutably, so it overlaps neither a nor b.
+    unsafe {
+        raw_gemm(
+            a,
+            b,
+            c.as_mut_ptr(),
+            c.strides()[0],
+            c.strides()[1],
+            beta,
+            alpha,
+        )
+    }
+}
+
+/// c ← β·c + α·a·b through the gemm crate (c is not read when β = 0); shapes checked by the caller.
+///
+/// # Safety
+/// `c` must be valid for reads (β ≠ 0) and writes of a.nrows() × b.ncols() elements at
+/// strides (`c_rs`, `c_cs`), and must not overlap `a` or `b`.
+unsafe fn raw_gemm(
+    a: &ArrayView2<f64>,
+    b: &ArrayView2<f64>,
+    c: *mut f64,
+    c_rs: isize,
+    c_cs: isize,
+    beta: f64,
+    alpha: f64,
+) {
+    let ((m, k), n) = (a.dim(), b.ncols());
+    // SAFETY: forwarded from the caller; gemm's own names are dst = alpha·dst + beta·a·b.
     unsafe {
         gemm::gemm(
             m,
             n,
             k,
-            c.as_mut_ptr(),
-            c.strides()[1],
-            c.strides()[0],
+            c,
+            c_cs,
+            c_rs,
             beta != 0.0,
             a.as_ptr(),
             a.strides()[1],
@@ -118,8 +143,58 @@ pub fn gemm(
             false,
             false,
             false,
-            par,
+            parallelism(m * n * k),
         );
+    }
+}
+
+/// c ← a·b into memory that need not be initialised: every element of c is written, none
+/// is read (no zero-filling of a fresh output first).
+///
+/// # Safety
+/// `c` must be valid for writes of a.nrows() × b.ncols() elements at row stride `c_rs` and
+/// column stride `c_cs` (in elements), and must not overlap `a` or `b`.
+///
+/// # Panics
+/// If a's number of columns is not b's number of rows.
+#[track_caller]
+pub(crate) unsafe fn gemm_uninit(
+    a: &ArrayView2<f64>,
+    b: &ArrayView2<f64>,
+    c: *mut f64,
+    c_rs: isize,
+    c_cs: isize,
+) {
+    let ((m, k), (k2, n)) = (a.dim(), b.dim());
+    if k != k2 {
+        panic!(
+            "matrix product: a {:?} · b {:?} (need (M, K)·(K, N))",
+            a.shape(),
+            b.shape()
+        );
+    }
+    if m == 0 || n == 0 {
+        return;
+    }
+    if k == 0 {
+        for i in 0..m as isize {
+            for j in 0..n as isize {
+                // SAFETY: in bounds by the caller's contract
+                unsafe { c.offset(i * c_rs + j * c_cs).write(0.0) };
+            }
+        }
+        return;
+    }
+    // SAFETY: a and b come from valid views whose shapes were checked; the caller
+    // guarantees c. With β = 0 gemm writes c without reading it.
+    unsafe { raw_gemm(a, b, c, c_rs, c_cs, 0.0, 1.0) }
+}
+
+fn parallelism(flop: usize) -> gemm::Parallelism {
+    if flop >= PARALLEL_MIN_FLOP && threads() > 1 && rayon::current_thread_index().is_none() {
+        gemm::Parallelism::Rayon(threads())
+    } else {
+        gemm::Parallelism::None
     }
 }
 
@@ -135,9 +210,13 @@ pub fn gemm(
 /// If a's number of columns is not b's number of rows.
 #[track_caller]
 pub fn matmul(a: &ArrayRef<f64, Ix2>, b: &ArrayRef<f64, Ix2>) -> Array2<f64> {
-    let mut c = Array2::zeros((a.nrows(), b.ncols()));
-    gemm(1.0, &a.view(), &b.view(), 0.0, &mut c.view_mut());
-    c
+    let (m, n) = (a.nrows(), b.ncols());
+    let mut c = Array2::<f64>::uninit((m, n));
+    // SAFETY: c is a fresh (m, n) array in standard layout; gemm_uninit writes all of it.
+    unsafe {
+        gemm_uninit(&a.view(), &b.view(), c.as_mut_ptr().cast(), n as isize, 1);
+        c.assume_init()
+    }
 }
 
 /// Scratch buffers of one worker in [`par_samples`] (im2col rows and their gradient).
@@ -193,4 +272,32 @@ pub(crate) fn par_samples<const I: usize, const O: usize, F>(
             scratch.dcol.clear();
             f(a, b, scratch);
         });
+}
+
+/// [`par_samples`] for one input and one output whose memory is not initialised yet:
+/// `f(input_n, output_n, scratch)` must write every element of `output_n`.
+pub(crate) fn par_samples_uninit<F>(n: usize, ins: &[f64], outs: &mut [MaybeUninit<f64>], f: F)
+where
+    F: Fn(&[f64], &mut [MaybeUninit<f64>], &mut Scratch) + Sync + Send,
+{
+    if n == 0 || outs.is_empty() {
+        return;
+    }
+    let (per_in, per_out) = (ins.len() / n, outs.len() / n);
+    let run = |scratch: &mut Scratch, (a, b): (&[f64], &mut [MaybeUninit<f64>])| {
+        scratch.col.clear();
+        scratch.dcol.clear();
+        f(a, b, scratch);
+    };
+    if threads() == 1 || per_in == 0 {
+        let mut scratch = Scratch::default();
+        for i in 0..n {
+            let a = &ins[i * per_in..][..per_in];
+            run(&mut scratch, (a, &mut outs[i * per_out..][..per_out]));
+        }
+        return;
+    }
+    ins.par_chunks_exact(per_in)
+        .zip(outs.par_chunks_exact_mut(per_out))
+        .for_each_init(Scratch::default, run);
 }

@@ -29,8 +29,9 @@ use crate::layers::ParamRef;
 /// Added to √h (AdaGrad, RMSprop) and √v (Adam) against division by zero, as in the book.
 pub const EPSILON: f64 = 1e-7;
 
-/// An update rule over a network's named parameters.
-pub trait Optimizer {
+/// An update rule over a network's named parameters (`Send`, like [`Layer`](crate::layers::Layer),
+/// so a network and its optimizer can train on another thread).
+pub trait Optimizer: Send {
     /// One step over ALL parameters (one call per training step).
     ///
     /// # Panics

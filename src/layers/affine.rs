@@ -1,7 +1,7 @@
 use ndarray::{Array1, Array2, ArrayD, ArrayRef, Axis, Ix2, IxDyn};
 
 use super::{Layer, ParamRef, shape_mismatch};
-use crate::linalg::matmul;
+use crate::linalg::{matmul, threads};
 
 /// Affine (fully connected) layer: Y = X·W + b.
 ///
@@ -74,6 +74,40 @@ impl Affine {
         }
     }
 
+    /// (N, D) for an input of `shape` (N samples of D = W's rows values each).
+    #[track_caller]
+    fn input_rows(&self, shape: &[usize]) -> (usize, usize) {
+        let (d, m) = (self.W.shape()[0], self.W.shape()[1]);
+        let n = if shape.len() <= 1 { 1 } else { shape[0] };
+        if shape.is_empty() || shape.iter().product::<usize>() != n * d {
+            shape_mismatch(
+                "Affine",
+                "forward",
+                shape,
+                &format!(
+                    "(N, {d}) or (N, …) with {d} values per sample, for W of shape ({d}, {m})"
+                ),
+            );
+        }
+        (n, d)
+    }
+
+    /// x₂·W + b for x₂ of shape (N, D); one sample's row when the input was 1-D.
+    fn output(&self, x2: &ndarray::ArrayView2<f64>, one_sample: bool) -> ArrayD<f64> {
+        let mut out = matmul(x2, &self.w2());
+        out += &self
+            .b
+            .view()
+            .into_dimensionality::<ndarray::Ix1>()
+            .expect("b is 1-D");
+        if one_sample {
+            let m = out.ncols();
+            out.into_shape_with_order(m).expect("one row").into_dyn()
+        } else {
+            out.into_dyn()
+        }
+    }
+
     fn w2(&self) -> ndarray::ArrayView2<'_, f64> {
         self.W
             .view()
@@ -89,36 +123,35 @@ impl Layer for Affine {
 
     #[track_caller]
     fn forward(&mut self, x: &ArrayRef<f64, IxDyn>, train: bool) -> ArrayD<f64> {
-        let (d, m) = (self.W.shape()[0], self.W.shape()[1]);
-        let n = if x.ndim() <= 1 { 1 } else { x.shape()[0] };
-        if x.ndim() == 0 || x.len() != n * d {
-            shape_mismatch(
-                "Affine",
-                "forward",
-                x.shape(),
-                &format!(
-                    "(N, {d}) or (N, …) with {d} values per sample, for W of shape ({d}, {m})"
-                ),
-            );
-        }
+        let (n, d) = self.input_rows(x.shape());
         let x2 = x
             .as_standard_layout()
             .into_shape_with_order((n, d))
             .expect("contiguous");
-        let mut out = matmul(&x2, &self.w2());
-        out += &self
-            .b
-            .view()
-            .into_dimensionality::<ndarray::Ix1>()
-            .expect("b is 1-D");
+        let out = self.output(&x2.view(), x.ndim() == 1);
         self.original_x_shape = x.shape().to_vec();
         // only a training pass keeps x for backward (inference copies nothing)
         self.x = train.then(|| x2.into_owned());
-        if x.ndim() == 1 {
-            out.into_shape_with_order(m).expect("one row").into_dyn()
+        out
+    }
+
+    /// Same as `forward`; a training pass keeps the handed-over input itself (no copy).
+    #[track_caller]
+    fn forward_owned(&mut self, x: ArrayD<f64>, train: bool) -> ArrayD<f64> {
+        let (n, d) = self.input_rows(x.shape());
+        let (shape, one) = (x.shape().to_vec(), x.ndim() == 1);
+        let x2 = if x.is_standard_layout() {
+            x.into_shape_with_order((n, d))
         } else {
-            out.into_dyn()
+            x.as_standard_layout()
+                .into_owned()
+                .into_shape_with_order((n, d))
         }
+        .expect("contiguous");
+        let out = self.output(&x2.view(), one);
+        self.original_x_shape = shape;
+        self.x = train.then_some(x2);
+        out
     }
 
     #[track_caller]
@@ -138,16 +171,25 @@ impl Layer for Affine {
         let dout = dout
             .as_standard_layout()
             .into_shape_with_order((n, m))
-            .expect("contiguous")
-            .into_owned();
-        self.dW = matmul(&x.t(), &dout).into_dyn();
+            .expect("contiguous");
+        let w2 = self.w2();
+        // dW = xᵀ·dout and dx = dout·Wᵀ do not depend on each other: with several
+        // threads and large enough products they run at the same time
+        let dw_of = || matmul(&x.t(), &dout);
+        let dx_of = || self.need_dx.then(|| matmul(&dout, &w2.t()));
+        let (dw, dx) = if self.need_dx && threads() > 1 && 2 * n * m * x.ncols() >= 1 << 20 {
+            rayon::join(dw_of, dx_of)
+        } else {
+            (dw_of(), dx_of())
+        };
         self.db = dout.sum_axis(Axis(0)).into_dyn();
-        if !self.need_dx {
-            return ArrayD::zeros(IxDyn(&[0]));
+        self.dW = dw.into_dyn();
+        match dx {
+            Some(dx) => dx
+                .into_shape_with_order(IxDyn(&self.original_x_shape))
+                .expect("same number of elements"),
+            None => ArrayD::zeros(IxDyn(&[0])),
         }
-        let dx = matmul(&dout, &self.w2().t());
-        dx.into_shape_with_order(IxDyn(&self.original_x_shape))
-            .expect("same number of elements")
     }
 
     fn params(&mut self) -> Vec<ParamRef<'_>> {

@@ -4,7 +4,7 @@ use ndarray::{
 
 use super::{Layer, ParamRef, shape_mismatch};
 use crate::im2col::Geom;
-use crate::linalg::{gemm, par_samples};
+use crate::linalg::{gemm, gemm_uninit, par_samples, par_samples_uninit};
 
 /// Convolution layer (chapter 7): the book's im2col + matrix product.
 ///
@@ -154,22 +154,30 @@ impl Layer for Convolution {
             .as_standard_layout()
             .into_shape_with_order((n, g.c, g.h, g.w))
             .expect("4-D input");
-        let mut out = Array4::<f64>::zeros((n, fnum, g.oh, g.ow));
+        let mut out = Array4::<f64>::uninit((n, fnum, g.oh, g.ow));
         let w2 = self.w2();
         let xs = x4.as_slice().expect("standard layout");
         let outs = out.as_slice_mut().expect("standard layout");
-        // one sample at a time, samples spread over the threads
-        par_samples(n, [xs], [outs], |[xn], [on], sc| {
+        // one sample at a time, samples spread over the threads; the output is not
+        // zero-filled first: each sample's block is written whole by its product
+        par_samples_uninit(n, xs, outs, |xn, on, sc| {
             let col = &mut sc.col;
-            // bias first, then out_n += W₂ · col_nᵀ
-            for (orow, &bf) in on.chunks_exact_mut(rows).zip(self.b.iter()) {
-                orow.fill(bf);
-            }
             g.unfold(xn, col);
             let coln = ArrayView2::from_shape((rows, k), col).expect("one row per window");
-            let mut on = ArrayViewMut2::from_shape((fnum, rows), on).expect("sizes match");
-            gemm(1.0, &w2, &coln.t(), 1.0, &mut on);
+            debug_assert_eq!(on.len(), fnum * rows);
+            // SAFETY: `on` holds the (FN, OH·OW) block of this sample, row-major; the
+            // product writes every element of it, after which it is initialised.
+            let on = unsafe {
+                gemm_uninit(&w2, &coln.t(), on.as_mut_ptr().cast(), rows as isize, 1);
+                std::slice::from_raw_parts_mut(on.as_mut_ptr().cast::<f64>(), on.len())
+            };
+            for (orow, &bf) in on.chunks_exact_mut(rows).zip(self.b.iter()) {
+                orow.iter_mut().for_each(|v| *v += bf);
+            }
         });
+        // SAFETY: par_samples_uninit ran the closure on every sample's block (or the
+        // array is empty), and each run wrote its whole block.
+        let out = unsafe { out.assume_init() };
         // only a training pass keeps x for backward
         self.x = train.then(|| x4.into_owned());
         out.into_dyn()

@@ -55,7 +55,10 @@ impl<'a> ParamRef<'a> {
 }
 
 /// A layer of a network: the book's `forward`/`backward` pair.
-pub trait Layer {
+///
+/// Layers are `Send`, so whole networks can train on separate threads (the notebooks train
+/// independent experiments side by side with rayon).
+pub trait Layer: Send {
     /// The layer's kind, for messages (`"Affine"`, `"Relu"`, …).
     fn kind(&self) -> &'static str;
 
@@ -67,6 +70,19 @@ pub trait Layer {
 
     /// Backward pass: takes ∂L/∂out, stores the parameter gradients, returns ∂L/∂x.
     fn backward(&mut self, dout: &ArrayRef<f64, IxDyn>) -> ArrayD<f64>;
+
+    /// [`forward`](Layer::forward) with the input handed over: a layer whose output has
+    /// the input's shape (ReLU) may write it in place instead of allocating. Networks call
+    /// this one between layers; the default borrows and calls `forward`.
+    fn forward_owned(&mut self, x: ArrayD<f64>, train: bool) -> ArrayD<f64> {
+        self.forward(&x, train)
+    }
+
+    /// [`backward`](Layer::backward) with ∂L/∂out handed over, so it may become ∂L/∂x in
+    /// place. The default borrows and calls `backward`.
+    fn backward_owned(&mut self, dout: ArrayD<f64>) -> ArrayD<f64> {
+        self.backward(&dout)
+    }
 
     /// Learnable parameters with their gradients, by the book's local names (`W`, `b`).
     fn params(&mut self) -> Vec<ParamRef<'_>> {

@@ -164,7 +164,9 @@ impl Layer for Pooling {
         let x = x.as_standard_layout();
         let xs = x.as_slice().expect("standard layout");
         let mut out = Array4::<f64>::zeros((n, c, oh, ow));
-        let mut arg = vec![0usize; n * c * oh * ow];
+        // the index buffer of the last step is reused (every entry is overwritten)
+        let mut arg = std::mem::take(&mut self.arg_max);
+        arg.resize(n * c * oh * ow, 0);
         let plane = h * w;
         if plane > 0 {
             let outs = out.as_slice_mut().expect("owned");
@@ -197,28 +199,40 @@ impl Layer for Pooling {
                 &format!("dout of shape {:?} (the forward output's)", self.out_shape),
             );
         }
-        let mut dx = ArrayD::<f64>::zeros(IxDyn(&self.x_shape));
+        // not zero-filled here: each plane is zeroed by the thread that scatters into it
+        let mut dx = ArrayD::<f64>::uninit(IxDyn(&self.x_shape));
         let dout = dout.as_standard_layout();
         let ds = dout.as_slice().expect("standard layout");
         let [_, _, h, w] = self.x_shape[..] else {
             unreachable!("forward stored a 4-D shape")
         };
         let (plane, out_plane) = (h * w, self.out_shape[2] * self.out_shape[3]);
-        if plane > 0 && out_plane > 0 {
+        let dxs = dx.as_slice_mut().expect("owned");
+        if out_plane == 0 {
+            dxs.iter_mut().for_each(|v| {
+                v.write(0.0);
+            });
+        } else if plane > 0 {
             // each plane's gradients land in its own plane of dx
-            dx.as_slice_mut()
-                .expect("owned")
-                .par_chunks_mut(plane)
+            dxs.par_chunks_mut(plane)
                 .zip(ds.par_chunks(out_plane))
                 .zip(self.arg_max.par_chunks(out_plane))
                 .enumerate()
                 .with_min_len(PLANES_PER_JOB)
                 .for_each(|(pi, ((dxp, dp), ap))| {
+                    dxp.iter_mut().for_each(|v| {
+                        v.write(0.0);
+                    });
+                    // SAFETY: every element of the plane was just written
+                    let dxp: &mut [f64] = unsafe {
+                        std::slice::from_raw_parts_mut(dxp.as_mut_ptr().cast(), dxp.len())
+                    };
                     for (&a, &d) in ap.iter().zip(dp) {
                         dxp[a - pi * plane] += d;
                     }
                 });
         }
-        dx
+        // SAFETY: every element was written above (an empty array has none)
+        unsafe { dx.assume_init() }
     }
 }

@@ -37,6 +37,25 @@ impl Relu {
     }
 }
 
+impl Relu {
+    /// The mask of the last training forward pass, checked against `dout`'s shape.
+    #[track_caller]
+    fn mask_for(&self, dout_shape: &[usize]) -> &ArrayD<bool> {
+        let Some(mask) = &self.mask else {
+            panic!("Relu.backward: called before forward with train = true")
+        };
+        if mask.shape() != dout_shape {
+            shape_mismatch(
+                "Relu",
+                "backward",
+                dout_shape,
+                &format!("dout of the forward input's shape {:?}", mask.shape()),
+            );
+        }
+        mask
+    }
+}
+
 impl Layer for Relu {
     fn kind(&self) -> &'static str {
         "Relu"
@@ -58,22 +77,63 @@ impl Layer for Relu {
 
     #[track_caller]
     fn backward(&mut self, dout: &ArrayRef<f64, IxDyn>) -> ArrayD<f64> {
-        let Some(mask) = &self.mask else {
-            panic!("Relu.backward: called before forward with train = true")
-        };
-        if mask.shape() != dout.shape() {
-            shape_mismatch(
-                "Relu",
-                "backward",
-                dout.shape(),
-                &format!("dout of the forward input's shape {:?}", mask.shape()),
-            );
-        }
+        let mask = self.mask_for(dout.shape());
         zip_map(Zip::from(dout).and(mask), |&d, &m| if m { 0.0 } else { d })
+    }
+
+    /// Same as `forward`, written over `x` (no new activation array; the mask's memory
+    /// is kept from the last step when the shape is unchanged).
+    fn forward_owned(&mut self, mut x: ArrayD<f64>, train: bool) -> ArrayD<f64> {
+        if !train {
+            self.mask = None;
+            // selects, not branches: a branch on random signs mispredicts half the time
+            let f = |v: &mut f64| *v = if *v <= 0.0 { 0.0 } else { *v };
+            let zip = Zip::from(&mut x);
+            if parallel(zip.size()) {
+                zip.par_for_each(f)
+            } else {
+                zip.for_each(f)
+            }
+            return x;
+        }
+        let mut mask = match self.mask.take() {
+            Some(m) if m.shape() == x.shape() => m,
+            _ => ArrayD::from_elem(x.raw_dim(), false),
+        };
+        let f = |v: &mut f64, m: &mut bool| {
+            *m = *v <= 0.0;
+            *v = if *m { 0.0 } else { *v };
+        };
+        let zip = Zip::from(&mut x).and(&mut mask);
+        if parallel(zip.size()) {
+            zip.par_for_each(f)
+        } else {
+            zip.for_each(f)
+        }
+        self.mask = Some(mask);
+        x
+    }
+
+    /// Same as `backward`, written over `dout`.
+    #[track_caller]
+    fn backward_owned(&mut self, mut dout: ArrayD<f64>) -> ArrayD<f64> {
+        let mask = self.mask_for(dout.shape());
+        let f = |d: &mut f64, &m: &bool| *d = if m { 0.0 } else { *d };
+        let zip = Zip::from(&mut dout).and(mask);
+        if parallel(zip.size()) {
+            zip.par_for_each(f)
+        } else {
+            zip.for_each(f)
+        }
+        dout
     }
 }
 
-/// `zip.map_collect(f)`, split over the threads when the arrays are large.
+/// Loops over this many elements are split over the threads.
+fn parallel(len: usize) -> bool {
+    len >= PARALLEL_MIN_LEN && threads() > 1
+}
+
 fn zip_map<P1, P2, F>(zip: Zip<(P1, P2), IxDyn>, f: F) -> ArrayD<f64>
 where
     P1: NdProducer<Dim = IxDyn> + Send,
@@ -82,7 +142,7 @@ where
     P2::Item: Send,
     F: Fn(P1::Item, P2::Item) -> f64 + Sync + Send,
 {
-    if zip.size() >= PARALLEL_MIN_LEN && threads() > 1 {
+    if parallel(zip.size()) {
         zip.par_map_collect(f)
     } else {
         zip.map_collect(f)

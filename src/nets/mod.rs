@@ -161,7 +161,7 @@ impl Sequential {
         };
         let mut out = first.layer.forward(x, train);
         for l in layers {
-            out = l.layer.forward(&out, train);
+            out = l.layer.forward_owned(out, train);
         }
         out
     }
@@ -230,7 +230,7 @@ impl Sequential {
         let loss = self.loss(x, t, true);
         let mut dout = self.last_layer.backward(1.0);
         for l in self.layers.iter_mut().rev() {
-            dout = l.layer.backward(&dout);
+            dout = l.layer.backward_owned(dout);
         }
         if self.weight_decay_lambda != 0.0 {
             let lambda = self.weight_decay_lambda;
