@@ -1,6 +1,7 @@
 //! The matrix product behind every layer, and the thread count.
 //!
-//! Products go through the pure-Rust [`gemm`](https://crates.io/crates/gemm) crate, which
+//! Products go through the pure-Rust [`gemm`](https://crates.io/crates/gemm) kernels (its
+//! f64 part, `gemm-f64`, used directly so the f16/f32/complex kernels are not compiled), which
 //! picks AVX2/FMA or AVX-512 kernels at run time; on this project's machine it measured
 //! as fast as ndarray's built-in `dot` on large squares and 1.2–1.7× faster on the small
 //! and skinny products of SimpleConvNet (see `docs/benchmarks.md`). Large products and the batch loops of the convolution, pooling
@@ -17,6 +18,7 @@
 use std::mem::MaybeUninit;
 use std::sync::Once;
 
+use gemm_common::Parallelism;
 use rayon::prelude::*;
 
 use ndarray::{Array2, ArrayRef, ArrayView2, ArrayViewMut2, Ix2};
@@ -122,9 +124,64 @@ unsafe fn raw_gemm(
     alpha: f64,
 ) {
     let ((m, k), n) = (a.dim(), b.ncols());
-    // SAFETY: forwarded from the caller; gemm's own names are dst = alpha·dst + beta·a·b.
+    let (a_rs, a_cs, b_rs, b_cs) = (
+        a.strides()[0],
+        a.strides()[1],
+        b.strides()[0],
+        b.strides()[1],
+    );
+    // The kernels prefer a column-major destination: for a row-major one, compute
+    // cᵀ = bᵀ·aᵀ instead (the same normalisation as the `gemm` crate's front end).
+    let (m, n, mut c, mut c_rs, mut c_cs, mut l, mut l_rs, mut l_cs, mut r, mut r_rs, mut r_cs) =
+        if c_cs.abs() < c_rs.abs() {
+            (
+                n,
+                m,
+                c,
+                c_cs,
+                c_rs,
+                b.as_ptr(),
+                b_cs,
+                b_rs,
+                a.as_ptr(),
+                a_cs,
+                a_rs,
+            )
+        } else {
+            (
+                m,
+                n,
+                c,
+                c_rs,
+                c_cs,
+                a.as_ptr(),
+                a_rs,
+                a_cs,
+                b.as_ptr(),
+                b_rs,
+                b_cs,
+            )
+        };
+    // negative strides (reversed views): walk the same elements forwards
+    if c_rs < 0 && m > 0 {
+        c = c.wrapping_offset((m - 1) as isize * c_rs);
+        l = l.wrapping_offset((m - 1) as isize * l_rs);
+        (c_rs, l_rs) = (-c_rs, -l_rs);
+    }
+    if c_cs < 0 && n > 0 {
+        c = c.wrapping_offset((n - 1) as isize * c_cs);
+        r = r.wrapping_offset((n - 1) as isize * r_cs);
+        (c_cs, r_cs) = (-c_cs, -r_cs);
+    }
+    if l_cs < 0 && k > 0 {
+        l = l.wrapping_offset((k - 1) as isize * l_cs);
+        r = r.wrapping_offset((k - 1) as isize * r_rs);
+        (l_cs, r_rs) = (-l_cs, -r_rs);
+    }
+    // SAFETY: forwarded from the caller, with the pointers moved to the first element of
+    // each operand; the kernel computes dst = alpha·dst + beta·lhs·rhs in its own names.
     unsafe {
-        gemm::gemm(
+        gemm_f64::gemm::f64::get_gemm_fn()(
             m,
             n,
             k,
@@ -132,12 +189,12 @@ unsafe fn raw_gemm(
             c_cs,
             c_rs,
             beta != 0.0,
-            a.as_ptr(),
-            a.strides()[1],
-            a.strides()[0],
-            b.as_ptr(),
-            b.strides()[1],
-            b.strides()[0],
+            l,
+            l_cs,
+            l_rs,
+            r,
+            r_cs,
+            r_rs,
             beta,
             alpha,
             false,
@@ -190,11 +247,11 @@ pub(crate) unsafe fn gemm_uninit(
     unsafe { raw_gemm(a, b, c, c_rs, c_cs, 0.0, 1.0) }
 }
 
-fn parallelism(flop: usize) -> gemm::Parallelism {
+fn parallelism(flop: usize) -> Parallelism {
     if flop >= PARALLEL_MIN_FLOP && threads() > 1 && rayon::current_thread_index().is_none() {
-        gemm::Parallelism::Rayon(threads())
+        Parallelism::Rayon(threads())
     } else {
-        gemm::Parallelism::None
+        Parallelism::None
     }
 }
 
