@@ -2,9 +2,10 @@
 //!
 //! Products go through the pure-Rust [`gemm`](https://crates.io/crates/gemm) kernels (its
 //! f64 part, `gemm-f64`, used directly so the f16/f32/complex kernels are not compiled), which
-//! picks AVX2/FMA or AVX-512 kernels at run time; on this project's machine it measured
-//! as fast as ndarray's built-in `dot` on large squares and 1.2–1.7× faster on the small
-//! and skinny products of SimpleConvNet (see `docs/benchmarks.md`). Large products and the batch loops of the convolution, pooling
+//! picks its AVX2/FMA kernels at run time (AVX-512 ones need the crate's nightly feature);
+//! on this project's machine it measured as fast as ndarray's built-in `dot` on large
+//! squares and 1.2–1.7× faster on the small and skinny products of SimpleConvNet (see
+//! `docs/benchmarks.md`). Large products and the batch loops of the convolution, pooling
 //! and ReLU layers are split over [`threads`] threads.
 //!
 //! The thread count is read from the environment variable `DLFS_THREADS` (or rayon's own
@@ -24,7 +25,7 @@ use rayon::prelude::*;
 use ndarray::{Array2, ArrayRef, ArrayView2, ArrayViewMut2, Ix2};
 
 /// Products with fewer multiply-adds than this run on one thread (splitting costs more).
-const PARALLEL_MIN_FLOP: usize = 1 << 20;
+pub(crate) const PARALLEL_MIN_FLOP: usize = 1 << 20;
 
 /// Element-wise loops over fewer elements than this run on one thread.
 pub(crate) const PARALLEL_MIN_LEN: usize = 1 << 15;

@@ -1,7 +1,7 @@
 use ndarray::{Array1, Array2, ArrayD, ArrayRef, Axis, Ix2, IxDyn};
 
 use super::{Layer, ParamRef, shape_mismatch};
-use crate::linalg::{matmul, threads};
+use crate::linalg::{PARALLEL_MIN_FLOP, matmul, threads};
 
 /// Affine (fully connected) layer: Y = X·W + b.
 ///
@@ -177,7 +177,7 @@ impl Layer for Affine {
         // threads and large enough products they run at the same time
         let dw_of = || matmul(&x.t(), &dout);
         let dx_of = || self.need_dx.then(|| matmul(&dout, &w2.t()));
-        let (dw, dx) = if self.need_dx && threads() > 1 && 2 * n * m * x.ncols() >= 1 << 20 {
+        let (dw, dx) = if self.need_dx && threads() > 1 && n * m * x.ncols() >= PARALLEL_MIN_FLOP {
             rayon::join(dw_of, dx_of)
         } else {
             (dw_of(), dx_of())

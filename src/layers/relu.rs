@@ -1,4 +1,4 @@
-use ndarray::{ArrayD, ArrayRef, IxDyn, NdProducer, Zip};
+use ndarray::{ArrayD, ArrayRef, IxDyn, Zip};
 
 use super::{Layer, shape_mismatch};
 use crate::linalg::{PARALLEL_MIN_LEN, threads};
@@ -62,27 +62,16 @@ impl Layer for Relu {
     }
 
     fn forward(&mut self, x: &ArrayRef<f64, IxDyn>, train: bool) -> ArrayD<f64> {
-        if !train {
-            self.mask = None;
-            return x.mapv(|v| if v > 0.0 { v } else { 0.0 });
-        }
-        let mut mask = ArrayD::from_elem(x.raw_dim(), false);
-        let out = zip_map(Zip::from(&mut mask).and(x), |m, &v| {
-            *m = v <= 0.0;
-            if *m { 0.0 } else { v }
-        });
-        self.mask = Some(mask);
-        out
+        self.forward_owned(x.to_owned(), train)
     }
 
     #[track_caller]
     fn backward(&mut self, dout: &ArrayRef<f64, IxDyn>) -> ArrayD<f64> {
-        let mask = self.mask_for(dout.shape());
-        zip_map(Zip::from(dout).and(mask), |&d, &m| if m { 0.0 } else { d })
+        self.backward_owned(dout.to_owned())
     }
 
-    /// Same as `forward`, written over `x` (no new activation array; the mask's memory
-    /// is kept from the last step when the shape is unchanged).
+    /// Written over `x` (no new activation array; the mask's memory is kept from the
+    /// last step when the shape is unchanged). `forward` copies its input and calls this.
     fn forward_owned(&mut self, mut x: ArrayD<f64>, train: bool) -> ArrayD<f64> {
         if !train {
             self.mask = None;
@@ -114,7 +103,7 @@ impl Layer for Relu {
         x
     }
 
-    /// Same as `backward`, written over `dout`.
+    /// Written over `dout`. `backward` copies its input and calls this.
     #[track_caller]
     fn backward_owned(&mut self, mut dout: ArrayD<f64>) -> ArrayD<f64> {
         let mask = self.mask_for(dout.shape());
@@ -132,19 +121,4 @@ impl Layer for Relu {
 /// Loops over this many elements are split over the threads.
 fn parallel(len: usize) -> bool {
     len >= PARALLEL_MIN_LEN && threads() > 1
-}
-
-fn zip_map<P1, P2, F>(zip: Zip<(P1, P2), IxDyn>, f: F) -> ArrayD<f64>
-where
-    P1: NdProducer<Dim = IxDyn> + Send,
-    P2: NdProducer<Dim = IxDyn> + Send,
-    P1::Item: Send,
-    P2::Item: Send,
-    F: Fn(P1::Item, P2::Item) -> f64 + Sync + Send,
-{
-    if parallel(zip.size()) {
-        zip.par_map_collect(f)
-    } else {
-        zip.map_collect(f)
-    }
 }
