@@ -14,6 +14,22 @@ fn labels(n: usize, r: &mut Rng) -> ArrayD<f64> {
     Array1::from_iter(choice(10, n, r).into_iter().map(|k| k as f64)).into_dyn()
 }
 
+/// One training step (forward, backward, update) of `net` on a fixed batch, as `name`.
+fn bench_step(
+    c: &mut Criterion,
+    name: &str,
+    net: &mut Sequential,
+    opt: &mut dyn Optimizer,
+    (x, t): (&ArrayD<f64>, &ArrayD<f64>),
+) {
+    c.bench_function(name, |b| {
+        b.iter(|| {
+            net.backprop(x, t);
+            opt.update(net.params());
+        })
+    });
+}
+
 fn workloads(c: &mut Criterion) {
     let mut r = rng(0);
     let x = rand_uniform(IxDyn(&[10000, 784]), 0.0, 1.0, &mut r);
@@ -23,13 +39,13 @@ fn workloads(c: &mut Criterion) {
 
     let mut two = TwoLayerNet::new(784, 50, 10, 0.01, &mut r);
     let (xb, tb) = (rows(100), labs(100));
-    let mut sgd = SGD::new(0.1);
-    c.bench_function("two_layer_train_step", |b| {
-        b.iter(|| {
-            two.backprop(&xb, &tb);
-            sgd.update(two.params());
-        })
-    });
+    bench_step(
+        c,
+        "two_layer_train_step",
+        &mut two,
+        &mut SGD::new(0.1),
+        (&xb, &tb),
+    );
     two.eval_batch_size = 10_000;
     c.bench_function("two_layer_accuracy_10k", |b| {
         b.iter(|| black_box(two.accuracy(&x, &t)))
@@ -37,13 +53,13 @@ fn workloads(c: &mut Criterion) {
 
     let mut multi = MultiLayerNet::new(784, &[100, 100, 100, 100], 10, "relu", "he", 0.0, &mut r);
     let (xm, tm) = (rows(128), labs(128));
-    let mut sgd = SGD::new(0.01);
-    c.bench_function("multi_layer_train_step", |b| {
-        b.iter(|| {
-            multi.backprop(&xm, &tm);
-            sgd.update(multi.params());
-        })
-    });
+    bench_step(
+        c,
+        "multi_layer_train_step",
+        &mut multi,
+        &mut SGD::new(0.01),
+        (&xm, &tm),
+    );
 
     let img = |n: usize| {
         rows(n)
@@ -52,13 +68,13 @@ fn workloads(c: &mut Criterion) {
     };
     let mut conv = SimpleConvNet::new(ConvNetConfig::default(), &mut r);
     let (xc, tc) = (img(100), labs(100));
-    let mut adam = Adam::new(0.001);
-    c.bench_function("conv_train_step", |b| {
-        b.iter(|| {
-            conv.backprop(&xc, &tc);
-            adam.update(conv.params());
-        })
-    });
+    bench_step(
+        c,
+        "conv_train_step",
+        &mut conv,
+        &mut Adam::new(0.001),
+        (&xc, &tc),
+    );
     let (xp, tp) = (img(1000), labs(1000));
     c.bench_function("conv_predict_1k", |b| {
         b.iter(|| black_box(conv.accuracy(&xp, &tp)))
