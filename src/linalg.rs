@@ -27,6 +27,12 @@ use ndarray::{Array2, ArrayRef, ArrayView2, ArrayViewMut2, Ix2};
 /// Products with fewer multiply-adds than this run on one thread (splitting costs more).
 pub(crate) const PARALLEL_MIN_FLOP: usize = 1 << 20;
 
+/// Products inside a parallel section (already on a worker thread, e.g. one of several
+/// networks trained side by side) split again only from this many multiply-adds on: big
+/// evaluation batches, where the split lets an idle core help once the other jobs are
+/// done, and costs little while every core is busy. Smaller ones stay whole.
+pub(crate) const NESTED_PARALLEL_MIN_FLOP: usize = 1 << 25;
+
 /// Element-wise loops over fewer elements than this run on one thread.
 pub(crate) const PARALLEL_MIN_LEN: usize = 1 << 15;
 
@@ -249,7 +255,13 @@ pub(crate) unsafe fn gemm_uninit(
 }
 
 fn parallelism(flop: usize) -> Parallelism {
-    if flop >= PARALLEL_MIN_FLOP && threads() > 1 && rayon::current_thread_index().is_none() {
+    let nested = rayon::current_thread_index().is_some();
+    let min = if nested {
+        NESTED_PARALLEL_MIN_FLOP
+    } else {
+        PARALLEL_MIN_FLOP
+    };
+    if flop >= min && threads() > 1 {
         Parallelism::Rayon(threads())
     } else {
         Parallelism::None

@@ -4,6 +4,7 @@
 
 use dlfs::linalg::{gemm, matmul};
 use dlfs::ndarray::{Array2, ArrayView2, ShapeBuilder, s};
+use dlfs::rayon;
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 
@@ -53,4 +54,32 @@ fn gemm_matches_dot_for_every_layout() {
             assert!(close(&back, &expect) < 1e-12, "reversed c, case {i}");
         }
     }
+}
+
+/// A product big enough to be split even inside a parallel section gives the same bits
+/// whether it runs on one thread, on two from the caller's thread, or split again from a
+/// worker of a 2-thread pool (the case of networks trained side by side): the library's
+/// results must not depend on the thread count or on where a product is called from.
+#[test]
+fn big_products_give_the_same_bits_on_any_thread_count_and_nested() {
+    let mut rng = ChaCha8Rng::seed_from_u64(11);
+    // 1000·784·100 multiply-adds: above the nested-split threshold
+    let (a, b) = (random(&mut rng, 1000, 784), random(&mut rng, 784, 100));
+    let one = rayon::ThreadPoolBuilder::new()
+        .num_threads(1)
+        .build()
+        .unwrap();
+    let two = rayon::ThreadPoolBuilder::new()
+        .num_threads(2)
+        .build()
+        .unwrap();
+    let single = one.install(|| matmul(&a, &b));
+    let from_worker = two.install(|| matmul(&a, &b));
+    let (left, right) = two.install(|| rayon::join(|| matmul(&a, &b), || matmul(&b.t(), &a.t())));
+    let outside = matmul(&a, &b);
+    assert_eq!(single, from_worker);
+    assert_eq!(single, left);
+    assert_eq!(single.t(), right);
+    assert_eq!(single, outside);
+    assert!(close(&single, &a.dot(&b)) < 1e-9);
 }
