@@ -224,9 +224,9 @@ def run_one(path: Path, args, deadline: float, out_dir: Path) -> tuple[Result, o
     client.on_cell_executed = on_cell_executed
 
     if args.tmpdir_root:
-        # One fixed evcxr build dir for the notebooks, run one after another: the library
-        # and its dependencies are compiled once, not once per notebook and run as they are
-        # in evcxr's default fresh temp dir. main() holds a lock on it for the whole run.
+        # A build dir given on the command line; by default the kernel's launcher
+        # (scripts/kernel) picks a free one of target/evcxr*, kept between runs, so the
+        # library and its dependencies are compiled once, not once per notebook.
         os.environ["EVCXR_TMPDIR"] = str(Path(args.tmpdir_root))
 
     start = time.monotonic()
@@ -250,7 +250,8 @@ def run_one(path: Path, args, deadline: float, out_dir: Path) -> tuple[Result, o
         result.failure = f"cell {state['number']}: {type(exc).__name__}"
         result.detail = ANSI.sub("", str(exc))[:4000]
     finally:
-        os.environ.pop("EVCXR_TMPDIR", None)
+        if args.tmpdir_root:
+            os.environ.pop("EVCXR_TMPDIR", None)
         kernel_log.close()
     result.seconds = time.monotonic() - start
     return result, nb
@@ -297,22 +298,23 @@ def main() -> int:
     ap.add_argument("--cell-timeout", type=int, default=1800, help="seconds per cell")
     ap.add_argument("--total-timeout", type=float, default=2700,
                     help="seconds for the whole run")
-    ap.add_argument("--tmpdir-root", default=str(ROOT / "target" / "evcxr"),
-                    help="evcxr's build dir, shared by the notebooks of a run and kept "
-                         "between runs ('' = a fresh temp dir per notebook)")
+    ap.add_argument("--tmpdir-root", default="",
+                    help="evcxr's build dir for every notebook of this run (default: the "
+                         "kernel launcher's choice, the first free one of target/evcxr*)")
     ap.add_argument("--quiet", action="store_true", help="no line per cell")
     ap.add_argument("--kernel", default=KERNEL, help="kernel name (default: rust)")
     args = ap.parse_args()
 
     paths = resolve(args.names)
     if args.tmpdir_root:
-        # Two runs at once would overwrite each other's generated crate in the shared dir.
+        # Two runs at once would overwrite each other's generated crate in the same dir.
         Path(args.tmpdir_root).mkdir(parents=True, exist_ok=True)
-        lock = open(Path(args.tmpdir_root) / ".run-notebooks.lock", "w")
+        lock = open(Path(args.tmpdir_root) / ".in-use.lock", "w")
         try:
             fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
-            print(f"run-notebooks: another run is using {args.tmpdir_root}; waiting", flush=True)
+            print(f"run-notebooks: another kernel is using {args.tmpdir_root}; waiting",
+                  flush=True)
             fcntl.flock(lock, fcntl.LOCK_EX)
     deadline = time.monotonic() + args.total_timeout
     out_root = Path(args.out)
