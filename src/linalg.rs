@@ -289,16 +289,20 @@ pub fn matmul(a: &ArrayRef<f64, Ix2>, b: &ArrayRef<f64, Ix2>) -> Array2<f64> {
     }
 }
 
-/// Scratch buffers of one worker in [`par_samples`] (im2col rows and their gradient).
+/// Scratch buffers of one worker in [`par_samples`] (im2col rows and their gradient, and
+/// one sample's layer output or its gradient).
 #[derive(Default)]
 pub(crate) struct Scratch {
     pub col: Vec<f64>,
     pub dcol: Vec<f64>,
+    pub act: Vec<f64>,
+    pub mask: Vec<bool>,
 }
 
-/// Runs `f(inputs_n, outputs_n, scratch)` for every sample n of a batch of `n`: each slice
+/// Runs `f(i, inputs_i, outputs_i, scratch)` for every sample i of a batch of `n`: each slice
 /// of `ins` and `outs` holds the whole batch, split into `n` equal parts, one per sample.
-/// The samples are spread over [`threads`] threads; `scratch` is cleared before each call.
+/// The samples are spread over [`threads`] threads; the scratch's `col` and `dcol` are
+/// cleared before each call.
 /// Every sample writes only its own parts, so the result does not depend on the thread count.
 pub(crate) fn par_samples<const I: usize, const O: usize, F>(
     n: usize,
@@ -306,7 +310,7 @@ pub(crate) fn par_samples<const I: usize, const O: usize, F>(
     outs: [&mut [f64]; O],
     f: F,
 ) where
-    F: Fn([&[f64]; I], [&mut [f64]; O], &mut Scratch) + Sync + Send,
+    F: Fn(usize, [&[f64]; I], [&mut [f64]; O], &mut Scratch) + Sync + Send,
 {
     if n == 0 {
         return;
@@ -329,18 +333,19 @@ pub(crate) fn par_samples<const I: usize, const O: usize, F>(
         .collect();
     if threads() == 1 {
         let mut scratch = Scratch::default();
-        for (a, b) in jobs {
+        for (i, (a, b)) in jobs.into_iter().enumerate() {
             scratch.col.clear();
             scratch.dcol.clear();
-            f(a, b, &mut scratch);
+            f(i, a, b, &mut scratch);
         }
         return;
     }
     jobs.into_par_iter()
-        .for_each_init(Scratch::default, |scratch, (a, b)| {
+        .enumerate()
+        .for_each_init(Scratch::default, |scratch, (i, (a, b))| {
             scratch.col.clear();
             scratch.dcol.clear();
-            f(a, b, scratch);
+            f(i, a, b, scratch);
         });
 }
 

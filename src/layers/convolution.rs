@@ -103,7 +103,7 @@ impl Convolution {
     }
 
     /// W reshaped to (FN, C·FH·FW).
-    fn w2(&self) -> ArrayView2<'_, f64> {
+    pub(crate) fn w2(&self) -> ArrayView2<'_, f64> {
         let fnum = self.W.shape()[0];
         let k = self.W.len() / fnum.max(1);
         self.W
@@ -113,7 +113,7 @@ impl Convolution {
     }
 
     #[track_caller]
-    fn geometry(&self, op: &str, x_shape: &[usize]) -> Geom {
+    pub(crate) fn geometry(&self, op: &str, x_shape: &[usize]) -> Geom {
         let w = self.W.shape();
         let (fh, fw) = (w[2], w[3]);
         let fits = x_shape.len() == 4
@@ -133,6 +133,80 @@ impl Convolution {
             );
         }
         Geom::new("Convolution", x_shape, fh, fw, self.stride, self.pad)
+    }
+
+    /// The backward pass from a gradient given per sample: `ds` holds the batch's gradient
+    /// data in equal parts per sample, and `dout_of(i, part_i, buffer)` returns sample i's
+    /// ∂L/∂out as (FN, OH·OW) row-major values, either `part_i` itself (plain `backward`) or
+    /// values it builds in `buffer` (the fused path of [`super::fused`], from the pooled
+    /// gradient). Stores ∂W, ∂b and returns ∂L/∂x (empty when not needed).
+    pub(crate) fn backward_from<F>(&mut self, ds: &[f64], dout_of: F) -> ArrayD<f64>
+    where
+        F: for<'a> Fn(usize, &'a [f64], &'a mut Vec<f64>) -> &'a [f64] + Sync + Send,
+    {
+        if self.W.as_slice().is_none() {
+            self.W = self.W.as_standard_layout().into_owned();
+        }
+        let Some(x) = &self.x else {
+            panic!("Convolution.backward: called before forward with train = true")
+        };
+        let g = self.geometry("backward", x.shape());
+        let (n, fnum) = (x.shape()[0], self.W.shape()[0]);
+        let (rows, k) = (g.oh * g.ow, g.cols());
+        let w2 = self.w2();
+        // per sample: db_n, dW_n = dout_n · col_n and dcol_n = dout_nᵀ · W₂ folded into dx_n;
+        // the samples run in parallel and their dW_n, db_n are summed in order afterwards
+        let mut grads = vec![0.0; n * (fnum * k + fnum)];
+        let mut dx = Array4::<f64>::zeros(if self.need_dx {
+            x.raw_dim()
+        } else {
+            Dim([0; 4])
+        });
+        let xs = x.as_slice().expect("standard layout");
+        let need_dx = self.need_dx;
+        par_samples(
+            n,
+            [xs, ds],
+            [&mut grads, dx.as_slice_mut().expect("owned")],
+            |i, [xn, dpart], [gn, dxn], sc| {
+                let (col, dcol) = (&mut sc.col, &mut sc.dcol);
+                let dn = dout_of(i, dpart, &mut sc.act);
+                let dn = ArrayView2::from_shape((fnum, rows), dn).expect("sizes match");
+                let (dwn, dbn) = gn.split_at_mut(fnum * k);
+                for (dbf, drow) in dbn.iter_mut().zip(dn.rows()) {
+                    *dbf = drow.sum();
+                }
+                g.unfold(xn, col);
+                let coln = ArrayView2::from_shape((rows, k), col).expect("one row per window");
+                let mut dwn = ArrayViewMut2::from_shape((fnum, k), dwn).expect("sizes match");
+                gemm(1.0, &dn, &coln, 0.0, &mut dwn);
+                if need_dx {
+                    dcol.resize(rows * k, 0.0);
+                    let mut dc =
+                        ArrayViewMut2::from_shape((rows, k), &mut dcol[..]).expect("sizes match");
+                    gemm(1.0, &dn.t(), &w2, 0.0, &mut dc);
+                    g.fold(dcol, dxn);
+                }
+            },
+        );
+        let mut dw2 = Array2::<f64>::zeros((fnum, k));
+        let mut db = Array1::<f64>::zeros(fnum);
+        for gn in grads.chunks_exact(fnum * k + fnum) {
+            let (dwn, dbn) = gn.split_at(fnum * k);
+            Zip::from(&mut dw2)
+                .and(&ArrayView2::from_shape((fnum, k), dwn).expect("sizes match"))
+                .for_each(|a, &b| *a += b);
+            db.iter_mut().zip(dbn).for_each(|(a, &b)| *a += b);
+        }
+        self.dW = dw2
+            .into_shape_with_order(self.W.raw_dim())
+            .expect("same size as W");
+        self.db = db.into_dyn();
+        if self.need_dx {
+            dx.into_dyn()
+        } else {
+            ArrayD::zeros(IxDyn(&[0]))
+        }
     }
 }
 
@@ -185,15 +259,11 @@ impl Layer for Convolution {
 
     #[track_caller]
     fn backward(&mut self, dout: &ArrayRef<f64, IxDyn>) -> ArrayD<f64> {
-        if self.W.as_slice().is_none() {
-            self.W = self.W.as_standard_layout().into_owned();
-        }
         let Some(x) = &self.x else {
             panic!("Convolution.backward: called before forward with train = true")
         };
         let g = self.geometry("backward", x.shape());
         let (n, fnum) = (x.shape()[0], self.W.shape()[0]);
-        let (rows, k) = (g.oh * g.ow, g.cols());
         if dout.shape() != [n, fnum, g.oh, g.ow] {
             shape_mismatch(
                 "Convolution",
@@ -207,59 +277,7 @@ impl Layer for Convolution {
         }
         let dout = dout.as_standard_layout();
         let ds = dout.as_slice().expect("standard layout");
-        let w2 = self.w2();
-        // per sample: db_n, dW_n = dout_n · col_n and dcol_n = dout_nᵀ · W₂ folded into dx_n;
-        // the samples run in parallel and their dW_n, db_n are summed in order afterwards
-        let mut grads = vec![0.0; n * (fnum * k + fnum)];
-        let mut dx = Array4::<f64>::zeros(if self.need_dx {
-            x.raw_dim()
-        } else {
-            Dim([0; 4])
-        });
-        let xs = x.as_slice().expect("standard layout");
-        let need_dx = self.need_dx;
-        par_samples(
-            n,
-            [xs, ds],
-            [&mut grads, dx.as_slice_mut().expect("owned")],
-            |[xn, dn], [gn, dxn], sc| {
-                let (col, dcol) = (&mut sc.col, &mut sc.dcol);
-                let dn = ArrayView2::from_shape((fnum, rows), dn).expect("sizes match");
-                let (dwn, dbn) = gn.split_at_mut(fnum * k);
-                for (dbf, drow) in dbn.iter_mut().zip(dn.rows()) {
-                    *dbf = drow.sum();
-                }
-                g.unfold(xn, col);
-                let coln = ArrayView2::from_shape((rows, k), col).expect("one row per window");
-                let mut dwn = ArrayViewMut2::from_shape((fnum, k), dwn).expect("sizes match");
-                gemm(1.0, &dn, &coln, 0.0, &mut dwn);
-                if need_dx {
-                    dcol.resize(rows * k, 0.0);
-                    let mut dc =
-                        ArrayViewMut2::from_shape((rows, k), &mut dcol[..]).expect("sizes match");
-                    gemm(1.0, &dn.t(), &w2, 0.0, &mut dc);
-                    g.fold(dcol, dxn);
-                }
-            },
-        );
-        let mut dw2 = Array2::<f64>::zeros((fnum, k));
-        let mut db = Array1::<f64>::zeros(fnum);
-        for gn in grads.chunks_exact(fnum * k + fnum) {
-            let (dwn, dbn) = gn.split_at(fnum * k);
-            Zip::from(&mut dw2)
-                .and(&ArrayView2::from_shape((fnum, k), dwn).expect("sizes match"))
-                .for_each(|a, &b| *a += b);
-            db.iter_mut().zip(dbn).for_each(|(a, &b)| *a += b);
-        }
-        self.dW = dw2
-            .into_shape_with_order(self.W.raw_dim())
-            .expect("same size as W");
-        self.db = db.into_dyn();
-        if self.need_dx {
-            dx.into_dyn()
-        } else {
-            ArrayD::zeros(IxDyn(&[0]))
-        }
+        self.backward_from(ds, |_, dn, _| dn)
     }
 
     fn params(&mut self) -> Vec<ParamRef<'_>> {
@@ -271,5 +289,9 @@ impl Layer for Convolution {
 
     fn set_input_grad(&mut self, needed: bool) {
         self.need_dx = needed;
+    }
+
+    fn as_any_mut(&mut self) -> Option<&mut dyn std::any::Any> {
+        Some(self)
     }
 }

@@ -9,6 +9,7 @@ mod affine;
 mod batch_normalization;
 mod convolution;
 mod dropout;
+pub(crate) mod fused;
 mod pooling;
 mod relu;
 mod sigmoid;
@@ -103,6 +104,14 @@ pub trait Layer: Send {
     /// instead of drawing a new one, so repeated forward passes compute the same function
     /// (what a numerical gradient check needs). Other layers ignore it.
     fn freeze_masks(&mut self, _frozen: bool) {}
+
+    /// The layer as [`Any`](std::any::Any), so that a network can recognise the library's
+    /// Convolution → Relu → Pooling sequence and run it fused (see `Sequential`). Layers
+    /// written elsewhere keep the default, `None`, and always run one by one.
+    #[doc(hidden)]
+    fn as_any_mut(&mut self) -> Option<&mut dyn std::any::Any> {
+        None
+    }
 }
 
 /// Panics with a report naming the layer, the operation and both shapes.

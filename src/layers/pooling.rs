@@ -59,7 +59,7 @@ pub struct Pooling {
     pub x_shape: Vec<usize>,
     /// For each output element (row-major), the flat index into the input of its maximum.
     pub arg_max: Vec<usize>,
-    out_shape: [usize; 4],
+    pub(crate) out_shape: [usize; 4],
 }
 
 impl Pooling {
@@ -88,7 +88,7 @@ impl Pooling {
 
     /// Max of every window of one (H, W) plane `xp`: the values into `op`, their flat
     /// indices into the whole batch (`base` + index in the plane) into `ap`.
-    fn max_pool_plane(
+    pub(crate) fn max_pool_plane(
         &self,
         xp: &[f64],
         (h, w): (usize, usize),
@@ -234,5 +234,9 @@ impl Layer for Pooling {
         }
         // SAFETY: every element was written above (an empty array has none)
         unsafe { dx.assume_init() }
+    }
+
+    fn as_any_mut(&mut self) -> Option<&mut dyn std::any::Any> {
+        Some(self)
     }
 }

@@ -116,6 +116,10 @@ impl Layer for Relu {
         }
         dout
     }
+
+    fn as_any_mut(&mut self) -> Option<&mut dyn std::any::Any> {
+        Some(self)
+    }
 }
 
 /// Loops over this many elements are split over the threads.
