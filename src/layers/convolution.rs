@@ -1,3 +1,5 @@
+use std::mem::MaybeUninit;
+
 use ndarray::{
     Array1, Array2, Array4, ArrayD, ArrayRef, ArrayView2, ArrayViewMut2, Dim, IxDyn, Zip,
 };
@@ -210,6 +212,34 @@ impl Convolution {
     }
 }
 
+/// One sample's convolution: its im2col rows into `col`, then W₂·colᵀ + b into `out`, the
+/// sample's (FN, OH·OW) block, row-major, which it writes whole (so it may come
+/// uninitialised). Shared by `forward` and the fused path.
+pub(crate) fn forward_sample<'o>(
+    g: &Geom,
+    w2: &ArrayView2<'_, f64>,
+    b: &ArrayD<f64>,
+    xn: &[f64],
+    col: &mut Vec<f64>,
+    out: &'o mut [MaybeUninit<f64>],
+) -> &'o mut [f64] {
+    let (rows, k) = (g.oh * g.ow, g.cols());
+    assert_eq!(out.len(), w2.nrows() * rows, "one (FN, OH·OW) block");
+    col.clear();
+    g.unfold(xn, col);
+    let coln = ArrayView2::from_shape((rows, k), &col[..]).expect("one row per window");
+    // SAFETY: `out` holds FN·OH·OW values (checked above), row-major (FN, OH·OW); the
+    // product writes every element of it, after which it is initialised.
+    let out = unsafe {
+        gemm_uninit(w2, &coln.t(), out.as_mut_ptr().cast(), rows as isize, 1);
+        std::slice::from_raw_parts_mut(out.as_mut_ptr().cast::<f64>(), out.len())
+    };
+    for (orow, &bf) in out.chunks_exact_mut(rows).zip(b.iter()) {
+        orow.iter_mut().for_each(|v| *v += bf);
+    }
+    out
+}
+
 impl Layer for Convolution {
     fn kind(&self) -> &'static str {
         "Convolution"
@@ -223,7 +253,7 @@ impl Layer for Convolution {
         }
         let n = x.shape()[0];
         let fnum = self.W.shape()[0];
-        let (rows, k) = (g.oh * g.ow, g.cols());
+        let rows = g.oh * g.ow;
         let x4 = x
             .as_standard_layout()
             .into_shape_with_order((n, g.c, g.h, g.w))
@@ -235,19 +265,8 @@ impl Layer for Convolution {
         // one sample at a time, samples spread over the threads; the output is not
         // zero-filled first: each sample's block is written whole by its product
         par_samples_uninit(n, xs, outs, |xn, on, sc| {
-            let col = &mut sc.col;
-            g.unfold(xn, col);
-            let coln = ArrayView2::from_shape((rows, k), col).expect("one row per window");
             debug_assert_eq!(on.len(), fnum * rows);
-            // SAFETY: `on` holds the (FN, OH·OW) block of this sample, row-major; the
-            // product writes every element of it, after which it is initialised.
-            let on = unsafe {
-                gemm_uninit(&w2, &coln.t(), on.as_mut_ptr().cast(), rows as isize, 1);
-                std::slice::from_raw_parts_mut(on.as_mut_ptr().cast::<f64>(), on.len())
-            };
-            for (orow, &bf) in on.chunks_exact_mut(rows).zip(self.b.iter()) {
-                orow.iter_mut().for_each(|v| *v += bf);
-            }
+            forward_sample(&g, &w2, &self.b, xn, &mut sc.col, on);
         });
         // SAFETY: par_samples_uninit ran the closure on every sample's block (or the
         // array is empty), and each run wrote its whole block.

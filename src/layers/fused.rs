@@ -12,12 +12,13 @@
 //! left in the same state (the convolution's input, ReLU's mask, pooling's arg-max
 //! indices): calling one of them by hand afterwards works as usual.
 
-use ndarray::{Array4, ArrayD, ArrayRef, ArrayView2, IxDyn};
+use ndarray::{Array4, ArrayD, ArrayRef, IxDyn};
 use rayon::prelude::*;
 
+use super::convolution::forward_sample;
 use super::{Convolution, Pooling, Relu};
 use crate::im2col::conv_output_size;
-use crate::linalg::{Scratch, gemm_uninit};
+use crate::linalg::Scratch;
 
 /// Training or inference forward pass of `conv`, `relu` and `pool` in a row; `None` (and
 /// nothing changed) when pooling's window does not fit the convolution's output, or the
@@ -39,7 +40,7 @@ pub(crate) fn forward(
     }
     let n = x.shape()[0];
     let fnum = conv.W.shape()[0];
-    let (rows, k) = (g.oh * g.ow, g.cols());
+    let rows = g.oh * g.ow;
     let (ph, pw, s, p) = (pool.pool_h, pool.pool_w, pool.stride, pool.pad);
     if ph > g.oh + 2 * p || pw > g.ow + 2 * p {
         return None;
@@ -77,20 +78,16 @@ pub(crate) fn forward(
                mn: &mut [bool],
                col: &mut Vec<f64>,
                act: &mut Vec<f64>| {
-        col.clear();
-        g.unfold(xn, col);
-        let coln = ArrayView2::from_shape((rows, k), &col[..]).expect("one row per window");
         act.clear();
         act.reserve(per_act);
-        // SAFETY: `act` has room for FN·OH·OW values, row-major (FN, OH·OW); the product
-        // writes every one of them, after which they are initialised.
-        unsafe {
-            gemm_uninit(&w2, &coln.t(), act.as_mut_ptr(), rows as isize, 1);
-            act.set_len(per_act);
-        }
-        for (orow, &bf) in act.chunks_exact_mut(rows).zip(bias.iter()) {
-            orow.iter_mut().for_each(|v| *v += bf);
-        }
+        let act = forward_sample(
+            &g,
+            &w2,
+            bias,
+            xn,
+            col,
+            &mut act.spare_capacity_mut()[..per_act],
+        );
         for (v, m) in act.iter_mut().zip(mn.iter_mut()) {
             *m = *v <= 0.0;
             *v = if *m { 0.0 } else { *v };
