@@ -36,6 +36,11 @@ pub(crate) const NESTED_PARALLEL_MIN_FLOP: usize = 1 << 25;
 /// Element-wise loops over fewer elements than this run on one thread.
 pub(crate) const PARALLEL_MIN_LEN: usize = 1 << 15;
 
+/// Whether an element-wise loop over `len` elements is split over the threads.
+pub(crate) fn parallel_len(len: usize) -> bool {
+    len >= PARALLEL_MIN_LEN && threads() > 1
+}
+
 /// The number of threads the library uses (`DLFS_THREADS`, else `RAYON_NUM_THREADS`, else
 /// one per core).
 pub fn threads() -> usize {

@@ -25,6 +25,20 @@ use std::collections::{HashMap, HashSet};
 use ndarray::{ArrayD, Zip};
 
 use crate::layers::ParamRef;
+use crate::linalg::parallel_len;
+
+/// `zip.for_each(f)`, split over the threads for large parameters (each element's update
+/// depends on that element only, so the result is the same on any number of threads).
+macro_rules! each {
+    ($zip:expr, $f:expr) => {{
+        let zip = $zip;
+        if parallel_len(zip.size()) {
+            zip.par_for_each($f)
+        } else {
+            zip.for_each($f)
+        }
+    }};
+}
 
 /// Added to √h (AdaGrad, RMSprop) and √v (Adam) against division by zero, as in the book.
 pub const EPSILON: f64 = 1e-7;
@@ -179,13 +193,10 @@ impl Optimizer for Momentum {
         let (lr, a) = (self.lr, self.momentum);
         for p in params {
             let v = state("Momentum", "v", &mut self.v, &p.name, p.value);
-            Zip::from(&mut *p.value)
-                .and(&*p.grad)
-                .and(v)
-                .for_each(|w, &g, v| {
-                    *v = a * *v - lr * g;
-                    *w += *v;
-                });
+            each!(Zip::from(&mut *p.value).and(&*p.grad).and(v), |w, &g, v| {
+                *v = a * *v - lr * g;
+                *w += *v;
+            });
         }
     }
 
@@ -230,13 +241,10 @@ impl Optimizer for Nesterov {
         let (lr, a) = (self.lr, self.momentum);
         for p in params {
             let v = state("Nesterov", "v", &mut self.v, &p.name, p.value);
-            Zip::from(&mut *p.value)
-                .and(&*p.grad)
-                .and(v)
-                .for_each(|w, &g, v| {
-                    *v = a * *v - lr * g;
-                    *w += a * a * *v - (1.0 + a) * lr * g;
-                });
+            each!(Zip::from(&mut *p.value).and(&*p.grad).and(v), |w, &g, v| {
+                *v = a * *v - lr * g;
+                *w += a * a * *v - (1.0 + a) * lr * g;
+            });
         }
     }
 
@@ -277,13 +285,10 @@ impl Optimizer for AdaGrad {
         let lr = self.lr;
         for p in params {
             let h = state("AdaGrad", "h", &mut self.h, &p.name, p.value);
-            Zip::from(&mut *p.value)
-                .and(&*p.grad)
-                .and(h)
-                .for_each(|w, &g, h| {
-                    *h += g * g;
-                    *w -= lr * g / (h.sqrt() + EPSILON);
-                });
+            each!(Zip::from(&mut *p.value).and(&*p.grad).and(h), |w, &g, h| {
+                *h += g * g;
+                *w -= lr * g / (h.sqrt() + EPSILON);
+            });
         }
     }
 
@@ -327,13 +332,10 @@ impl Optimizer for RMSprop {
         let (lr, rho) = (self.lr, self.decay_rate);
         for p in params {
             let h = state("RMSprop", "h", &mut self.h, &p.name, p.value);
-            Zip::from(&mut *p.value)
-                .and(&*p.grad)
-                .and(h)
-                .for_each(|w, &g, h| {
-                    *h = rho * *h + (1.0 - rho) * g * g;
-                    *w -= lr * g / (h.sqrt() + EPSILON);
-                });
+            each!(Zip::from(&mut *p.value).and(&*p.grad).and(h), |w, &g, h| {
+                *h = rho * *h + (1.0 - rho) * g * g;
+                *w -= lr * g / (h.sqrt() + EPSILON);
+            });
         }
     }
 
@@ -394,15 +396,14 @@ impl Optimizer for Adam {
         for p in params {
             let m = state("Adam", "m", &mut self.m, &p.name, p.value);
             let v = state("Adam", "v", &mut self.v, &p.name, p.value);
-            Zip::from(&mut *p.value)
-                .and(&*p.grad)
-                .and(m)
-                .and(v)
-                .for_each(|w, &g, m, v| {
+            each!(
+                Zip::from(&mut *p.value).and(&*p.grad).and(m).and(v),
+                |w, &g, m, v| {
                     *m += (1.0 - b1) * (g - *m);
                     *v += (1.0 - b2) * (g * g - *v);
                     *w -= lr_t * *m / (v.sqrt() + EPSILON);
-                });
+                }
+            );
         }
     }
 

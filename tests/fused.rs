@@ -153,6 +153,21 @@ fn conv_after_another_layer_computes_input_gradient() {
     });
 }
 
+/// 3×3 windows at stride 3 that tile the 9×9 activation exactly (the test above has 2×2
+/// windows at stride 2 that leave its last row and column out).
+#[test]
+fn tiling_three_by_three_windows() {
+    check(Spec {
+        lead: true,
+        c: 2,
+        hw: 9,
+        fs: 3,
+        conv_pad: 1,
+        conv_stride: 1,
+        pool: (3, 3, 0),
+    });
+}
+
 #[test]
 fn overlapping_padded_pooling_and_strided_conv() {
     check(Spec {

@@ -174,3 +174,37 @@ fn duplicate_name_panics() {
         ParamRef::new("W", &mut b, &mut gb),
     ]);
 }
+
+/// Parameters this large are updated by several threads at once (when there are several):
+/// every element must get exactly the update a one-element parameter gets.
+#[test]
+fn large_parameters_update_like_single_elements() {
+    type Make = fn() -> Box<dyn Optimizer>;
+    let makers: [(&str, Make); 6] = [
+        ("SGD", || Box::new(SGD::new(0.1))),
+        ("Momentum", || Box::new(Momentum::new(0.1))),
+        ("Nesterov", || Box::new(Nesterov::new(0.1))),
+        ("AdaGrad", || Box::new(AdaGrad::new(0.1))),
+        ("RMSprop", || Box::new(RMSprop::new(0.1))),
+        ("Adam", || Box::new(Adam::new(0.1))),
+    ];
+    let n = 70_001;
+    let value = |i: usize| ((i * 37) % 101) as f64 / 50.0 - 1.0;
+    let grad = |i: usize, s: usize| ((i * 13 + s * 7) % 97) as f64 / 40.0 - 1.2;
+    for (name, make) in makers {
+        let mut big = make();
+        let mut w = ArrayD::from_shape_fn(vec![n], |ix| value(ix[0]));
+        for s in 0..3 {
+            let mut g = ArrayD::from_shape_fn(vec![n], |ix| grad(ix[0], s));
+            big.update(vec![ParamRef::new("W", &mut w, &mut g)]);
+        }
+        for i in [0, 1, 4_095, 35_000, 35_001, 69_999, 70_000] {
+            let mut one = make();
+            let mut wi = array![value(i)].into_dyn();
+            for s in 0..3 {
+                step(one.as_mut(), &mut wi, grad(i, s));
+            }
+            assert_eq!(w[[i]].to_bits(), wi[[0]].to_bits(), "{name}, element {i}");
+        }
+    }
+}

@@ -1,7 +1,7 @@
 use ndarray::{ArrayD, ArrayRef, IxDyn, Zip};
 
 use super::{Layer, shape_mismatch};
-use crate::linalg::{PARALLEL_MIN_LEN, threads};
+use crate::linalg::parallel_len as parallel;
 
 /// ReLU layer: y = x if x > 0 else 0.
 ///
@@ -120,9 +120,4 @@ impl Layer for Relu {
     fn as_any_mut(&mut self) -> Option<&mut dyn std::any::Any> {
         Some(self)
     }
-}
-
-/// Loops over this many elements are split over the threads.
-fn parallel(len: usize) -> bool {
-    len >= PARALLEL_MIN_LEN && threads() > 1
 }
