@@ -20,6 +20,11 @@ A cell fails when
 A figure cell has a line `// figure` in its source (a Rust line comment on its own line)
 or the tag "figure" in its metadata.
 
+Two notebooks run at a time by default (`--jobs`), each with its own kernel: a kernel
+spends much of a notebook compiling cells and loading rust-analyzer on one core, which
+leaves the other core free for the second notebook's training. The outputs are the same as
+one at a time (every number in the notebooks is seeded and thread-count independent).
+
 Prints a table of wall time per notebook and a last line `notebooks: N passed, M failed`.
 Exit status: 0 all passed, 1 some failed, 2 bad arguments.
 """
@@ -285,6 +290,170 @@ def fmt_time(seconds: float) -> str:
     return f"{m}m{s:02d}s" if m else f"{seconds:.1f}s"
 
 
+def evcxr_slots() -> list[Path]:
+    """The kernel launcher's build directories, in the order it takes them (scripts/kernel)."""
+    base = Path(os.environ.get("DLFS_EVCXR_DIR") or ROOT / "target" / "evcxr")
+    return [base] + [Path(f"{base}-{k}") for k in range(2, 5)]
+
+
+def is_warm(slot: Path) -> bool:
+    """Whether a build directory holds a compiled dlfs (its dependencies came with it)."""
+    return any((slot / "target").glob("*/debug/deps/libdlfs-*.rlib"))
+
+
+def copy_slot(src: Path, dst: Path) -> bool:
+    """Copy a warm build directory over an unused cold one (copy, then rename into place)."""
+    dst.mkdir(parents=True, exist_ok=True)
+    lock = open(dst / ".in-use.lock", "w")
+    try:
+        fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        return False  # a kernel is using it
+    tmp = dst.with_name(dst.name + ".copying")
+    shutil.rmtree(tmp, ignore_errors=True)
+    try:
+        shutil.copytree(src, tmp, symlinks=True,
+                        ignore=shutil.ignore_patterns(".in-use.lock"))
+        old = dst.with_name(dst.name + ".old")
+        shutil.rmtree(old, ignore_errors=True)
+        dst.rename(old)
+        tmp.rename(dst)
+        shutil.rmtree(old, ignore_errors=True)
+    except OSError as exc:
+        print(f"run-notebooks: could not copy {src} to {dst}: {exc}", file=sys.stderr)
+        shutil.rmtree(tmp, ignore_errors=True)
+        return False
+    finally:
+        lock.close()
+    return True
+
+
+def plan_jobs(args, paths: list[Path]) -> int:
+    """How many notebooks run at once: --jobs N as given; by default 2 on a machine with 2+
+    cores, but one at a time when the kernels would first have to compile dlfs and its
+    dependencies (a first run): two kernels compiling at once are slower than one after the
+    other. A compiled build directory is copied (once) into a second, empty one."""
+    asked = args.jobs > 0
+    jobs = args.jobs if asked else min(2, os.cpu_count() or 1)
+    jobs = max(1, min(jobs, len(paths)))
+    if jobs == 1 or args.tmpdir_root:
+        return 1
+    slots = evcxr_slots()[:jobs]
+    warm = [s for s in slots if is_warm(s)]
+    if not warm:
+        if asked:
+            return jobs
+        print("run-notebooks: the kernels' build directories are not compiled yet: running "
+              "one notebook at a time (the next run takes two at a time)", flush=True)
+        return 1
+    for slot in slots:
+        if slot not in warm:
+            t0 = time.monotonic()
+            print(f"run-notebooks: copying the compiled {rel(warm[0])} to {rel(slot)}, so that "
+                  f"{jobs} kernels start compiled (once)", flush=True)
+            if copy_slot(warm[0], slot):
+                print(f"run-notebooks: copied in {fmt_time(time.monotonic() - t0)}", flush=True)
+            elif not asked:
+                return 1
+    return jobs
+
+
+def rel(path: Path) -> Path:
+    return path.relative_to(ROOT) if path.is_relative_to(ROOT) else path
+
+
+def report_one(result: Result, out_dir: Path) -> None:
+    status = "ok" if result.ok else f"FAILED: {result.failure}"
+    lines = [f"run-notebooks: {result.path.stem}: {status} ({fmt_time(result.seconds)})"]
+    if not result.ok and result.detail:
+        detail = result.detail.strip().splitlines()
+        shown = detail[:40] + ([f"... ({len(detail) - 40} more lines)"]
+                               if len(detail) > 40 else [])
+        lines += ["    | " + line for line in shown]
+        lines.append(f"    (kernel log: {out_dir / 'kernel.log'})")
+    print("\n".join(lines), flush=True)
+
+
+def run_sequential(args, paths: list[Path], deadline: float, out_root: Path) -> list[Result]:
+    results = []
+    for path in paths:
+        print(f"run-notebooks: {rel(path)}", flush=True)
+        result, nb = run_one(path, args, deadline, out_root / path.stem)
+        write_outputs(nb, result, out_root / path.stem)
+        if result.ok and args.update:
+            nbformat.write(nb, path)
+        report_one(result, out_root / path.stem)
+        results.append(result)
+    return results
+
+
+def run_lanes(args, paths: list[Path], jobs: int, deadline: float,
+              out_root: Path) -> list[Result]:
+    """Each notebook in its own runner process (`--jobs 1`), `jobs` of them at a time,
+    longest first (by the last run's times), their lines passed through as they come."""
+    import subprocess
+    import tempfile
+    import threading
+
+    last = {}
+    try:
+        last = {r["notebook"]: r["seconds"]
+                for r in json.loads((out_root / "summary.json").read_text())}
+    except (OSError, ValueError, KeyError, TypeError):
+        pass
+    # unknown notebooks first (they may be long), then the longest
+    todo = sorted(paths, key=lambda p: -last.get(p.stem, float("inf")))
+    print(f"run-notebooks: {len(paths)} notebooks, {jobs} at a time (--jobs 1: one at a "
+          f"time): {', '.join(p.stem for p in todo)}", flush=True)
+    results: dict[Path, Result] = {}
+    pending = list(todo)
+    lock = threading.Lock()
+    tmp = Path(tempfile.mkdtemp(prefix="run-notebooks-"))
+
+    def lane():
+        while True:
+            with lock:
+                if not pending:
+                    return
+                path = pending.pop(0)
+            summary = tmp / f"{path.stem}.json"
+            cmd = [sys.executable, str(Path(__file__).resolve()), "--jobs", "1", "--lane",
+                   "--summary-file", str(summary), "--out", str(out_root),
+                   "--cell-timeout", str(args.cell_timeout),
+                   "--total-timeout", str(max(1.0, deadline - time.monotonic())),
+                   "--kernel", args.kernel, *(["--update"] if args.update else []),
+                   *(["--quiet"] if args.quiet else []), str(path)]
+            t0 = time.monotonic()
+            proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                                    text=True, bufsize=1)
+            for line in proc.stdout:
+                with lock:
+                    sys.stdout.write(line)
+                    sys.stdout.flush()
+            proc.wait()
+            try:
+                [r] = json.loads(summary.read_text())
+                result = Result(path=path, ok=r["ok"], seconds=r["seconds"],
+                                cells_run=r["cells_run"],
+                                figures=[out_root / path.stem / f for f in r["figures"]],
+                                failure=r["failure"], detail=r["detail"],
+                                slowest=[tuple(x) for x in r.get("slowest", [])])
+            except (OSError, ValueError, KeyError) as exc:
+                result = Result(path=path, seconds=time.monotonic() - t0,
+                                failure=f"runner process exited with {proc.returncode} "
+                                        f"and no summary ({exc})")
+            with lock:
+                results[path] = result
+
+    threads = [threading.Thread(target=lane) for _ in range(jobs)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    shutil.rmtree(tmp, ignore_errors=True)
+    return [results[p] for p in paths]
+
+
 def main() -> int:
     ap = argparse.ArgumentParser(prog="run-notebooks", description=__doc__,
                                  formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -298,11 +467,19 @@ def main() -> int:
     ap.add_argument("--cell-timeout", type=int, default=1800, help="seconds per cell")
     ap.add_argument("--total-timeout", type=float, default=2700,
                     help="seconds for the whole run")
+    ap.add_argument("--jobs", "-j", type=int, default=0,
+                    help="notebooks run at the same time, each with its own kernel (default: "
+                         "2 on a machine with 2 or more cores, but 1 while the kernels' build "
+                         "directories are not compiled yet)")
     ap.add_argument("--tmpdir-root", default="",
                     help="evcxr's build dir for every notebook of this run (default: the "
-                         "kernel launcher's choice, the first free one of target/evcxr*)")
+                         "kernel launcher's choice, the first free one of target/evcxr*); "
+                         "implies --jobs 1")
     ap.add_argument("--quiet", action="store_true", help="no line per cell")
     ap.add_argument("--kernel", default=KERNEL, help="kernel name (default: rust)")
+    # internal: one lane of a --jobs run (a notebook's lines and status only; summary file)
+    ap.add_argument("--lane", action="store_true", help=argparse.SUPPRESS)
+    ap.add_argument("--summary-file", default="", help=argparse.SUPPRESS)
     args = ap.parse_args()
 
     paths = resolve(args.names)
@@ -316,24 +493,27 @@ def main() -> int:
             print(f"run-notebooks: another kernel is using {args.tmpdir_root}; waiting",
                   flush=True)
             fcntl.flock(lock, fcntl.LOCK_EX)
-    deadline = time.monotonic() + args.total_timeout
+    start = time.monotonic()
+    deadline = start + args.total_timeout
     out_root = Path(args.out)
-    results = []
-    for path in paths:
-        print(f"run-notebooks: {path.relative_to(ROOT) if path.is_relative_to(ROOT) else path}",
-              flush=True)
-        result, nb = run_one(path, args, deadline, out_root / path.stem)
-        write_outputs(nb, result, out_root / path.stem)
-        if result.ok and args.update:
-            nbformat.write(nb, path)
-        status = "ok" if result.ok else f"FAILED: {result.failure}"
-        print(f"run-notebooks: {path.stem}: {status} ({fmt_time(result.seconds)})", flush=True)
-        if not result.ok and result.detail:
-            lines = result.detail.strip().splitlines()
-            shown = lines[:40] + ([f"... ({len(lines) - 40} more lines)"] if len(lines) > 40 else [])
-            print("\n".join("    | " + line for line in shown), flush=True)
-            print(f"    (kernel log: {out_root / path.stem / 'kernel.log'})", flush=True)
-        results.append(result)
+    jobs = 1 if args.lane else plan_jobs(args, paths)
+    if jobs > 1:
+        results = run_lanes(args, paths, jobs, deadline, out_root)
+    else:
+        results = run_sequential(args, paths, deadline, out_root)
+    wall = time.monotonic() - start
+
+    summary = Path(args.summary_file) if args.summary_file else out_root / "summary.json"
+    summary.parent.mkdir(parents=True, exist_ok=True)
+    # A machine-readable summary for the self-test, CI logs and the next run's order.
+    summary.write_text(json.dumps([
+        {"notebook": r.path.stem, "ok": r.ok, "seconds": round(r.seconds, 1),
+         "cells_run": r.cells_run, "figures": [f.name for f in r.figures],
+         "failure": r.failure, "detail": r.detail,
+         "slowest": sorted(r.slowest, reverse=True)[:3]} for r in results], indent=2))
+    passed = sum(r.ok for r in results)
+    if args.lane:
+        return 0 if passed == len(results) else 1
 
     width = max(len(r.path.stem) for r in results)
     print()
@@ -343,21 +523,13 @@ def main() -> int:
         slow = ", ".join(f"#{n} {fmt_time(t)}" for t, n in sorted(r.slowest, reverse=True)[:3])
         print(f"{r.path.stem:<{width}}  {'ok' if r.ok else 'FAILED':<6}  "
               f"{fmt_time(r.seconds):>9}  {r.cells_run:>5}  {len(r.figures):>7}  {slow}")
-    total = sum(r.seconds for r in results)
-    print(f"{'total':<{width}}  {'':<6}  {fmt_time(total):>9}")
+    how = f" ({jobs} notebooks at a time)" if jobs > 1 else ""
+    print(f"{'total':<{width}}  {'':<6}  {fmt_time(wall):>9}{how}")
     print(f"outputs: {out_root}/<notebook>/")
     for r in results:
         if not r.ok:
             print(f"FAILED {r.path.stem}: {r.failure}")
-    passed = sum(r.ok for r in results)
     print(f"notebooks: {passed} passed, {len(results) - passed} failed")
-    # A machine-readable summary for the self-test and for CI logs.
-    summary = out_root / "summary.json"
-    summary.parent.mkdir(parents=True, exist_ok=True)
-    summary.write_text(json.dumps([
-        {"notebook": r.path.stem, "ok": r.ok, "seconds": round(r.seconds, 1),
-         "cells_run": r.cells_run, "figures": [f.name for f in r.figures],
-         "failure": r.failure, "detail": r.detail} for r in results], indent=2))
     return 0 if passed == len(results) else 1
 
 

@@ -97,8 +97,49 @@ def main() -> int:
             else:
                 passed += 1
                 print(f"ok   {path.name}: runner {what} ({took:.1f}s)")
+        problems = check_lanes(Path(tmp))
+        if problems:
+            failed += 1
+            print("FAIL --jobs 2: two notebooks side by side")
+            for p in problems:
+                print("    " + p.replace("\n", "\n    "))
+        else:
+            passed += 1
+            print("ok   --jobs 2: two notebooks side by side, each judged and reported")
     print(f"runner-selftest: {passed} passed, {failed} failed")
     return 0 if failed == 0 else 1
+
+
+def check_lanes(tmp: Path) -> list[str]:
+    """Two fixtures in one run with --jobs 2: each in its own kernel at the same time, with
+    its own result, outputs and failure line, and the run fails because one notebook did."""
+    good, bad = FIXTURES / "good.ipynb", FIXTURES / "panic.ipynb"
+    out = tmp / "lanes"
+    cmd = [sys.executable, str(RUNNER), "--quiet", "--jobs", "2", "--out", str(out),
+           str(good), str(bad)]
+    proc = subprocess.run(cmd, capture_output=True, text=True, timeout=600)
+    log = proc.stdout + proc.stderr
+    problems = []
+    if proc.returncode != 1:
+        problems.append(f"exit status {proc.returncode}, want 1")
+    if "2 at a time" not in proc.stdout:
+        problems.append("the run did not say it ran 2 notebooks at a time")
+    try:
+        results = {r["notebook"]: r for r in json.loads((out / "summary.json").read_text())}
+    except (OSError, ValueError) as exc:
+        return problems + [f"no summary.json ({exc})\n{log}"]
+    if results.get("good", {}).get("ok") is not True:
+        problems.append(f"good: {results.get('good')}")
+    elif sorted(results["good"]["figures"]) != ["cell004.svg", "cell005.png"]:
+        problems.append(f"good: figures {results['good']['figures']}")
+    if not results.get("panic", {}).get("failure", "").startswith("cell 2: panic"):
+        problems.append(f"panic: {results.get('panic')}")
+    for line in ("FAILED panic: cell 2: panic", "notebooks: 1 passed, 1 failed"):
+        if line not in proc.stdout:
+            problems.append(f"no line {line!r} on stdout")
+    if problems:
+        problems.append("runner output:\n" + log)
+    return problems
 
 
 if __name__ == "__main__":
