@@ -296,6 +296,19 @@ def evcxr_slots() -> list[Path]:
     return [base] + [Path(f"{base}-{k}") for k in range(2, 5)]
 
 
+def is_free(slot: Path) -> bool:
+    """Whether no kernel holds the build directory (the launcher locks it for a kernel's life)."""
+    try:
+        with open(slot / ".in-use.lock", "a") as f:
+            fcntl.flock(f, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            fcntl.flock(f, fcntl.LOCK_UN)
+        return True
+    except FileNotFoundError:
+        return True
+    except BlockingIOError:
+        return False
+
+
 def is_warm(slot: Path) -> bool:
     """Whether a build directory holds a compiled dlfs (its dependencies came with it)."""
     return any((slot / "target").glob("*/debug/deps/libdlfs-*.rlib"))
@@ -328,24 +341,29 @@ def copy_slot(src: Path, dst: Path) -> bool:
     return True
 
 
-def plan_jobs(args, paths: list[Path]) -> int:
+def plan_jobs(args, paths: list[Path]) -> tuple[int, list[Path]]:
     """How many notebooks run at once: --jobs N as given; by default 2 on a machine with 2+
     cores, but one at a time when the kernels would first have to compile dlfs and its
     dependencies (a first run): two kernels compiling at once are slower than one after the
-    other. A compiled build directory is copied (once) into a second, empty one."""
+    other. A compiled build directory is copied (once) into a second, empty one. Also
+    returns the build directories the lanes' kernels use, one per lane."""
     asked = args.jobs > 0
     jobs = args.jobs if asked else min(2, os.cpu_count() or 1)
     jobs = max(1, min(jobs, len(paths)))
     if jobs == 1 or args.tmpdir_root:
-        return 1
-    slots = evcxr_slots()[:jobs]
+        return 1, []
+    # the directories this run's kernels will get: the first free ones (a JupyterLab kernel
+    # may hold one)
+    slots = [s for s in evcxr_slots() if is_free(s)][:jobs]
+    if len(slots) < jobs:
+        return 1, []
     warm = [s for s in slots if is_warm(s)]
     if not warm:
         if asked:
-            return jobs
+            return jobs, slots
         print("run-notebooks: the kernels' build directories are not compiled yet: running "
               "one notebook at a time (the next run takes two at a time)", flush=True)
-        return 1
+        return 1, []
     for slot in slots:
         if slot not in warm:
             t0 = time.monotonic()
@@ -354,8 +372,8 @@ def plan_jobs(args, paths: list[Path]) -> int:
             if copy_slot(warm[0], slot):
                 print(f"run-notebooks: copied in {fmt_time(time.monotonic() - t0)}", flush=True)
             elif not asked:
-                return 1
-    return jobs
+                return 1, []
+    return jobs, slots
 
 
 def rel(path: Path) -> Path:
@@ -387,10 +405,12 @@ def run_sequential(args, paths: list[Path], deadline: float, out_root: Path) -> 
     return results
 
 
-def run_lanes(args, paths: list[Path], jobs: int, deadline: float,
+def run_lanes(args, paths: list[Path], slots: list[Path], deadline: float,
               out_root: Path) -> list[Result]:
-    """Each notebook in its own runner process (`--jobs 1`), `jobs` of them at a time,
-    longest first (by the last run's times), their lines passed through as they come."""
+    """Each notebook in its own runner process (`--jobs 1`), one per lane and build directory
+    in `slots` at a time, longest first (by the last run's times), their lines passed
+    through as they come."""
+    jobs = len(slots)
     import subprocess
     import tempfile
     import threading
@@ -410,7 +430,7 @@ def run_lanes(args, paths: list[Path], jobs: int, deadline: float,
     lock = threading.Lock()
     tmp = Path(tempfile.mkdtemp(prefix="run-notebooks-"))
 
-    def lane():
+    def lane(slot: Path):
         while True:
             with lock:
                 if not pending:
@@ -419,6 +439,7 @@ def run_lanes(args, paths: list[Path], jobs: int, deadline: float,
             summary = tmp / f"{path.stem}.json"
             cmd = [sys.executable, str(Path(__file__).resolve()), "--jobs", "1", "--lane",
                    "--summary-file", str(summary), "--out", str(out_root),
+                   "--tmpdir-root", str(slot),
                    "--cell-timeout", str(args.cell_timeout),
                    "--total-timeout", str(max(1.0, deadline - time.monotonic())),
                    "--kernel", args.kernel, *(["--update"] if args.update else []),
@@ -445,7 +466,7 @@ def run_lanes(args, paths: list[Path], jobs: int, deadline: float,
             with lock:
                 results[path] = result
 
-    threads = [threading.Thread(target=lane) for _ in range(jobs)]
+    threads = [threading.Thread(target=lane, args=(slot,)) for slot in slots]
     for t in threads:
         t.start()
     for t in threads:
@@ -496,9 +517,9 @@ def main() -> int:
     start = time.monotonic()
     deadline = start + args.total_timeout
     out_root = Path(args.out)
-    jobs = 1 if args.lane else plan_jobs(args, paths)
+    jobs, slots = (1, []) if args.lane else plan_jobs(args, paths)
     if jobs > 1:
-        results = run_lanes(args, paths, jobs, deadline, out_root)
+        results = run_lanes(args, paths, slots, deadline, out_root)
     else:
         results = run_sequential(args, paths, deadline, out_root)
     wall = time.monotonic() - start
