@@ -503,7 +503,7 @@ def main() -> int:
     ap.add_argument("--summary-file", default="", help=argparse.SUPPRESS)
     args = ap.parse_args()
 
-    paths = resolve(args.names)
+    paths = list(dict.fromkeys(resolve(args.names)))  # each notebook once
     if args.tmpdir_root:
         # Two runs at once would overwrite each other's generated crate in the same dir.
         Path(args.tmpdir_root).mkdir(parents=True, exist_ok=True)
