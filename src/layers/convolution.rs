@@ -104,7 +104,15 @@ impl Convolution {
         }
     }
 
-    /// W reshaped to (FN, C·FH·FW).
+    /// Makes W contiguous (a user may assign a transposed or sliced array), so that
+    /// [`w2`](Self::w2) can view it as a matrix.
+    pub(crate) fn make_w_contiguous(&mut self) {
+        if self.W.as_slice().is_none() {
+            self.W = self.W.as_standard_layout().into_owned();
+        }
+    }
+
+    /// W reshaped to (FN, C·FH·FW); W must be contiguous (see `make_w_contiguous`).
     pub(crate) fn w2(&self) -> ArrayView2<'_, f64> {
         let fnum = self.W.shape()[0];
         let k = self.W.len() / fnum.max(1);
@@ -146,9 +154,7 @@ impl Convolution {
     where
         F: for<'a> Fn(usize, &'a [f64], &'a mut Vec<f64>) -> &'a [f64] + Sync + Send,
     {
-        if self.W.as_slice().is_none() {
-            self.W = self.W.as_standard_layout().into_owned();
-        }
+        self.make_w_contiguous();
         let Some(x) = &self.x else {
             panic!("Convolution.backward: called before forward with train = true")
         };
@@ -248,9 +254,7 @@ impl Layer for Convolution {
     #[track_caller]
     fn forward(&mut self, x: &ArrayRef<f64, IxDyn>, train: bool) -> ArrayD<f64> {
         let g = self.geometry("forward", x.shape());
-        if self.W.as_slice().is_none() {
-            self.W = self.W.as_standard_layout().into_owned();
-        }
+        self.make_w_contiguous();
         let n = x.shape()[0];
         let fnum = self.W.shape()[0];
         let rows = g.oh * g.ow;

@@ -35,9 +35,7 @@ pub(crate) fn forward(
     train: bool,
 ) -> Option<ArrayD<f64>> {
     let g = conv.geometry("forward", x.shape());
-    if conv.W.as_slice().is_none() {
-        conv.W = conv.W.as_standard_layout().into_owned();
-    }
+    conv.make_w_contiguous();
     let n = x.shape()[0];
     let fnum = conv.W.shape()[0];
     let rows = g.oh * g.ow;
