@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use criterion::{Criterion, criterion_group, criterion_main};
 use dlfs::init::{choice, rand_uniform, randn, rng};
-use dlfs::linalg::matmul;
+use dlfs::kernels::matmul;
 use dlfs::ndarray::{Array1, Array2, ArrayD, Axis, IxDyn};
 use dlfs::prelude::*;
 

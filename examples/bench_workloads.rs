@@ -5,7 +5,7 @@
 use std::time::Instant;
 
 use dlfs::init::{choice, rand_uniform, randn, rng};
-use dlfs::linalg::matmul;
+use dlfs::kernels::matmul;
 use dlfs::ndarray::{Array1, Array2, ArrayD, Axis, IxDyn};
 use dlfs::prelude::*;
 

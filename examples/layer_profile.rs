@@ -1,7 +1,7 @@
 //! Where the time of a training step goes, layer by layer (release build):
 //! `cargo run --release --example layer_profile`. Random MNIST-shaped data, seeded.
 //! Set `DLFS_THREADS=1` to time one thread. The per-layer lines run the layers one by one;
-//! a network's own `backprop` runs Convolution → Relu → Pooling fused (its own line).
+//! SimpleConvNet runs Convolution → Relu → Pooling as one fused layer (`ConvReluPool`).
 
 use std::time::Instant;
 
@@ -20,7 +20,7 @@ fn profile(title: &str, net: &mut Sequential, x: &ArrayD<f64>, t: &ArrayD<f64>, 
         let mut f_times = vec![0.0; names.len()];
         for (i, l) in net.layers.iter_mut().enumerate() {
             let t0 = Instant::now();
-            y = l.layer.forward_owned(y, true);
+            y = l.layer.forward(&y, true);
             f_times[i] = t0.elapsed().as_secs_f64();
         }
         let t0 = Instant::now();
@@ -30,7 +30,7 @@ fn profile(title: &str, net: &mut Sequential, x: &ArrayD<f64>, t: &ArrayD<f64>, 
         let mut b_times = vec![0.0; names.len()];
         for (i, l) in net.layers.iter_mut().enumerate().rev() {
             let t0 = Instant::now();
-            dout = l.layer.backward_owned(dout);
+            dout = l.layer.backward(&dout);
             b_times[i] = t0.elapsed().as_secs_f64();
         }
         let el = t_all.elapsed().as_secs_f64();

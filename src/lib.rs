@@ -34,8 +34,8 @@ pub mod functions;
 pub mod gradient;
 pub mod im2col;
 pub mod init;
+pub mod kernels;
 pub mod layers;
-pub mod linalg;
 pub mod nets;
 pub mod optimizer;
 pub mod plot;
@@ -49,9 +49,10 @@ pub mod prelude {
     pub use crate::gradient::{abs_diff, numerical_gradient};
     pub use crate::im2col::{col2im, conv_output_size, im2col};
     pub use crate::init::{Rng, WeightInit, choice, permutation, rand_uniform, randn, rng};
+    pub use crate::kernels::ConvReluPool;
     pub use crate::layers::{
-        AddLayer, Affine, BatchNormalization, Convolution, Dropout, Layer, MulLayer, ParamRef,
-        Pooling, Relu, Sigmoid, SoftmaxWithLoss,
+        AddLayer, Affine, BatchNormalization, Convolution, Dropout, Hint, Layer, LossLayer,
+        MulLayer, ParamRef, Pooling, Relu, Sigmoid, SoftmaxWithLoss,
     };
     pub use crate::nets::{
         Activation, ConvNetConfig, ExtendOptions, GradCheck, MultiLayerNet, MultiLayerNetExtend,

@@ -24,15 +24,15 @@ use std::collections::{HashMap, HashSet};
 
 use ndarray::{ArrayD, Zip};
 
+use crate::kernels::split_len;
 use crate::layers::ParamRef;
-use crate::linalg::parallel_len;
 
 /// `zip.for_each(f)`, split over the threads for large parameters (each element's update
 /// depends on that element only, so the result is the same on any number of threads).
 macro_rules! each {
     ($zip:expr, $f:expr) => {{
         let zip = $zip;
-        if parallel_len(zip.size()) {
+        if split_len(zip.size()) {
             zip.par_for_each($f)
         } else {
             zip.for_each($f)

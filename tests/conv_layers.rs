@@ -50,7 +50,7 @@ fn check_conv(x_shape: &[usize], w_shape: &[usize], stride: usize, pad: usize) {
 
     // Skipping ∂L/∂x changes nothing else.
     let mut first = conv(&w, &b, stride, pad);
-    first.set_input_grad(false);
+    first.hint(dlfs::layers::Hint::NoInputGrad);
     first.forward(&x, true);
     assert_eq!(first.backward(&r).len(), 0);
     assert_eq!(first.dW, layer.dW);

@@ -1,7 +1,8 @@
-//! im2col / col2im: the book's shapes, values against a naive reference, and the adjoint
+//! im2col / col2im: the book's shapes, values against the plain reference (`kernels::reference`), and the adjoint
 //! identity <im2col(x), c> = <x, col2im(c)>.
 
 use dlfs::im2col::{col2im, conv_output_size, im2col};
+use dlfs::kernels::reference;
 use dlfs::ndarray::{Array2, Array4};
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
@@ -10,31 +11,8 @@ fn random4(rng: &mut ChaCha8Rng, shape: (usize, usize, usize, usize)) -> Array4<
     Array4::from_shape_simple_fn(shape, || rng.random_range(-1.0..1.0))
 }
 
-/// Straight from the definition, one element at a time.
 fn naive_im2col(x: &Array4<f64>, fh: usize, fw: usize, s: usize, p: usize) -> Array2<f64> {
-    let (n, c, h, w) = x.dim();
-    let oh = (h + 2 * p - fh) / s + 1;
-    let ow = (w + 2 * p - fw) / s + 1;
-    let mut col = Array2::zeros((n * oh * ow, c * fh * fw));
-    for ni in 0..n {
-        for y in 0..oh {
-            for xo in 0..ow {
-                for ci in 0..c {
-                    for i in 0..fh {
-                        for j in 0..fw {
-                            let hh = (y * s + i) as isize - p as isize;
-                            let ww = (xo * s + j) as isize - p as isize;
-                            if hh >= 0 && ww >= 0 && (hh as usize) < h && (ww as usize) < w {
-                                col[[(ni * oh + y) * ow + xo, (ci * fh + i) * fw + j]] =
-                                    x[[ni, ci, hh as usize, ww as usize]];
-                            }
-                        }
-                    }
-                }
-            }
-        }
-    }
-    col
+    reference::im2col(&x.view(), fh, fw, s, p)
 }
 
 #[test]

@@ -1,7 +1,7 @@
 use ndarray::{Array1, Array2, ArrayD, ArrayRef, Axis, Ix2, IxDyn};
 
-use super::{Layer, ParamRef, shape_mismatch};
-use crate::linalg::{PARALLEL_MIN_FLOP, matmul, threads};
+use super::{Hint, Layer, ParamRef, shape_mismatch};
+use crate::kernels::matmul;
 
 /// Affine (fully connected) layer: Y = X·W + b.
 ///
@@ -92,22 +92,6 @@ impl Affine {
         (n, d)
     }
 
-    /// x₂·W + b for x₂ of shape (N, D); one sample's row when the input was 1-D.
-    fn output(&self, x2: &ndarray::ArrayView2<f64>, one_sample: bool) -> ArrayD<f64> {
-        let mut out = matmul(x2, &self.w2());
-        out += &self
-            .b
-            .view()
-            .into_dimensionality::<ndarray::Ix1>()
-            .expect("b is 1-D");
-        if one_sample {
-            let m = out.ncols();
-            out.into_shape_with_order(m).expect("one row").into_dyn()
-        } else {
-            out.into_dyn()
-        }
-    }
-
     fn w2(&self) -> ndarray::ArrayView2<'_, f64> {
         self.W
             .view()
@@ -117,41 +101,23 @@ impl Affine {
 }
 
 impl Layer for Affine {
-    fn kind(&self) -> &'static str {
-        "Affine"
-    }
-
     #[track_caller]
     fn forward(&mut self, x: &ArrayRef<f64, IxDyn>, train: bool) -> ArrayD<f64> {
+        // x = x.reshape(N, -1); out = x·W + b
         let (n, d) = self.input_rows(x.shape());
         let x2 = x
             .as_standard_layout()
             .into_shape_with_order((n, d))
             .expect("contiguous");
-        let out = self.output(&x2.view(), x.ndim() == 1);
+        let out = matmul(&x2, &self.w2()) + &self.b;
         self.original_x_shape = x.shape().to_vec();
-        // only a training pass keeps x for backward (inference copies nothing)
         self.x = train.then(|| x2.into_owned());
-        out
-    }
-
-    /// Same as `forward`; a training pass keeps the handed-over input itself (no copy).
-    #[track_caller]
-    fn forward_owned(&mut self, x: ArrayD<f64>, train: bool) -> ArrayD<f64> {
-        let (n, d) = self.input_rows(x.shape());
-        let (shape, one) = (x.shape().to_vec(), x.ndim() == 1);
-        let x2 = if x.is_standard_layout() {
-            x.into_shape_with_order((n, d))
+        if x.ndim() == 1 {
+            out.into_shape_with_order(IxDyn(&[self.W.shape()[1]]))
+                .expect("one row")
         } else {
-            x.as_standard_layout()
-                .into_owned()
-                .into_shape_with_order((n, d))
+            out.into_dyn()
         }
-        .expect("contiguous");
-        let out = self.output(&x2.view(), one);
-        self.original_x_shape = shape;
-        self.x = train.then_some(x2);
-        out
     }
 
     #[track_caller]
@@ -172,24 +138,15 @@ impl Layer for Affine {
             .as_standard_layout()
             .into_shape_with_order((n, m))
             .expect("contiguous");
-        let w2 = self.w2();
-        // dW = xᵀ·dout and dx = dout·Wᵀ do not depend on each other: with several
-        // threads and large enough products they run at the same time
-        let dw_of = || matmul(&x.t(), &dout);
-        let dx_of = || self.need_dx.then(|| matmul(&dout, &w2.t()));
-        let (dw, dx) = if self.need_dx && threads() > 1 && n * m * x.ncols() >= PARALLEL_MIN_FLOP {
-            rayon::join(dw_of, dx_of)
-        } else {
-            (dw_of(), dx_of())
-        };
+        // dW = xᵀ·dout; db = Σ_n dout; dx = dout·Wᵀ, in x's original shape
+        self.dW = matmul(&x.t(), &dout).into_dyn();
         self.db = dout.sum_axis(Axis(0)).into_dyn();
-        self.dW = dw.into_dyn();
-        match dx {
-            Some(dx) => dx
-                .into_shape_with_order(IxDyn(&self.original_x_shape))
-                .expect("same number of elements"),
-            None => ArrayD::zeros(IxDyn(&[0])),
+        if !self.need_dx {
+            return ArrayD::zeros(IxDyn(&[0]));
         }
+        matmul(&dout, &self.w2().t())
+            .into_shape_with_order(IxDyn(&self.original_x_shape))
+            .expect("same number of elements")
     }
 
     fn params(&mut self) -> Vec<ParamRef<'_>> {
@@ -199,7 +156,9 @@ impl Layer for Affine {
         ]
     }
 
-    fn set_input_grad(&mut self, needed: bool) {
-        self.need_dx = needed;
+    fn hint(&mut self, hint: Hint) {
+        if hint == Hint::NoInputGrad {
+            self.need_dx = false;
+        }
     }
 }

@@ -1,6 +1,6 @@
 use ndarray::{Array1, Array2, ArrayD, ArrayRef, ArrayView1, Axis, Ix1, IxDyn};
 
-use super::{Layer, ParamRef, shape_mismatch};
+use super::{Hint, Layer, ParamRef, shape_mismatch};
 
 /// Batch normalisation: y = γ·x̂ + β with x̂ = (x − μ) / √(σ² + ε).
 ///
@@ -155,10 +155,6 @@ impl BatchNormalization {
 }
 
 impl Layer for BatchNormalization {
-    fn kind(&self) -> &'static str {
-        "BatchNormalization"
-    }
-
     #[track_caller]
     fn forward(&mut self, x: &ArrayRef<f64, IxDyn>, train: bool) -> ArrayD<f64> {
         let d = self.d();
@@ -250,7 +246,9 @@ impl Layer for BatchNormalization {
         ]
     }
 
-    fn set_input_grad(&mut self, needed: bool) {
-        self.need_dx = needed;
+    fn hint(&mut self, hint: Hint) {
+        if hint == Hint::NoInputGrad {
+            self.need_dx = false;
+        }
     }
 }

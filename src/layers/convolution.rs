@@ -1,32 +1,26 @@
-use std::mem::MaybeUninit;
+use ndarray::{Array1, Array2, Array4, ArrayD, ArrayRef, ArrayView2, Axis, IxDyn};
 
-use ndarray::{
-    Array1, Array2, Array4, ArrayD, ArrayRef, ArrayView2, ArrayViewMut2, Dim, IxDyn, Zip,
-};
-
-use super::{Layer, ParamRef, shape_mismatch};
-use crate::im2col::Geom;
-use crate::linalg::{gemm, gemm_uninit, par_samples, par_samples_uninit};
+use super::{Hint, Layer, ParamRef, shape_mismatch};
+use crate::im2col::{col2im, im2col};
+use crate::kernels::{Geom, matmul};
 
 /// Convolution layer (chapter 7): the book's im2col + matrix product.
 ///
 /// Forward: out\[n, f, oh, ow\] = Σ_{c,i,j} W\[f, c, i, j\] · x\[n, c, oh·S + i − P, ow·S + j − P\] + b\[f\],
-/// i.e. with col = im2col(x) and W₂ = W reshaped to (FN, C·FH·FW): out = W₂ · colᵀ + b.
+/// i.e. with col = im2col(x) (N·OH·OW, C·FH·FW) and W₂ = W reshaped to (FN, C·FH·FW):
+/// out = col · W₂ᵀ + b, reshaped to (N, OH, OW, FN) and transposed to (N, FN, OH, OW).
 ///
-/// Backward, with dout reshaped to (FN, OH·OW) per sample:
-/// ∂L/∂W₂ = Σ_n dout_n · col_n, ∂L/∂b = Σ over n, oh, ow of dout,
-/// ∂L/∂x = col2im(Σ doutᵀ · W₂) (skipped when [`set_input_grad(false)`](Layer::set_input_grad)).
+/// Backward, with dout transposed and reshaped to (N·OH·OW, FN):
+/// ∂L/∂b = Σ_rows dout, ∂L/∂W₂ = doutᵀ · col, ∂L/∂x = col2im(dout · W₂)
+/// (skipped in the first layer of a network, see [`Hint::NoInputGrad`]).
 ///
 /// Output size OH = ⌊(H + 2P − FH)/S⌋ + 1 (floor when S does not divide, see
-/// [`conv_output_size`](crate::im2col::conv_output_size)).
+/// [`conv_output_size`](crate::im2col::conv_output_size)). Padding may exceed the filter
+/// size (windows wholly in the padding see zeros).
 ///
-/// Where we differ from the book (for speed, same numbers): the patches are unfolded and
-/// multiplied one sample at a time, so each sample's (OH·OW, C·FH·FW) matrix stays in cache
-/// and the product lands directly in (FN, OH, OW) order (no transpose of the output);
-/// the samples are spread over the threads ([`threads`](crate::linalg::threads)) and their
-/// dW, db summed in sample order, so results do not depend on the thread count;
-/// `backward` unfolds the stored input again instead of keeping the whole batch's `col`.
-/// The first layer of a network skips ∂L/∂x (nobody needs the gradient of the images).
+/// For speed, [`SimpleConvNet`](crate::nets::SimpleConvNet) uses
+/// [`ConvReluPool`](crate::kernels::ConvReluPool), which computes the same thing one sample
+/// at a time together with the ReLU and pooling that follow.
 ///
 /// # Shapes
 /// - `W`: (FN, C, FH, FW), `b`: (FN,)
@@ -65,8 +59,10 @@ pub struct Convolution {
     pub dW: ArrayD<f64>,
     /// ∂L/∂b from the last backward pass.
     pub db: ArrayD<f64>,
-    /// The last training input (N, C, H, W), kept for `backward`.
-    pub x: Option<Array4<f64>>,
+    /// The last input's shape (N, C, H, W).
+    pub x_shape: Vec<usize>,
+    /// im2col of the last training input, (N·OH·OW, C·FH·FW), kept for `backward`.
+    pub col: Option<Array2<f64>>,
     need_dx: bool,
 }
 
@@ -99,7 +95,8 @@ impl Convolution {
             pad,
             dW,
             db,
-            x: None,
+            x_shape: Vec::new(),
+            col: None,
             need_dx: true,
         }
     }
@@ -144,149 +141,36 @@ impl Convolution {
         }
         Geom::new("Convolution", x_shape, fh, fw, self.stride, self.pad)
     }
-
-    /// The backward pass from a gradient given per sample: `ds` holds the batch's gradient
-    /// data in equal parts per sample, and `dout_of(i, part_i, buffer)` returns sample i's
-    /// ∂L/∂out as (FN, OH·OW) row-major values, either `part_i` itself (plain `backward`) or
-    /// values it builds in `buffer` (the fused path of [`super::fused`], from the pooled
-    /// gradient). Stores ∂W, ∂b and returns ∂L/∂x (empty when not needed).
-    pub(crate) fn backward_from<F>(&mut self, ds: &[f64], dout_of: F) -> ArrayD<f64>
-    where
-        F: for<'a> Fn(usize, &'a [f64], &'a mut Vec<f64>) -> &'a [f64] + Sync + Send,
-    {
-        self.make_w_contiguous();
-        let Some(x) = &self.x else {
-            panic!("Convolution.backward: called before forward with train = true")
-        };
-        let g = self.geometry("backward", x.shape());
-        let (n, fnum) = (x.shape()[0], self.W.shape()[0]);
-        let (rows, k) = (g.oh * g.ow, g.cols());
-        let w2 = self.w2();
-        // per sample: db_n, dW_n = dout_n · col_n and dcol_n = dout_nᵀ · W₂ folded into dx_n;
-        // the samples run in parallel and their dW_n, db_n are summed in order afterwards
-        let mut grads = vec![0.0; n * (fnum * k + fnum)];
-        let mut dx = Array4::<f64>::zeros(if self.need_dx {
-            x.raw_dim()
-        } else {
-            Dim([0; 4])
-        });
-        let xs = x.as_slice().expect("standard layout");
-        let need_dx = self.need_dx;
-        par_samples(
-            n,
-            [xs, ds],
-            [&mut grads, dx.as_slice_mut().expect("owned")],
-            |i, [xn, dpart], [gn, dxn], sc| {
-                let (col, dcol) = (&mut sc.col, &mut sc.dcol);
-                let dn = dout_of(i, dpart, &mut sc.act);
-                let dn = ArrayView2::from_shape((fnum, rows), dn).expect("sizes match");
-                let (dwn, dbn) = gn.split_at_mut(fnum * k);
-                for (dbf, drow) in dbn.iter_mut().zip(dn.rows()) {
-                    *dbf = drow.sum();
-                }
-                g.unfold(xn, col);
-                let coln = ArrayView2::from_shape((rows, k), col).expect("one row per window");
-                let mut dwn = ArrayViewMut2::from_shape((fnum, k), dwn).expect("sizes match");
-                gemm(1.0, &dn, &coln, 0.0, &mut dwn);
-                if need_dx {
-                    dcol.resize(rows * k, 0.0);
-                    let mut dc =
-                        ArrayViewMut2::from_shape((rows, k), &mut dcol[..]).expect("sizes match");
-                    gemm(1.0, &dn.t(), &w2, 0.0, &mut dc);
-                    g.fold(dcol, dxn);
-                }
-            },
-        );
-        let mut dw2 = Array2::<f64>::zeros((fnum, k));
-        let mut db = Array1::<f64>::zeros(fnum);
-        for gn in grads.chunks_exact(fnum * k + fnum) {
-            let (dwn, dbn) = gn.split_at(fnum * k);
-            Zip::from(&mut dw2)
-                .and(&ArrayView2::from_shape((fnum, k), dwn).expect("sizes match"))
-                .for_each(|a, &b| *a += b);
-            db.iter_mut().zip(dbn).for_each(|(a, &b)| *a += b);
-        }
-        self.dW = dw2
-            .into_shape_with_order(self.W.raw_dim())
-            .expect("same size as W");
-        self.db = db.into_dyn();
-        if self.need_dx {
-            dx.into_dyn()
-        } else {
-            ArrayD::zeros(IxDyn(&[0]))
-        }
-    }
-}
-
-/// One sample's convolution: its im2col rows into `col`, then W₂·colᵀ + b into `out`, the
-/// sample's (FN, OH·OW) block, row-major, which it writes whole (so it may come
-/// uninitialised). Shared by `forward` and the fused path.
-pub(crate) fn forward_sample<'o>(
-    g: &Geom,
-    w2: &ArrayView2<'_, f64>,
-    b: &ArrayD<f64>,
-    xn: &[f64],
-    col: &mut Vec<f64>,
-    out: &'o mut [MaybeUninit<f64>],
-) -> &'o mut [f64] {
-    let (rows, k) = (g.oh * g.ow, g.cols());
-    assert_eq!(out.len(), w2.nrows() * rows, "one (FN, OH·OW) block");
-    col.clear();
-    g.unfold(xn, col);
-    let coln = ArrayView2::from_shape((rows, k), &col[..]).expect("one row per window");
-    // SAFETY: `out` holds FN·OH·OW values (checked above), row-major (FN, OH·OW); the
-    // product writes every element of it, after which it is initialised.
-    let out = unsafe {
-        gemm_uninit(w2, &coln.t(), out.as_mut_ptr().cast(), rows as isize, 1);
-        std::slice::from_raw_parts_mut(out.as_mut_ptr().cast::<f64>(), out.len())
-    };
-    for (orow, &bf) in out.chunks_exact_mut(rows).zip(b.iter()) {
-        orow.iter_mut().for_each(|v| *v += bf);
-    }
-    out
 }
 
 impl Layer for Convolution {
-    fn kind(&self) -> &'static str {
-        "Convolution"
-    }
-
     #[track_caller]
     fn forward(&mut self, x: &ArrayRef<f64, IxDyn>, train: bool) -> ArrayD<f64> {
         let g = self.geometry("forward", x.shape());
         self.make_w_contiguous();
-        let n = x.shape()[0];
-        let fnum = self.W.shape()[0];
-        let rows = g.oh * g.ow;
-        let x4 = x
+        let (n, fnum) = (x.shape()[0], self.W.shape()[0]);
+        // col = im2col(x); out = col · W₂ᵀ + b
+        let col = im2col(x, g.fh, g.fw, self.stride, self.pad);
+        let out = matmul(&col, &self.w2().t()) + &self.b;
+        // (N·OH·OW, FN) → (N, OH, OW, FN) → (N, FN, OH, OW)
+        let out = out
+            .into_shape_with_order((n, g.oh, g.ow, fnum))
+            .expect("one row per window")
+            .permuted_axes([0, 3, 1, 2])
             .as_standard_layout()
-            .into_shape_with_order((n, g.c, g.h, g.w))
-            .expect("4-D input");
-        let mut out = Array4::<f64>::uninit((n, fnum, g.oh, g.ow));
-        let w2 = self.w2();
-        let xs = x4.as_slice().expect("standard layout");
-        let outs = out.as_slice_mut().expect("standard layout");
-        // one sample at a time, samples spread over the threads; the output is not
-        // zero-filled first: each sample's block is written whole by its product
-        par_samples_uninit(n, xs, outs, |xn, on, sc| {
-            debug_assert_eq!(on.len(), fnum * rows);
-            forward_sample(&g, &w2, &self.b, xn, &mut sc.col, on);
-        });
-        // SAFETY: par_samples_uninit ran the closure on every sample's block (or the
-        // array is empty), and each run wrote its whole block.
-        let out = unsafe { out.assume_init() };
-        // only a training pass keeps x for backward
-        self.x = train.then(|| x4.into_owned());
+            .into_owned();
+        self.x_shape = x.shape().to_vec();
+        self.col = train.then_some(col);
         out.into_dyn()
     }
 
     #[track_caller]
     fn backward(&mut self, dout: &ArrayRef<f64, IxDyn>) -> ArrayD<f64> {
-        let Some(x) = &self.x else {
+        let Some(col) = &self.col else {
             panic!("Convolution.backward: called before forward with train = true")
         };
-        let g = self.geometry("backward", x.shape());
-        let (n, fnum) = (x.shape()[0], self.W.shape()[0]);
+        let g = self.geometry("backward", &self.x_shape);
+        let (n, fnum) = (self.x_shape[0], self.W.shape()[0]);
         if dout.shape() != [n, fnum, g.oh, g.ow] {
             shape_mismatch(
                 "Convolution",
@@ -298,9 +182,24 @@ impl Layer for Convolution {
                 ),
             );
         }
-        let dout = dout.as_standard_layout();
-        let ds = dout.as_slice().expect("standard layout");
-        self.backward_from(ds, |_, dn, _| dn)
+        // dout (N, FN, OH, OW) → (N, OH, OW, FN) → (N·OH·OW, FN)
+        let dout = dout
+            .view()
+            .permuted_axes(IxDyn(&[0, 2, 3, 1]))
+            .as_standard_layout()
+            .into_owned()
+            .into_shape_with_order((n * g.oh * g.ow, fnum))
+            .expect("one row per window");
+        // db = Σ dout; dW₂ = doutᵀ · col; dcol = dout · W₂; dx = col2im(dcol)
+        self.db = dout.sum_axis(Axis(0)).into_dyn();
+        self.dW = matmul(&dout.t(), col)
+            .into_shape_with_order(self.W.raw_dim())
+            .expect("same size as W");
+        if !self.need_dx {
+            return ArrayD::zeros(IxDyn(&[0]));
+        }
+        let dcol = matmul(&dout, &self.w2());
+        col2im(&dcol, &self.x_shape, g.fh, g.fw, self.stride, self.pad).into_dyn()
     }
 
     fn params(&mut self) -> Vec<ParamRef<'_>> {
@@ -310,11 +209,9 @@ impl Layer for Convolution {
         ]
     }
 
-    fn set_input_grad(&mut self, needed: bool) {
-        self.need_dx = needed;
-    }
-
-    fn as_any_mut(&mut self) -> Option<&mut dyn std::any::Any> {
-        Some(self)
+    fn hint(&mut self, hint: Hint) {
+        if hint == Hint::NoInputGrad {
+            self.need_dx = false;
+        }
     }
 }

@@ -1,7 +1,7 @@
 use ndarray::{ArrayD, ArrayRef, IxDyn, Zip};
 use rand::{Rng as _, SeedableRng};
 
-use super::{Layer, shape_mismatch};
+use super::{Hint, Layer, shape_mismatch};
 use crate::init::Rng;
 
 /// Dropout: in training each value is kept with probability 1 − p and dropped (set to 0)
@@ -16,7 +16,7 @@ use crate::init::Rng;
 /// Backward: ∂L/∂x = dout·mask/(1 − p) (after an inference forward: dout).
 ///
 /// The masks come from a ChaCha8 RNG seeded in [`new`](Self::new), so a run repeats
-/// exactly. While [`frozen`](Self::frozen) is set (see [`Layer::freeze_masks`]), a
+/// exactly. While [`frozen`](Self::frozen) is set (see [`Hint::FreezeMasks`]), a
 /// training forward reuses the last mask when the shape matches (drawing and keeping one
 /// otherwise), so repeated forward passes compute one fixed function: that is what a
 /// numerical gradient check needs.
@@ -76,10 +76,6 @@ impl Dropout {
 }
 
 impl Layer for Dropout {
-    fn kind(&self) -> &'static str {
-        "Dropout"
-    }
-
     fn forward(&mut self, x: &ArrayRef<f64, IxDyn>, train: bool) -> ArrayD<f64> {
         self.last_train = train;
         self.input_shape = x.shape().to_vec();
@@ -124,7 +120,11 @@ impl Layer for Dropout {
             .map_collect(|&d, &k| if k { d * scale } else { 0.0 })
     }
 
-    fn freeze_masks(&mut self, frozen: bool) {
-        self.frozen = frozen;
+    fn hint(&mut self, hint: Hint) {
+        match hint {
+            Hint::FreezeMasks => self.frozen = true,
+            Hint::ThawMasks => self.frozen = false,
+            _ => {}
+        }
     }
 }

@@ -9,7 +9,6 @@ mod affine;
 mod batch_normalization;
 mod convolution;
 mod dropout;
-pub(crate) mod fused;
 mod pooling;
 mod relu;
 mod sigmoid;
@@ -23,7 +22,7 @@ pub use dropout::Dropout;
 pub use pooling::Pooling;
 pub use relu::Relu;
 pub use sigmoid::Sigmoid;
-pub use simple::{AddLayer, MulLayer};
+pub use simple::{AddLayer, MulLayer, ScalarLayer};
 pub use softmax_with_loss::SoftmaxWithLoss;
 
 use ndarray::{ArrayD, ArrayRef, IxDyn};
@@ -55,35 +54,42 @@ impl<'a> ParamRef<'a> {
     }
 }
 
-/// A layer of a network: the book's `forward`/`backward` pair.
+/// A hint from a network to one of its layers, through [`Layer::hint`]. Layers that have
+/// no use for a hint ignore it (the default).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Hint {
+    /// The layer is the first of its network: nobody needs ∂L/∂x of the input images, so
+    /// `backward` may skip computing it and return an empty array.
+    NoInputGrad,
+    /// From now on, a layer that draws random masks ([`Dropout`]) reuses its last mask, so
+    /// repeated forward passes compute the same function (what a numerical gradient check
+    /// needs).
+    FreezeMasks,
+    /// Random masks are drawn anew at every training forward pass again.
+    ThawMasks,
+}
+
+/// A layer of a network: the book's `forward`/`backward` pair, and its parameters.
+///
+/// To write a layer, implement [`forward`](Layer::forward), [`backward`](Layer::backward)
+/// and, if it learns anything, [`params`](Layer::params). The rest has defaults.
 ///
 /// Layers are `Send`, so whole networks can train on separate threads (the notebooks train
-/// independent experiments side by side with rayon).
+/// independent experiments side by side).
 pub trait Layer: Send {
-    /// The layer's kind, for messages (`"Affine"`, `"Relu"`, …).
-    fn kind(&self) -> &'static str;
+    /// The layer's kind, for messages: by default the type's name (`"Affine"`, `"Relu"`).
+    fn kind(&self) -> &'static str {
+        let full = std::any::type_name::<Self>();
+        full.rsplit("::").next().unwrap_or(full)
+    }
 
     /// Forward pass; `train` is true while training (batch norm and dropout behave
-    /// differently then). A training pass caches what `backward` needs; an inference
-    /// pass (`train == false`) may skip the caches (`Affine`, `Relu` and `Convolution`
-    /// do, to save the copies), so `backward` needs a training `forward` before it.
+    /// differently then). A training pass keeps what `backward` needs.
     fn forward(&mut self, x: &ArrayRef<f64, IxDyn>, train: bool) -> ArrayD<f64>;
 
     /// Backward pass: takes ∂L/∂out, stores the parameter gradients, returns ∂L/∂x.
     fn backward(&mut self, dout: &ArrayRef<f64, IxDyn>) -> ArrayD<f64>;
-
-    /// [`forward`](Layer::forward) with the input handed over: a layer whose output has
-    /// the input's shape (ReLU) may write it in place instead of allocating. Networks call
-    /// this one between layers; the default borrows and calls `forward`.
-    fn forward_owned(&mut self, x: ArrayD<f64>, train: bool) -> ArrayD<f64> {
-        self.forward(&x, train)
-    }
-
-    /// [`backward`](Layer::backward) with ∂L/∂out handed over, so it may become ∂L/∂x in
-    /// place. The default borrows and calls `backward`.
-    fn backward_owned(&mut self, dout: ArrayD<f64>) -> ArrayD<f64> {
-        self.backward(&dout)
-    }
 
     /// Learnable parameters with their gradients, by the book's local names (`W`, `b`).
     fn params(&mut self) -> Vec<ParamRef<'_>> {
@@ -96,22 +102,18 @@ pub trait Layer: Send {
         Vec::new()
     }
 
-    /// Whether `backward` must compute ∂L/∂x. The first layer of a network does not
-    /// need it; layers for which it is costly may skip it (and then return an empty array).
-    fn set_input_grad(&mut self, _needed: bool) {}
+    /// The one optional hook: a [`Hint`] from the network (skip ∂L/∂x in the first layer,
+    /// freeze dropout masks for a gradient check). Ignored by default.
+    fn hint(&mut self, _hint: Hint) {}
+}
 
-    /// While `frozen`, a layer that draws random masks ([`Dropout`]) reuses its last mask
-    /// instead of drawing a new one, so repeated forward passes compute the same function
-    /// (what a numerical gradient check needs). Other layers ignore it.
-    fn freeze_masks(&mut self, _frozen: bool) {}
-
-    /// The layer as [`Any`](std::any::Any), so that a network can recognise the library's
-    /// Convolution → Relu → Pooling sequence and run it fused (see `Sequential`). Layers
-    /// written elsewhere keep the default, `None`, and always run one by one.
-    #[doc(hidden)]
-    fn as_any_mut(&mut self) -> Option<&mut dyn std::any::Any> {
-        None
-    }
+/// The last layer of a network: scores and labels in, the loss out (the book's
+/// `SoftmaxWithLoss`, whose `backward` takes dout = 1).
+pub trait LossLayer: Send {
+    /// The loss of scores `x` against labels `t` (indices (N,) or one-hot (N, C)).
+    fn forward(&mut self, x: &ArrayRef<f64, IxDyn>, t: &ArrayRef<f64, IxDyn>) -> f64;
+    /// ∂L/∂x of the last forward pass, times `dout`.
+    fn backward(&mut self, dout: f64) -> ArrayD<f64>;
 }
 
 /// Panics with a report naming the layer, the operation and both shapes.

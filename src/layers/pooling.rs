@@ -1,11 +1,8 @@
-use ndarray::{Array4, ArrayD, ArrayRef, IxDyn};
+use ndarray::{ArrayD, ArrayRef, Ix4, IxDyn};
 
 use super::{Layer, shape_mismatch};
 use crate::im2col::conv_output_size;
-use rayon::prelude::*;
-
-/// (n, c) planes handled together by one thread (fewer, larger jobs).
-const PLANES_PER_JOB: usize = 16;
+use crate::kernels::{Window, max_pool, max_pool_backward};
 
 /// Max pooling layer (chapter 7).
 ///
@@ -23,9 +20,10 @@ const PLANES_PER_JOB: usize = 16;
 /// is wrong for negative inputs (a window of −3 and padding gives 0), and its reshape
 /// crashes when pad ≠ 0. Here padding positions are simply excluded from the max (the
 /// same as padding with −∞), which is why the pad must be smaller than the window
-/// (every window then holds at least one real value). We loop over each (N, C) plane
-/// directly instead of going through im2col (several times faster) and remember the
-/// argmax index of every window (the book's `arg_max`).
+/// (every window then holds at least one real value). The max is taken window by window
+/// (the kernel `max_pool`) instead of going through im2col (several times faster), and
+/// the argmax index of every window is remembered (the book's `arg_max`). A NaN in a
+/// window makes its maximum NaN, wherever it sits.
 ///
 /// # Shapes
 /// `x`: (N, C, H, W) → output (N, C, OH, OW); `dout` (N, C, OH, OW) → ∂L/∂x (N, C, H, W).
@@ -85,67 +83,9 @@ impl Pooling {
             out_shape: [0; 4],
         }
     }
-
-    /// Max of every window of one (H, W) plane `xp`: the values into `op`, their flat
-    /// indices into the whole batch (`base` + index in the plane) into `ap`.
-    pub(crate) fn max_pool_plane(
-        &self,
-        xp: &[f64],
-        (h, w): (usize, usize),
-        (oh, ow): (usize, usize),
-        base: usize,
-        op: &mut [f64],
-        ap: &mut [usize],
-    ) {
-        // Written as selects (not a branch): random data would mispredict a branch about
-        // half the time. Ties keep the first maximum in row-major order.
-        let better = |v: f64, i: usize, (bv, bi): (f64, usize)| {
-            let gt = v > bv;
-            (if gt { v } else { bv }, if gt { i } else { bi })
-        };
-        let (ph, pw, s, p) = (self.pool_h, self.pool_w, self.stride, self.pad);
-        if (ph, pw, s, p) == (2, 2, 2, 0) {
-            // the book's 2×2 stride-2 pool: whole windows, unrolled
-            for y in 0..oh {
-                let (r0, r1) = (&xp[2 * y * w..][..2 * ow], &xp[(2 * y + 1) * w..][..2 * ow]);
-                let outs = op[y * ow..][..ow].iter_mut().zip(&mut ap[y * ow..][..ow]);
-                for (xo, ((o, a), (q0, q1))) in outs
-                    .zip(r0.chunks_exact(2).zip(r1.chunks_exact(2)))
-                    .enumerate()
-                {
-                    let i0 = base + 2 * y * w + 2 * xo;
-                    let mut best = (q0[0], i0);
-                    best = better(q0[1], i0 + 1, best);
-                    best = better(q1[0], i0 + w, best);
-                    best = better(q1[1], i0 + w + 1, best);
-                    (*o, *a) = best;
-                }
-            }
-            return;
-        }
-        for y in 0..oh {
-            let h0 = (y * s) as isize - p as isize;
-            let (ilo, ihi) = (h0.max(0) as usize, ((h0 + ph as isize) as usize).min(h));
-            for xo in 0..ow {
-                let w0 = (xo * s) as isize - p as isize;
-                let (jlo, jhi) = (w0.max(0) as usize, ((w0 + pw as isize) as usize).min(w));
-                let mut best = (xp[ilo * w + jlo], base + ilo * w + jlo);
-                for i in ilo..ihi {
-                    for (j, &v) in xp[i * w..][jlo..jhi].iter().enumerate() {
-                        best = better(v, base + i * w + jlo + j, best);
-                    }
-                }
-                (op[y * ow + xo], ap[y * ow + xo]) = best;
-            }
-        }
-    }
 }
 
 impl Layer for Pooling {
-    fn kind(&self) -> &'static str {
-        "Pooling"
-    }
-
     #[track_caller]
     fn forward(&mut self, x: &ArrayRef<f64, IxDyn>, _train: bool) -> ArrayD<f64> {
         let sh = x.shape();
@@ -158,31 +98,23 @@ impl Layer for Pooling {
                 &format!("(N, C, H, W) with H + 2·{p} ≥ {ph} and W + 2·{p} ≥ {pw}"),
             );
         }
-        let (n, c, h, w) = (sh[0], sh[1], sh[2], sh[3]);
-        let oh = conv_output_size(h, ph, s, p);
-        let ow = conv_output_size(w, pw, s, p);
-        let x = x.as_standard_layout();
-        let xs = x.as_slice().expect("standard layout");
-        let mut out = Array4::<f64>::zeros((n, c, oh, ow));
-        // the index buffer of the last step is reused (every entry is overwritten)
-        let mut arg = std::mem::take(&mut self.arg_max);
-        arg.resize(n * c * oh * ow, 0);
-        let plane = h * w;
-        if plane > 0 {
-            let outs = out.as_slice_mut().expect("owned");
-            // one (n, c) plane at a time, planes spread over the threads
-            outs.par_chunks_mut(oh * ow)
-                .zip(arg.par_chunks_mut(oh * ow))
-                .zip(xs.par_chunks(plane))
-                .enumerate()
-                .with_min_len(PLANES_PER_JOB)
-                .for_each(|(pi, ((op, ap), xp))| {
-                    self.max_pool_plane(xp, (h, w), (oh, ow), pi * plane, op, ap)
-                });
-        }
+        let x4 = x.view().into_dimensionality::<Ix4>().expect("4-D");
+        // out = the max of each window; arg_max = where it is
+        let window = Window {
+            h: ph,
+            w: pw,
+            stride: s,
+            pad: p,
+        };
+        let (out, arg_max) = max_pool(&x4, window, std::mem::take(&mut self.arg_max));
         self.x_shape = sh.to_vec();
-        self.arg_max = arg;
-        self.out_shape = [n, c, oh, ow];
+        self.arg_max = arg_max;
+        self.out_shape = [
+            sh[0],
+            sh[1],
+            conv_output_size(sh[2], ph, s, p),
+            conv_output_size(sh[3], pw, s, p),
+        ];
         out.into_dyn()
     }
 
@@ -199,44 +131,12 @@ impl Layer for Pooling {
                 &format!("dout of shape {:?} (the forward output's)", self.out_shape),
             );
         }
-        // not zero-filled here: each plane is zeroed by the thread that scatters into it
-        let mut dx = ArrayD::<f64>::uninit(IxDyn(&self.x_shape));
+        // dx = 0; dx[arg_max] += dout
         let dout = dout.as_standard_layout();
-        let ds = dout.as_slice().expect("standard layout");
-        let [_, _, h, w] = self.x_shape[..] else {
-            unreachable!("forward stored a 4-D shape")
-        };
-        let (plane, out_plane) = (h * w, self.out_shape[2] * self.out_shape[3]);
-        let dxs = dx.as_slice_mut().expect("owned");
-        if out_plane == 0 {
-            dxs.iter_mut().for_each(|v| {
-                v.write(0.0);
-            });
-        } else if plane > 0 {
-            // each plane's gradients land in its own plane of dx
-            dxs.par_chunks_mut(plane)
-                .zip(ds.par_chunks(out_plane))
-                .zip(self.arg_max.par_chunks(out_plane))
-                .enumerate()
-                .with_min_len(PLANES_PER_JOB)
-                .for_each(|(pi, ((dxp, dp), ap))| {
-                    dxp.iter_mut().for_each(|v| {
-                        v.write(0.0);
-                    });
-                    // SAFETY: every element of the plane was just written
-                    let dxp: &mut [f64] = unsafe {
-                        std::slice::from_raw_parts_mut(dxp.as_mut_ptr().cast(), dxp.len())
-                    };
-                    for (&a, &d) in ap.iter().zip(dp) {
-                        dxp[a - pi * plane] += d;
-                    }
-                });
-        }
-        // SAFETY: every element was written above (an empty array has none)
-        unsafe { dx.assume_init() }
-    }
-
-    fn as_any_mut(&mut self) -> Option<&mut dyn std::any::Any> {
-        Some(self)
+        max_pool_backward(
+            dout.as_slice().expect("standard layout"),
+            &self.arg_max,
+            &self.x_shape,
+        )
     }
 }

@@ -1,7 +1,6 @@
 use ndarray::{ArrayD, ArrayRef, IxDyn, Zip};
 
 use super::{Layer, shape_mismatch};
-use crate::linalg::parallel_len as parallel;
 
 /// ReLU layer: y = x if x > 0 else 0.
 ///
@@ -37,87 +36,33 @@ impl Relu {
     }
 }
 
-impl Relu {
-    /// The mask of the last training forward pass, checked against `dout`'s shape.
-    #[track_caller]
-    fn mask_for(&self, dout_shape: &[usize]) -> &ArrayD<bool> {
-        let Some(mask) = &self.mask else {
-            panic!("Relu.backward: called before forward with train = true")
-        };
-        if mask.shape() != dout_shape {
-            shape_mismatch(
-                "Relu",
-                "backward",
-                dout_shape,
-                &format!("dout of the forward input's shape {:?}", mask.shape()),
-            );
-        }
-        mask
-    }
-}
-
 impl Layer for Relu {
-    fn kind(&self) -> &'static str {
-        "Relu"
-    }
-
     fn forward(&mut self, x: &ArrayRef<f64, IxDyn>, train: bool) -> ArrayD<f64> {
-        self.forward_owned(x.to_owned(), train)
+        // mask = (x <= 0); out = x.copy(); out[mask] = 0
+        let mask = x.mapv(|v| v <= 0.0);
+        let out = Zip::from(x)
+            .and(&mask)
+            .map_collect(|&v, &m| if m { 0.0 } else { v });
+        self.mask = train.then_some(mask);
+        out
     }
 
     #[track_caller]
     fn backward(&mut self, dout: &ArrayRef<f64, IxDyn>) -> ArrayD<f64> {
-        self.backward_owned(dout.to_owned())
-    }
-
-    /// Written over `x` (no new activation array; the mask's memory is kept from the
-    /// last step when the shape is unchanged). `forward` copies its input and calls this.
-    fn forward_owned(&mut self, mut x: ArrayD<f64>, train: bool) -> ArrayD<f64> {
-        if !train {
-            self.mask = None;
-            // selects, not branches: a branch on random signs mispredicts half the time
-            let f = |v: &mut f64| *v = if *v <= 0.0 { 0.0 } else { *v };
-            let zip = Zip::from(&mut x);
-            if parallel(zip.size()) {
-                zip.par_for_each(f)
-            } else {
-                zip.for_each(f)
-            }
-            return x;
-        }
-        let mut mask = match self.mask.take() {
-            Some(m) if m.shape() == x.shape() => m,
-            _ => ArrayD::from_elem(x.raw_dim(), false),
+        let Some(mask) = &self.mask else {
+            panic!("Relu.backward: called before forward with train = true")
         };
-        let f = |v: &mut f64, m: &mut bool| {
-            *m = *v <= 0.0;
-            *v = if *m { 0.0 } else { *v };
-        };
-        let zip = Zip::from(&mut x).and(&mut mask);
-        if parallel(zip.size()) {
-            zip.par_for_each(f)
-        } else {
-            zip.for_each(f)
+        if mask.shape() != dout.shape() {
+            shape_mismatch(
+                "Relu",
+                "backward",
+                dout.shape(),
+                &format!("dout of the forward input's shape {:?}", mask.shape()),
+            );
         }
-        self.mask = Some(mask);
-        x
-    }
-
-    /// Written over `dout`. `backward` copies its input and calls this.
-    #[track_caller]
-    fn backward_owned(&mut self, mut dout: ArrayD<f64>) -> ArrayD<f64> {
-        let mask = self.mask_for(dout.shape());
-        let f = |d: &mut f64, &m: &bool| *d = if m { 0.0 } else { *d };
-        let zip = Zip::from(&mut dout).and(mask);
-        if parallel(zip.size()) {
-            zip.par_for_each(f)
-        } else {
-            zip.for_each(f)
-        }
-        dout
-    }
-
-    fn as_any_mut(&mut self) -> Option<&mut dyn std::any::Any> {
-        Some(self)
+        // dout[mask] = 0; dx = dout
+        Zip::from(dout)
+            .and(mask)
+            .map_collect(|&d, &m| if m { 0.0 } else { d })
     }
 }

@@ -35,10 +35,6 @@ impl Sigmoid {
 }
 
 impl Layer for Sigmoid {
-    fn kind(&self) -> &'static str {
-        "Sigmoid"
-    }
-
     fn forward(&mut self, x: &ArrayRef<f64, IxDyn>, _train: bool) -> ArrayD<f64> {
         let out = crate::functions::sigmoid(x);
         self.out = Some(out.clone());

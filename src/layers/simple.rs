@@ -70,3 +70,30 @@ impl AddLayer {
         (dout, dout)
     }
 }
+
+/// A layer of two scalar inputs, as in 5.4 (`MulLayer`, `AddLayer`): what a learner's own
+/// versions implement for [`check_mul_layer`](crate::exercise::check_mul_layer).
+pub trait ScalarLayer {
+    /// out = f(x, y); remembers what `backward` needs.
+    fn forward(&mut self, x: f64, y: f64) -> f64;
+    /// (∂L/∂x, ∂L/∂y) from ∂L/∂out.
+    fn backward(&mut self, dout: f64) -> (f64, f64);
+}
+
+impl ScalarLayer for MulLayer {
+    fn forward(&mut self, x: f64, y: f64) -> f64 {
+        MulLayer::forward(self, x, y)
+    }
+    fn backward(&mut self, dout: f64) -> (f64, f64) {
+        MulLayer::backward(self, dout)
+    }
+}
+
+impl ScalarLayer for AddLayer {
+    fn forward(&mut self, x: f64, y: f64) -> f64 {
+        AddLayer::forward(self, x, y)
+    }
+    fn backward(&mut self, dout: f64) -> (f64, f64) {
+        AddLayer::backward(self, dout)
+    }
+}

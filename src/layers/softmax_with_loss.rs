@@ -142,3 +142,12 @@ impl SoftmaxWithLoss {
         self.y.as_ref().map(|y| y.view())
     }
 }
+
+impl super::LossLayer for SoftmaxWithLoss {
+    fn forward(&mut self, x: &ArrayRef<f64, IxDyn>, t: &ArrayRef<f64, IxDyn>) -> f64 {
+        SoftmaxWithLoss::forward(self, x, t)
+    }
+    fn backward(&mut self, dout: f64) -> ArrayD<f64> {
+        SoftmaxWithLoss::backward(self, dout)
+    }
+}

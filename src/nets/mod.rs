@@ -10,7 +10,7 @@ use ndarray::{ArrayD, ArrayRef, Axis, IxDyn, Slice};
 
 use crate::functions::{argmax, label_indices};
 use crate::gradient::{H, abs_diff, flat_get, flat_set};
-use crate::layers::{Convolution, Layer, ParamRef, Pooling, Relu, SoftmaxWithLoss, fused};
+use crate::layers::{Hint, Layer, LossLayer, ParamRef, SoftmaxWithLoss};
 
 mod multi_layer_net;
 mod multi_layer_net_extend;
@@ -66,19 +66,6 @@ pub struct NamedLayer {
     pub layer: Box<dyn Layer>,
 }
 
-/// The first three layers, when they are the library's Convolution, Relu and Pooling.
-fn conv_relu_pool(
-    layers: &mut [NamedLayer],
-) -> Option<(&mut Convolution, &mut Relu, &mut Pooling)> {
-    let [a, b, c, ..] = layers else {
-        return None;
-    };
-    let conv = a.layer.as_any_mut()?.downcast_mut::<Convolution>()?;
-    let relu = b.layer.as_any_mut()?.downcast_mut::<Relu>()?;
-    let pool = c.layer.as_any_mut()?.downcast_mut::<Pooling>()?;
-    Some((conv, relu, pool))
-}
-
 /// An ordered list of named layers followed by [`SoftmaxWithLoss`]: the body of every
 /// network in the book (`TwoLayerNet`, `MultiLayerNet`, `SimpleConvNet`, …).
 ///
@@ -88,8 +75,8 @@ fn conv_relu_pool(
 pub struct Sequential {
     /// The layers in forward order.
     pub layers: Vec<NamedLayer>,
-    /// Softmax with cross-entropy loss.
-    pub last_layer: SoftmaxWithLoss,
+    /// The loss layer: [`SoftmaxWithLoss`] unless replaced (e.g. by a learner's own).
+    pub last_layer: Box<dyn LossLayer>,
     /// Weight decay strength λ (0 = none).
     pub weight_decay_lambda: f64,
     /// Samples per forward pass in [`accuracy`](Self::accuracy) and
@@ -109,7 +96,7 @@ impl Sequential {
     pub fn new() -> Self {
         Self {
             layers: Vec::new(),
-            last_layer: SoftmaxWithLoss::new(),
+            last_layer: Box::new(SoftmaxWithLoss::new()),
             weight_decay_lambda: 0.0,
             eval_batch_size: 1000,
             masks_frozen: false,
@@ -134,8 +121,10 @@ impl Sequential {
         layer: impl Layer + 'static,
     ) -> &mut Self {
         let mut layer: Box<dyn Layer> = Box::new(layer);
-        // Nobody needs ∂L/∂x of the input images: the first layer skips it.
-        layer.set_input_grad(!self.layers.is_empty());
+        // Nobody needs ∂L/∂x of the input images: the first layer may skip it.
+        if self.layers.is_empty() {
+            layer.hint(Hint::NoInputGrad);
+        }
         self.layers.push(NamedLayer {
             name: name.into(),
             param_suffix: param_suffix.into(),
@@ -165,34 +154,17 @@ impl Sequential {
         self.layers.iter().map(|l| l.name.as_str()).collect()
     }
 
-    /// Scores for `x` (before softmax). `train` selects training behaviour of batch norm
-    /// and dropout.
-    ///
-    /// Where the library's `Convolution`, `Relu` and `Pooling` follow each other (as in
-    /// SimpleConvNet), the three run fused, one sample at a time, so the convolution's
-    /// output never has to be stored whole: same numbers, bit for bit, and the same layer
-    /// state as running them one by one (a SimpleConvNet training step 1.2–1.3× faster).
-    /// `backprop` does the same for their backward passes.
+    /// Scores for `x` (before softmax): each layer's `forward` in order. `train` selects
+    /// training behaviour of batch norm and dropout.
     pub fn predict(&mut self, x: &ArrayRef<f64, IxDyn>, train: bool) -> ArrayD<f64> {
-        let mut out: Option<ArrayD<f64>> = None;
-        let mut i = 0;
-        while i < self.layers.len() {
-            if let Some((conv, relu, pool)) = conv_relu_pool(&mut self.layers[i..]) {
-                let input = out.as_ref().map_or_else(|| x.view(), |o| o.view());
-                if let Some(y) = fused::forward(conv, relu, pool, &input, train) {
-                    out = Some(y);
-                    i += 3;
-                    continue;
-                }
-            }
-            let layer = &mut self.layers[i].layer;
-            out = Some(match out.take() {
-                None => layer.forward(x, train),
-                Some(o) => layer.forward_owned(o, train),
-            });
-            i += 1;
+        let Some((first, rest)) = self.layers.split_first_mut() else {
+            return x.to_owned();
+        };
+        let mut out = first.layer.forward(x, train);
+        for l in rest {
+            out = l.layer.forward(&out, train);
         }
-        out.unwrap_or_else(|| x.to_owned())
+        out
     }
 
     /// Scores for `x` computed `eval_batch_size` samples at a time, in inference mode.
@@ -258,19 +230,8 @@ impl Sequential {
     pub fn backprop(&mut self, x: &ArrayRef<f64, IxDyn>, t: &ArrayRef<f64, IxDyn>) -> f64 {
         let loss = self.loss(x, t, true);
         let mut dout = self.last_layer.backward(1.0);
-        let mut i = self.layers.len();
-        while i > 0 {
-            if i >= 3 {
-                if let Some((conv, relu, pool)) = conv_relu_pool(&mut self.layers[i - 3..i]) {
-                    if let Some(d) = fused::backward(conv, relu, pool, &dout) {
-                        dout = d;
-                        i -= 3;
-                        continue;
-                    }
-                }
-            }
-            dout = self.layers[i - 1].layer.backward_owned(dout);
-            i -= 1;
+        for l in self.layers.iter_mut().rev() {
+            dout = l.layer.backward(&dout);
         }
         if self.weight_decay_lambda != 0.0 {
             let lambda = self.weight_decay_lambda;
@@ -401,13 +362,18 @@ impl Sequential {
         )
     }
 
-    /// Freezes (or releases) the random masks of every layer (see [`Layer::freeze_masks`]):
+    /// Freezes (or releases) the random masks of every layer (see [`Hint::FreezeMasks`]):
     /// while frozen, dropout reuses its last mask, so the training-mode loss is a fixed
     /// function of the parameters.
     pub fn freeze_masks(&mut self, frozen: bool) {
         self.masks_frozen = frozen;
+        let hint = if frozen {
+            Hint::FreezeMasks
+        } else {
+            Hint::ThawMasks
+        };
         for l in &mut self.layers {
-            l.layer.freeze_masks(frozen);
+            l.layer.hint(hint);
         }
     }
 

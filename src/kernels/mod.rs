@@ -1,0 +1,91 @@
+//! Kernels: the loops that make the teaching layers fast, kept apart from them.
+//!
+//! A layer under [`crate::layers`] reads like the book's page and calls these by name
+//! (`matmul`, `im2col`, `max_pool`); everything about speed lives here: the matrix product
+//! through the `gemm` crate, im2col/col2im loops unrolled for small filter widths, max
+//! pooling written as selects, buffers that are not zero-filled, per-sample batching, the
+//! fused Convolution → ReLU → Pooling layer, and the one place where the library decides
+//! whether a piece of work is worth the thread pool ([`split_product`], [`split_len`]).
+//!
+//! Each fast kernel has a plain version beside it in [`reference`], written as directly as
+//! the formula; the tests in `tests/kernels.rs` demand that the two agree.
+//!
+//! Nothing here changes process-wide state, with one documented exception:
+//! [`threads`] sizes rayon's global pool from `DLFS_THREADS` the first time it is asked.
+//! (The allocator setting that made large activations cheap to reuse is now the kernel
+//! launcher's `GLIBC_TUNABLES`, see `scripts/kernel`.)
+
+mod batch;
+mod conv;
+mod fused;
+mod gemm;
+mod pool;
+pub mod reference;
+mod unfold;
+
+pub(crate) use batch::{Scratch, par_samples};
+pub(crate) use conv::{conv_backward_sample, conv_forward_sample};
+pub use fused::ConvReluPool;
+pub(crate) use gemm::gemm_uninit;
+pub use gemm::{gemm, matmul};
+pub(crate) use pool::{Window, max_pool, max_pool_backward, max_pool_plane};
+pub(crate) use unfold::Geom;
+
+use std::sync::Once;
+
+/// Products with fewer multiply-adds than this run on one thread. Waking the pool costs
+/// ≈ 10–30 µs on this project's 2-core machine; a product of 2²² multiply-adds takes
+/// ≈ 0.3 ms on one core, so below it the wake-up eats most of what a second core gives
+/// (TwoLayerNet's 100×784×50 product, 3.9 M, stays on one thread).
+pub(crate) const PARALLEL_MIN_FLOP: usize = 1 << 22;
+
+/// Products inside a parallel section (already on a worker thread, e.g. one of several
+/// networks trained side by side) split again only from this many multiply-adds on: big
+/// evaluation batches, where the split lets an idle core help once the other jobs are
+/// done, and costs little while every core is busy. Smaller ones stay whole.
+pub(crate) const NESTED_PARALLEL_MIN_FLOP: usize = 1 << 25;
+
+/// Element-wise loops over fewer elements than this run on one thread.
+pub(crate) const PARALLEL_MIN_LEN: usize = 1 << 15;
+
+/// Whether a matrix product of `flop` multiply-adds is worth splitting over the threads.
+pub(crate) fn split_product(flop: usize) -> bool {
+    let min = if rayon::current_thread_index().is_some() {
+        NESTED_PARALLEL_MIN_FLOP
+    } else {
+        PARALLEL_MIN_FLOP
+    };
+    flop >= min && threads() > 1
+}
+
+/// Whether an element-wise loop over `len` elements is worth splitting over the threads.
+pub(crate) fn split_len(len: usize) -> bool {
+    len >= PARALLEL_MIN_LEN && threads() > 1
+}
+
+/// The number of threads the library uses (`DLFS_THREADS`, else `RAYON_NUM_THREADS`, else
+/// one per core).
+///
+/// The first call sizes rayon's global pool from `DLFS_THREADS` (unless the pool already
+/// exists); an unusable value (`0`, `two`) is reported once on stderr and ignored.
+pub fn threads() -> usize {
+    static INIT: Once = Once::new();
+    INIT.call_once(|| {
+        let Ok(s) = std::env::var("DLFS_THREADS") else {
+            return;
+        };
+        match s.trim().parse::<usize>() {
+            Ok(n) if n > 0 => {
+                // Fails only if the pool already exists (e.g. the caller built it): keep it.
+                let _ = rayon::ThreadPoolBuilder::new()
+                    .num_threads(n)
+                    .build_global();
+            }
+            _ => eprintln!(
+                "dlfs: DLFS_THREADS={s:?} is not a positive whole number; ignored (using {} threads)",
+                rayon::current_num_threads()
+            ),
+        }
+    });
+    rayon::current_num_threads()
+}

@@ -1,0 +1,184 @@
+//! The im2col/col2im loops for one sample: unfold every filter-sized patch into a row, and
+//! fold rows back (summing where patches overlap). See [`crate::im2col`] for the layout.
+//! Plain versions: [`super::reference::im2col`], [`super::reference::col2im`].
+
+use crate::im2col::conv_output_size;
+
+/// The valid range of `j` in 0..f for which 0 ≤ start + j·stride < size (start may be < 0).
+#[inline]
+fn valid_range(start: isize, f: usize, stride: usize, size: usize) -> (usize, usize) {
+    let s = stride as isize;
+    // first j with start + j·s ≥ 0
+    let lo = if start >= 0 {
+        0
+    } else {
+        ((-start + s - 1) / s) as usize
+    };
+    // first j with start + j·s ≥ size
+    let hi = if start >= size as isize {
+        0
+    } else {
+        ((size as isize - start + s - 1) / s) as usize
+    };
+    (lo.min(f), hi.min(f).max(lo.min(f)))
+}
+
+/// Geometry of one im2col/col2im call.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Geom {
+    pub c: usize,
+    pub h: usize,
+    pub w: usize,
+    pub fh: usize,
+    pub fw: usize,
+    pub stride: usize,
+    pub pad: usize,
+    pub oh: usize,
+    pub ow: usize,
+}
+
+impl Geom {
+    /// The geometry of a FH×FW filter at `stride` and `pad` over input `shape` (N, C, H, W).
+    ///
+    /// # Panics
+    /// If `shape` is not 4-D or the filter does not fit; the message starts with `op`.
+    #[track_caller]
+    pub fn new(op: &str, shape: &[usize], fh: usize, fw: usize, stride: usize, pad: usize) -> Self {
+        if shape.len() != 4 {
+            panic!("{op}: got input shape {shape:?}, expected 4 axes (N, C, H, W)");
+        }
+        let (c, h, w) = (shape[1], shape[2], shape[3]);
+        if stride == 0 || fh == 0 || fw == 0 || fh > h + 2 * pad || fw > w + 2 * pad {
+            panic!(
+                "{op}: a {fh}×{fw} filter with stride {stride} and pad {pad} does not fit input \
+                 shape {shape:?} (need 1 ≤ FH ≤ H + 2P, 1 ≤ FW ≤ W + 2P, S ≥ 1)"
+            );
+        }
+        Self {
+            c,
+            h,
+            w,
+            fh,
+            fw,
+            stride,
+            pad,
+            oh: conv_output_size(h, fh, stride, pad),
+            ow: conv_output_size(w, fw, stride, pad),
+        }
+    }
+
+    /// C·FH·FW, the length of one row.
+    pub fn cols(&self) -> usize {
+        self.c * self.fh * self.fw
+    }
+
+    /// Appends the im2col rows of one sample `x` (C·H·W values) to `out`: OH·OW rows of
+    /// C·FH·FW values (0 for positions in the padding). Pushing into a reused `Vec` needs
+    /// no zero-initialisation of the buffer.
+    pub fn unfold(&self, x: &[f64], out: &mut Vec<f64>) {
+        out.reserve(self.oh * self.ow * self.cols());
+        // Fixed widths let each FW-long copy compile to a few moves instead of a memcpy call.
+        match self.fw {
+            1 => self.unfold_fw::<1>(x, out),
+            2 => self.unfold_fw::<2>(x, out),
+            3 => self.unfold_fw::<3>(x, out),
+            4 => self.unfold_fw::<4>(x, out),
+            5 => self.unfold_fw::<5>(x, out),
+            7 => self.unfold_fw::<7>(x, out),
+            _ => self.unfold_fw::<0>(x, out),
+        }
+    }
+
+    /// `unfold` for filters of width `FW` (0: any width).
+    fn unfold_fw<const FW: usize>(&self, x: &[f64], out: &mut Vec<f64>) {
+        let (s, p, fw) = (self.stride, self.pad as isize, self.fw);
+        let plane = self.h * self.w;
+        for oh in 0..self.oh {
+            let h0 = (oh * s) as isize - p;
+            let (ilo, ihi) = valid_range(h0, self.fh, 1, self.h);
+            for ow in 0..self.ow {
+                let w0 = (ow * s) as isize - p;
+                let (jlo, jhi) = valid_range(w0, fw, 1, self.w);
+                let inside = jlo == 0 && jhi == fw;
+                if jlo == jhi {
+                    // the window lies wholly in the left or right padding (pad ≥ FW)
+                    out.resize(out.len() + self.cols(), 0.0);
+                    continue;
+                }
+                for c in 0..self.c {
+                    let xc = &x[c * plane..][..plane];
+                    out.resize(out.len() + ilo * fw, 0.0);
+                    for i in ilo..ihi {
+                        let src =
+                            (h0 + i as isize) as usize * self.w + (w0 + jlo as isize) as usize;
+                        if FW != 0 && inside {
+                            let from: &[f64; FW] = xc[src..src + FW].try_into().expect("FW values");
+                            out.extend_from_slice(from);
+                        } else {
+                            out.resize(out.len() + jlo, 0.0);
+                            out.extend_from_slice(&xc[src..src + (jhi - jlo)]);
+                            out.resize(out.len() + fw - jhi, 0.0);
+                        }
+                    }
+                    out.resize(out.len() + (self.fh - ihi) * fw, 0.0);
+                }
+            }
+        }
+    }
+
+    /// col2im of one sample: adds its OH·OW rows `col` into `dx` (C·H·W values).
+    pub fn fold(&self, col: &[f64], dx: &mut [f64]) {
+        match self.fw {
+            1 => self.fold_fw::<1>(col, dx),
+            2 => self.fold_fw::<2>(col, dx),
+            3 => self.fold_fw::<3>(col, dx),
+            4 => self.fold_fw::<4>(col, dx),
+            5 => self.fold_fw::<5>(col, dx),
+            7 => self.fold_fw::<7>(col, dx),
+            _ => self.fold_fw::<0>(col, dx),
+        }
+    }
+
+    /// `fold` for filters of width `FW` (0: any width).
+    fn fold_fw<const FW: usize>(&self, col: &[f64], dx: &mut [f64]) {
+        let (s, p) = (self.stride, self.pad as isize);
+        let k = self.cols();
+        let plane = self.h * self.w;
+        for oh in 0..self.oh {
+            let h0 = (oh * s) as isize - p;
+            let (ilo, ihi) = valid_range(h0, self.fh, 1, self.h);
+            for ow in 0..self.ow {
+                let w0 = (ow * s) as isize - p;
+                let (jlo, jhi) = valid_range(w0, self.fw, 1, self.w);
+                if jlo == jhi {
+                    continue; // the window lies wholly in the padding
+                }
+                let row = &col[(oh * self.ow + ow) * k..][..k];
+                for c in 0..self.c {
+                    let dxc = &mut dx[c * plane..][..plane];
+                    for i in ilo..ihi {
+                        let dst =
+                            (h0 + i as isize) as usize * self.w + (w0 + jlo as isize) as usize;
+                        let src = (c * self.fh + i) * self.fw;
+                        if FW != 0 && jlo == 0 && jhi == FW {
+                            let from: &[f64; FW] =
+                                row[src..src + FW].try_into().expect("FW values");
+                            let to: &mut [f64; FW] =
+                                (&mut dxc[dst..dst + FW]).try_into().expect("FW values");
+                            for (d, v) in to.iter_mut().zip(from) {
+                                *d += v;
+                            }
+                        } else {
+                            for (d, v) in dxc[dst..dst + (jhi - jlo)]
+                                .iter_mut()
+                                .zip(&row[src + jlo..src + jhi])
+                            {
+                                *d += v;
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
