@@ -20,6 +20,13 @@ A cell fails when
 A figure cell has a line `// figure` in its source (a Rust line comment on its own line)
 or the tag "figure" in its metadata.
 
+Exercise notebooks (notebooks/exercises/solutions/*.ipynb, the sources with solutions,
+and notebooks/exercises/*.ipynb, the learner's copies generated from them):
+  - a stdout line starting with "✗ " (a `dlfs::exercise` check that failed) fails the cell;
+  - in a learner's copy (notebook metadata dlfs.exercise == "learner") every cell tagged
+    "check" must report "not done yet" and must not report "✓ " (a check that accepts an
+    unfinished exercise is broken).
+
 Two notebooks run at a time by default (`--jobs`), each with its own kernel: a kernel
 spends much of a notebook compiling cells and loading rust-analyzer on one core, which
 leaves the other core free for the second notebook's training. The outputs are the same as
@@ -57,6 +64,9 @@ FIGURE_LINE = re.compile(r"^\s*//\s*figure\s*$", re.MULTILINE)
 ALLOW_STDERR_LINE = re.compile(r"^\s*//\s*allow-stderr\s*$", re.MULTILINE)
 IMAGE_TYPES = {"image/svg+xml": "svg", "image/png": "png", "image/gif": "gif"}
 ANSI = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
+CHECK_FAILED = re.compile(r"^✗ .*$", re.MULTILINE)
+CHECK_PASSED = re.compile(r"^✓ .*$", re.MULTILINE)
+CHECK_NOT_DONE = re.compile(r"^… .*: not done yet: .*$", re.MULTILINE)
 
 
 class EvcxrClient(NotebookClient):
@@ -132,7 +142,26 @@ def panic_lines(stderr: str) -> str:
     return text.split("stack backtrace:")[0].strip()
 
 
-def check_cell(cell, number: int, reply) -> None:
+def is_learner_copy(nb) -> bool:
+    return nb.metadata.get("dlfs", {}).get("exercise") == "learner"
+
+
+def check_exercise(cell, number: int, stdout: str, learner: bool) -> None:
+    """The exercise rules (see the module docs)."""
+    failed = CHECK_FAILED.search(stdout)
+    if failed:
+        raise CellFailed(number, "exercise check failed", failed.group(0))
+    if learner and "check" in cell.metadata.get("tags", []):
+        passed = CHECK_PASSED.search(stdout)
+        if passed:
+            raise CellFailed(number, "check accepted an unfinished exercise (learner's copy)",
+                             passed.group(0))
+        if not CHECK_NOT_DONE.search(stdout):
+            raise CellFailed(number, "check cell did not report 'not done yet' (learner's copy)",
+                             stdout.strip()[-2000:] or "no output")
+
+
+def check_cell(cell, number: int, reply, learner: bool = False) -> None:
     """Raise CellFailed if this executed cell counts as a failure."""
     outputs = cell.get("outputs", [])
     stderr = ANSI.sub("", "".join(text_of(o.get("text", "")) for o in outputs
@@ -159,6 +188,9 @@ def check_cell(cell, number: int, reply) -> None:
         # cell's status stays "ok". So stderr output fails a cell unless it opts in.
         raise CellFailed(number, "output on stderr (an error returned by `?`? mark the cell "
                          "`// allow-stderr` if it is meant)", stderr.strip())
+    stdout = "".join(text_of(o.get("text", "")) for o in outputs
+                     if o.get("output_type") == "stream" and o.get("name") == "stdout")
+    check_exercise(cell, number, stdout, learner)
     if is_figure_cell(cell) and not any(True for _ in image_outputs(cell)):
         kinds = [f"{o['output_type']}:{o['name']}" if o["output_type"] == "stream"
                  else f"{o['output_type']}:{'+'.join(o.get('data', {}))}" for o in outputs]
@@ -223,7 +255,7 @@ def run_one(path: Path, args, deadline: float, out_dir: Path) -> tuple[Result, o
         if not args.quiet:
             print(f"  {path.stem}: cell {cell_index + 1} ({result.cells_run}/{code_cells}) "
                   f"{took:.1f}s", flush=True)
-        check_cell(cell, cell_index + 1, execute_reply)
+        check_cell(cell, cell_index + 1, execute_reply, learner=is_learner_copy(nb))
 
     client.on_cell_start = on_cell_start
     client.on_cell_executed = on_cell_executed
@@ -262,9 +294,16 @@ def run_one(path: Path, args, deadline: float, out_dir: Path) -> tuple[Result, o
     return result, nb
 
 
+def all_notebooks() -> list[Path]:
+    """The chapter notebooks, the exercise solutions and the learner's copies."""
+    return (sorted(NOTEBOOKS.glob("*.ipynb"))
+            + sorted((NOTEBOOKS / "exercises" / "solutions").glob("*.ipynb"))
+            + sorted((NOTEBOOKS / "exercises").glob("*.ipynb")))
+
+
 def resolve(names: list[str]) -> list[Path]:
     if not names:
-        found = sorted(NOTEBOOKS.glob("*.ipynb"))
+        found = all_notebooks()
         if not found:
             sys.exit(f"run-notebooks: no notebooks in {NOTEBOOKS}")
         return found
@@ -275,9 +314,12 @@ def resolve(names: list[str]) -> list[Path]:
             paths.append(p.resolve())
             continue
         stem = p.name.removesuffix(".ipynb")
-        matches = sorted(NOTEBOOKS.glob(f"{stem}*.ipynb"))
+        # an exact name, else a prefix of a chapter notebook (`ch05`), else of any
+        matches = ([m for m in all_notebooks() if m.stem == stem]
+                   or sorted(NOTEBOOKS.glob(f"{stem}*.ipynb"))
+                   or [m for m in all_notebooks() if m.stem.startswith(stem)])
         if len(matches) != 1:
-            choices = ", ".join(m.stem for m in sorted(NOTEBOOKS.glob("*.ipynb")))
+            choices = ", ".join(m.stem for m in all_notebooks())
             print(f"run-notebooks: '{name}' matches {len(matches)} notebooks "
                   f"(have: {choices})", file=sys.stderr)
             sys.exit(2)

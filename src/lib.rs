@@ -30,6 +30,7 @@ pub fn np_shape(shape: &[usize]) -> String {
 
 pub mod data;
 pub mod error;
+pub mod exercise;
 pub mod functions;
 pub mod gradient;
 pub mod im2col;

@@ -33,11 +33,12 @@ pub(crate) use unfold::Geom;
 
 use std::sync::Once;
 
-/// Products with fewer multiply-adds than this run on one thread. Waking the pool costs
-/// ≈ 10–30 µs on this project's 2-core machine; a product of 2²² multiply-adds takes
-/// ≈ 0.3 ms on one core, so below it the wake-up eats most of what a second core gives
-/// (TwoLayerNet's 100×784×50 product, 3.9 M, stays on one thread).
-pub(crate) const PARALLEL_MIN_FLOP: usize = 1 << 22;
+/// Products with fewer multiply-adds than this run on one thread (splitting costs more).
+/// Where this lies against the cost of waking the pool is not settled yet: 2²² kept
+/// TwoLayerNet's 100×784×50 product on one thread but changed the last bits of ch06's
+/// losses (most likely the gemm crate sums a split product of 128×100×100 differently from
+/// an unsplit one), so it stays at 2²⁰ until that is understood.
+pub(crate) const PARALLEL_MIN_FLOP: usize = 1 << 20;
 
 /// Products inside a parallel section (already on a worker thread, e.g. one of several
 /// networks trained side by side) split again only from this many multiply-adds on: big

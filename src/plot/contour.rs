@@ -611,17 +611,20 @@ impl<'a> ContourPlot<'a> {
                     .map(|&p| Circle::new(p, 3, TRAJ.filled())),
             )
             .map_err(draw_err)?;
-        if let Some(m) = self.minimum {
-            if m.0 >= x0 && m.0 <= x1 && m.1 >= y0 && m.1 <= y1 {
-                let style = BLACK.stroke_width(2);
-                chart
-                    .draw_series(std::iter::once(
-                        EmptyElement::at(m)
-                            + PathElement::new(vec![(-7, 0), (7, 0)], style)
-                            + PathElement::new(vec![(0, -7), (0, 7)], style),
-                    ))
-                    .map_err(draw_err)?;
-            }
+        if let Some(m) = self.minimum
+            && m.0 >= x0
+            && m.0 <= x1
+            && m.1 >= y0
+            && m.1 <= y1
+        {
+            let style = BLACK.stroke_width(2);
+            chart
+                .draw_series(std::iter::once(
+                    EmptyElement::at(m)
+                        + PathElement::new(vec![(-7, 0), (7, 0)], style)
+                        + PathElement::new(vec![(0, -7), (0, 7)], style),
+                ))
+                .map_err(draw_err)?;
         }
         if let Some(start) = finite.first().filter(|p| inside(p)) {
             chart
