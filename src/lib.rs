@@ -50,14 +50,13 @@ pub mod prelude {
     pub use crate::gradient::{abs_diff, numerical_gradient};
     pub use crate::im2col::{col2im, conv_output_size, im2col};
     pub use crate::init::{Rng, WeightInit, choice, permutation, rand_uniform, randn, rng};
-    pub use crate::kernels::ConvReluPool;
     pub use crate::layers::{
         AddLayer, Affine, BatchNormalization, Convolution, Dropout, Hint, Layer, LossLayer,
         MulLayer, ParamRef, Pooling, Relu, Sigmoid, SoftmaxWithLoss,
     };
     pub use crate::nets::{
-        Activation, ConvNetConfig, ExtendOptions, GradCheck, MultiLayerNet, MultiLayerNetExtend,
-        NamedArrays, Sequential, SimpleConvNet, TwoLayerNet, gradient_check,
+        Activation, ConvNetConfig, ConvReluPool, ExtendOptions, GradCheck, MultiLayerNet,
+        MultiLayerNetExtend, NamedArrays, Sequential, SimpleConvNet, TwoLayerNet, gradient_check,
     };
     pub use crate::np_shape;
     pub use crate::optimizer::{AdaGrad, Adam, Momentum, Nesterov, Optimizer, RMSprop, SGD};

@@ -4,9 +4,9 @@
 //! geometries with padding, strides, overlapping and tiling windows, and ties.
 
 use dlfs::init::{rand_uniform, randn, rng};
-use dlfs::kernels::ConvReluPool;
 use dlfs::layers::{Affine, Convolution, Layer, Pooling, Relu};
 use dlfs::ndarray::{Array1, ArrayD, IxDyn};
+use dlfs::nets::ConvReluPool;
 use dlfs::nets::Sequential;
 
 /// `lead` an optional ReLU before the convolution (so the convolution is not the first

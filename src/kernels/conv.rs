@@ -1,7 +1,7 @@
 //! The convolution of one sample, forward and backward, for the per-sample batching of the
 //! fused layer ([`super::ConvReluPool`]). Each sample's im2col matrix (OH·OW, C·FH·FW)
 //! stays in cache, and the product lands directly in (FN, OH·OW) order, so no transpose of
-//! the output is needed. The plain layer, [`crate::layers::Convolution`], does the same
+//! the output is needed. The plain layer, `crate::layers::Convolution`, does the same
 //! arithmetic for the whole batch at once, the book's way.
 
 use std::mem::MaybeUninit;

@@ -1,6 +1,6 @@
 //! Kernels: the loops that make the teaching layers fast, kept apart from them.
 //!
-//! A layer under [`crate::layers`] reads like the book's page and calls these by name
+//! A layer under `crate::layers` reads like the book's page and calls these by name
 //! (`matmul`, `im2col`, `max_pool`); everything about speed lives here: the matrix product
 //! through the `gemm` crate, im2col/col2im loops unrolled for small filter widths, max
 //! pooling written as selects, buffers that are not zero-filled, per-sample batching, the
@@ -25,10 +25,17 @@ mod unfold;
 
 pub(crate) use batch::{Scratch, par_samples};
 pub(crate) use conv::{conv_backward_sample, conv_forward_sample};
-pub use fused::ConvReluPool;
+pub(crate) use fused::{
+    backward as conv_relu_pool_backward, forward as conv_relu_pool, pooled_size,
+};
 pub(crate) use gemm::gemm_uninit;
 pub use gemm::{gemm, matmul};
 pub(crate) use pool::{Window, max_pool, max_pool_backward, max_pool_plane};
+
+/// OH = ⌊(H + 2P − F) / S⌋ + 1; the caller has checked that the filter fits.
+pub(crate) fn out_size(size: usize, filter: usize, stride: usize, pad: usize) -> usize {
+    (size + 2 * pad - filter) / stride + 1
+}
 pub(crate) use unfold::Geom;
 
 use std::sync::Once;

@@ -4,8 +4,7 @@
 use ndarray::{Array4, ArrayD, ArrayView4, IxDyn};
 use rayon::prelude::*;
 
-use super::split_len;
-use crate::im2col::conv_output_size;
+use super::{out_size, split_len};
 
 /// Planes per parallel job (a 12×12 plane is too little work to hand out alone).
 const PLANES_PER_JOB: usize = 16;
@@ -89,8 +88,8 @@ pub(crate) fn max_pool(
     mut arg: Vec<usize>,
 ) -> (Array4<f64>, Vec<usize>) {
     let (n, c, h, w) = x.dim();
-    let oh = conv_output_size(h, win.h, win.stride, win.pad);
-    let ow = conv_output_size(w, win.w, win.stride, win.pad);
+    let oh = out_size(h, win.h, win.stride, win.pad);
+    let ow = out_size(w, win.w, win.stride, win.pad);
     let x = x.as_standard_layout();
     let xs = x.as_slice().expect("standard layout");
     let mut out = Array4::<f64>::zeros((n, c, oh, ow));

@@ -3,6 +3,8 @@
 
 use ndarray::{Array2, Array4, ArrayView2, ArrayView4};
 
+use super::out_size;
+
 /// c = a·b by the definition c\[i, j\] = Σ_k a\[i, k\]·b\[k, j\], k in increasing order.
 ///
 /// # Panics
@@ -28,10 +30,6 @@ fn padded(x: &ArrayView4<f64>, n: usize, c: usize, y: isize, xx: isize) -> f64 {
     } else {
         x[[n, c, y as usize, xx as usize]]
     }
-}
-
-fn out_size(size: usize, f: usize, stride: usize, pad: usize) -> usize {
-    (size + 2 * pad - f) / stride + 1
 }
 
 /// im2col by its definition:

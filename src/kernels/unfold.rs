@@ -2,7 +2,7 @@
 //! fold rows back (summing where patches overlap). See [`crate::im2col`] for the layout.
 //! Plain versions: [`super::reference::im2col`], [`super::reference::col2im`].
 
-use crate::im2col::conv_output_size;
+use super::out_size;
 
 /// The valid range of `j` in 0..f for which 0 ≤ start + j·stride < size (start may be < 0).
 #[inline]
@@ -62,8 +62,8 @@ impl Geom {
             fw,
             stride,
             pad,
-            oh: conv_output_size(h, fh, stride, pad),
-            ow: conv_output_size(w, fw, stride, pad),
+            oh: out_size(h, fh, stride, pad),
+            ow: out_size(w, fw, stride, pad),
         }
     }
 

@@ -2,8 +2,10 @@
 //! `OrderedDict` of layers and `lastLayer`.
 
 use std::fmt;
+mod conv_relu_pool;
 mod simple_conv_net;
 
+pub use conv_relu_pool::ConvReluPool;
 pub use simple_conv_net::{ConvNetConfig, SimpleConvNet};
 
 use ndarray::{ArrayD, ArrayRef, Axis, IxDyn, Slice};

@@ -6,9 +6,8 @@ use ndarray::{Array1, Array2, Array4};
 use rand::Rng;
 use rand_distr::StandardNormal;
 
-use super::Sequential;
+use super::{ConvReluPool, Sequential};
 use crate::im2col::conv_output_size;
-use crate::kernels::ConvReluPool;
 use crate::layers::{Affine, Convolution, Pooling, Relu};
 
 /// Hyperparameters of [`SimpleConvNet`]; `Default` gives the book's values.
