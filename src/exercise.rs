@@ -171,21 +171,10 @@ fn compare(what: &str, yours: &ArrayD<f64>, expected: &ArrayD<f64>, tol: f64) ->
     }
 }
 
-/// Central-difference gradient of `f` at `x` (h = 1e-4), element by element.
-fn numerical(x: &ArrayD<f64>, mut f: impl FnMut(&ArrayD<f64>) -> f64) -> ArrayD<f64> {
-    let h = crate::gradient::H;
-    let mut x = x.clone();
-    let mut g = ArrayD::zeros(x.raw_dim());
-    for i in 0..x.len() {
-        let old = x.as_slice().expect("owned")[i];
-        x.as_slice_mut().expect("owned")[i] = old + h;
-        let l1 = f(&x);
-        x.as_slice_mut().expect("owned")[i] = old - h;
-        let l2 = f(&x);
-        x.as_slice_mut().expect("owned")[i] = old;
-        g.as_slice_mut().expect("owned")[i] = (l1 - l2) / (2.0 * h);
-    }
-    g
+/// Central-difference gradient of `f` at `x` (h = 1e-4): the crate's one
+/// [`numerical_gradient`](crate::gradient::numerical_gradient), on a copy of `x`.
+fn numerical(x: &ArrayD<f64>, f: impl FnMut(&ArrayD<f64>) -> f64) -> ArrayD<f64> {
+    crate::gradient::numerical_gradient(f, &mut x.clone())
 }
 
 /// Backprop `yours` against the numerical gradient `num`: every element's relative error
