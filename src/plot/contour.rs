@@ -617,14 +617,7 @@ impl<'a> ContourPlot<'a> {
             && m.1 >= y0
             && m.1 <= y1
         {
-            let style = BLACK.stroke_width(2);
-            chart
-                .draw_series(std::iter::once(
-                    EmptyElement::at(m)
-                        + PathElement::new(vec![(-7, 0), (7, 0)], style)
-                        + PathElement::new(vec![(0, -7), (0, 7)], style),
-                ))
-                .map_err(draw_err)?;
+            draw_minimum(&mut chart, m)?;
         }
         if let Some(start) = finite.first().filter(|p| inside(p)) {
             chart
@@ -875,19 +868,32 @@ impl<'a> GradientField<'a> {
                     .map_err(draw_err)?;
             }
             if let Some(m) = self.minimum {
-                let style = BLACK.stroke_width(2);
-                chart
-                    .draw_series(std::iter::once(
-                        EmptyElement::at(m)
-                            + PathElement::new(vec![(-7, 0), (7, 0)], style)
-                            + PathElement::new(vec![(0, -7), (0, 7)], style),
-                    ))
-                    .map_err(draw_err)?;
+                draw_minimum(&mut chart, m)?;
             }
             root.present().map_err(draw_err)?;
         }
         Ok(Figure::from_svg(svg, self.size))
     }
+}
+
+/// The minimum of the function as a black cross (+) at `m`.
+fn draw_minimum<DB: DrawingBackend>(
+    chart: &mut ChartContext<
+        '_,
+        DB,
+        Cartesian2d<plotters::coord::types::RangedCoordf64, plotters::coord::types::RangedCoordf64>,
+    >,
+    m: (f64, f64),
+) -> Result<(), PlotError> {
+    let style = BLACK.stroke_width(2);
+    chart
+        .draw_series(std::iter::once(
+            EmptyElement::at(m)
+                + PathElement::new(vec![(-7, 0), (7, 0)], style)
+                + PathElement::new(vec![(0, -7), (0, 7)], style),
+        ))
+        .map_err(draw_err)?;
+    Ok(())
 }
 
 #[cfg(test)]
