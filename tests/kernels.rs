@@ -206,3 +206,37 @@ fn a_nan_anywhere_in_a_window_is_its_maximum() {
         assert!(r[[0, 0, 0, 0]].is_nan());
     }
 }
+
+/// The products of an Affine layer's forward and backward at MultiLayerNet's sizes (batch
+/// 128, 784 → 100, 100 → 100), with the transposed operands backward uses: the same bits
+/// unsplit (on a 1-thread pool) and split over the threads (from the caller's thread,
+/// where products of ≥ 2²⁰ multiply-adds are split).
+#[test]
+fn affine_products_give_the_same_bits_on_one_and_two_threads() {
+    let mut rng = ChaCha8Rng::seed_from_u64(12);
+    let one = rayon::ThreadPoolBuilder::new()
+        .num_threads(1)
+        .build()
+        .unwrap();
+    let two = rayon::ThreadPoolBuilder::new()
+        .num_threads(2)
+        .build()
+        .unwrap();
+    for &(n, d, m) in &[
+        (128, 784, 100),
+        (128, 100, 100),
+        (100, 784, 50),
+        (1000, 784, 100),
+    ] {
+        let (x, w, dout) = (
+            random(&mut rng, n, d),
+            random(&mut rng, d, m),
+            random(&mut rng, n, m),
+        );
+        let products = || (matmul(&x, &w), matmul(&x.t(), &dout), matmul(&dout, &w.t()));
+        let (a, b) = (one.install(products), products());
+        assert!(a.0 == b.0, "x·W, ({n}, {d})·({d}, {m})");
+        assert!(a.1 == b.1, "xᵀ·dout, ({d}, {n})·({n}, {m})");
+        assert!(a.2 == b.2, "dout·Wᵀ, ({n}, {m})·({m}, {d})");
+    }
+}
