@@ -31,20 +31,18 @@ pub(crate) use fused::{
 pub(crate) use gemm::gemm_uninit;
 pub use gemm::{gemm, matmul};
 pub(crate) use pool::{Window, max_pool, max_pool_backward, max_pool_plane};
+pub(crate) use unfold::Geom;
+
+use std::sync::Once;
 
 /// OH = ⌊(H + 2P − F) / S⌋ + 1; the caller has checked that the filter fits.
 pub(crate) fn out_size(size: usize, filter: usize, stride: usize, pad: usize) -> usize {
     (size + 2 * pad - filter) / stride + 1
 }
-pub(crate) use unfold::Geom;
-
-use std::sync::Once;
 
 /// Products with fewer multiply-adds than this run on one thread (splitting costs more).
-/// Where this lies against the cost of waking the pool is not settled yet: 2²² kept
-/// TwoLayerNet's 100×784×50 product on one thread but changed the last bits of ch06's
-/// losses (most likely the gemm crate sums a split product of 128×100×100 differently from
-/// an unsplit one), so it stays at 2²⁰ until that is understood.
+/// Whether it should be higher, counting the cost of waking the pool (TwoLayerNet's
+/// 100×784×50 product, 3.9 M, is split today), is still to be measured.
 pub(crate) const PARALLEL_MIN_FLOP: usize = 1 << 20;
 
 /// Products inside a parallel section (already on a worker thread, e.g. one of several
