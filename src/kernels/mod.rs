@@ -29,7 +29,7 @@ pub(crate) use fused::{
     backward as conv_relu_pool_backward, forward as conv_relu_pool, pooled_size,
 };
 pub(crate) use gemm::gemm_uninit;
-pub use gemm::{gemm, matmul};
+pub use gemm::{gemm, matmul, matmul_pair};
 pub(crate) use pool::{Window, max_pool, max_pool_backward, max_pool_plane};
 pub(crate) use unfold::Geom;
 

@@ -1,7 +1,7 @@
 use ndarray::{Array1, Array2, ArrayD, ArrayRef, Axis, Ix2, IxDyn};
 
-use super::{Hint, Layer, ParamRef, shape_mismatch};
-use crate::kernels::matmul;
+use super::{Hint, Layer, ParamRef, shape_mismatch, vector};
+use crate::kernels::{matmul, matmul_pair};
 
 /// Affine (fully connected) layer: Y = X·W + b.
 ///
@@ -109,7 +109,7 @@ impl Layer for Affine {
             .as_standard_layout()
             .into_shape_with_order((n, d))
             .expect("contiguous");
-        let out = matmul(&x2, &self.w2()) + &self.b;
+        let out = matmul(&x2, &self.w2()) + vector(&self.b);
         self.original_x_shape = x.shape().to_vec();
         self.x = train.then(|| x2.into_owned());
         if x.ndim() == 1 {
@@ -138,15 +138,18 @@ impl Layer for Affine {
             .as_standard_layout()
             .into_shape_with_order((n, m))
             .expect("contiguous");
-        // dW = xᵀ·dout; db = Σ_n dout; dx = dout·Wᵀ, in x's original shape
-        self.dW = matmul(&x.t(), &dout).into_dyn();
+        // dW = xᵀ·dout and dx = dout·Wᵀ (two independent products); db = Σ_n dout
+        let w = self.w2();
+        let (dw, dx) = matmul_pair((&x.t(), &dout), self.need_dx.then_some((&dout, &w.t())));
+        self.dW = dw.into_dyn();
         self.db = dout.sum_axis(Axis(0)).into_dyn();
-        if !self.need_dx {
-            return ArrayD::zeros(IxDyn(&[0]));
+        match dx {
+            // dx in x's original shape
+            Some(dx) => dx
+                .into_shape_with_order(IxDyn(&self.original_x_shape))
+                .expect("same number of elements"),
+            None => ArrayD::zeros(IxDyn(&[0])),
         }
-        matmul(&dout, &self.w2().t())
-            .into_shape_with_order(IxDyn(&self.original_x_shape))
-            .expect("same number of elements")
     }
 
     fn params(&mut self) -> Vec<ParamRef<'_>> {

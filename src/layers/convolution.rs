@@ -1,8 +1,8 @@
 use ndarray::{Array1, Array2, Array4, ArrayD, ArrayRef, ArrayView2, Axis, IxDyn};
 
-use super::{Hint, Layer, ParamRef, shape_mismatch};
+use super::{Hint, Layer, ParamRef, shape_mismatch, vector};
 use crate::im2col::{col2im, im2col};
-use crate::kernels::{Geom, matmul};
+use crate::kernels::{Geom, matmul, matmul_pair};
 
 /// Convolution layer (chapter 7): the book's im2col + matrix product.
 ///
@@ -151,7 +151,7 @@ impl Layer for Convolution {
         let (n, fnum) = (x.shape()[0], self.W.shape()[0]);
         // col = im2col(x); out = col · W₂ᵀ + b
         let col = im2col(x, g.fh, g.fw, self.stride, self.pad);
-        let out = matmul(&col, &self.w2().t()) + &self.b;
+        let out = matmul(&col, &self.w2().t()) + vector(&self.b);
         // (N·OH·OW, FN) → (N, OH, OW, FN) → (N, FN, OH, OW)
         let out = out
             .into_shape_with_order((n, g.oh, g.ow, fnum))
@@ -190,16 +190,20 @@ impl Layer for Convolution {
             .into_owned()
             .into_shape_with_order((n * g.oh * g.ow, fnum))
             .expect("one row per window");
-        // db = Σ dout; dW₂ = doutᵀ · col; dcol = dout · W₂; dx = col2im(dcol)
+        // db = Σ dout; dW₂ = doutᵀ · col and dcol = dout · W₂ (two independent products);
+        // dx = col2im(dcol)
         self.db = dout.sum_axis(Axis(0)).into_dyn();
-        self.dW = matmul(&dout.t(), col)
+        let w2 = self.w2();
+        let (dw2, dcol) = matmul_pair((&dout.t(), col), self.need_dx.then_some((&dout, &w2)));
+        self.dW = dw2
             .into_shape_with_order(self.W.raw_dim())
             .expect("same size as W");
-        if !self.need_dx {
-            return ArrayD::zeros(IxDyn(&[0]));
+        match dcol {
+            Some(dcol) => {
+                col2im(&dcol, &self.x_shape, g.fh, g.fw, self.stride, self.pad).into_dyn()
+            }
+            None => ArrayD::zeros(IxDyn(&[0])),
         }
-        let dcol = matmul(&dout, &self.w2());
-        col2im(&dcol, &self.x_shape, g.fh, g.fw, self.stride, self.pad).into_dyn()
     }
 
     fn params(&mut self) -> Vec<ParamRef<'_>> {

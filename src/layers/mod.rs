@@ -116,6 +116,15 @@ pub trait LossLayer: Send {
     fn backward(&mut self, dout: f64) -> ArrayD<f64>;
 }
 
+/// A bias `b` (stored as `ArrayD`, shape (M,)) as a 1-D view, so that `matrix + vector(b)`
+/// broadcasts over rows in place (adding an `ArrayD` would go through ndarray's slow
+/// dynamic-dimension broadcasting and allocate a new array).
+pub(crate) fn vector(b: &ArrayD<f64>) -> ndarray::ArrayView1<'_, f64> {
+    b.view()
+        .into_dimensionality::<ndarray::Ix1>()
+        .expect("a bias is 1-D")
+}
+
 /// Panics with a report naming the layer, the operation and both shapes.
 #[track_caller]
 pub(crate) fn shape_mismatch(layer: &str, op: &str, got: &[usize], expected: &str) -> ! {

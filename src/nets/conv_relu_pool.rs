@@ -78,8 +78,7 @@ impl Layer for ConvReluPool {
         let x4 = x
             .as_standard_layout()
             .into_shape_with_order((n, g.c, g.h, g.w))
-            .expect("4-D input")
-            .into_owned();
+            .expect("4-D input");
         let mut out = Array4::<f64>::zeros((n, fnum, poh, pow));
         // the buffers of the last step are reused (every entry is overwritten)
         let mut arg = std::mem::take(&mut self.arg_max);
@@ -96,7 +95,8 @@ impl Layer for ConvReluPool {
             &mut arg,
             &mut mask,
         );
-        self.x = train.then_some(x4);
+        // only a training pass keeps x for backward
+        self.x = train.then(|| x4.into_owned());
         self.mask = mask;
         self.arg_max = arg;
         self.out_shape = [n, fnum, poh, pow];
