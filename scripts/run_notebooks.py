@@ -440,7 +440,8 @@ def run_sequential(args, paths: list[Path], deadline: float, out_root: Path) -> 
         print(f"run-notebooks: {rel(path)}", flush=True)
         result, nb = run_one(path, args, deadline, out_root / path.stem)
         write_outputs(nb, result, out_root / path.stem)
-        if result.ok and args.update:
+        if result.ok and args.update and not is_learner_copy(nb):
+            # a learner's copy stays as scripts/make-exercises wrote it (no outputs)
             nbformat.write(nb, path)
         report_one(result, out_root / path.stem)
         results.append(result)
