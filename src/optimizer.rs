@@ -205,8 +205,20 @@ impl Optimizer for Momentum {
     }
 }
 
-/// Nesterov's accelerated gradient, written as the book's `Nesterov` does:
-/// v ← α v − η g; W ← W + α² v − (1 + α) η g.
+/// Nesterov's accelerated gradient in the form of the book's `Nesterov` (after Bengio et
+/// al., arXiv 1212.0901): the step uses the velocity of the *previous* step, then the
+/// velocity is updated:
+///
+/// W ← W + α² v − (1 + α) η g; v ← α v − η g.
+///
+/// From (−7, 2) on f = x²/20 + y² with η = 0.1 the first step lands at (−6.867, 1.24).
+///
+/// ```
+/// use dlfs::optimizer::{Nesterov, Optimizer};
+/// let mut opt = Nesterov::new(0.1);
+/// let (x, y) = opt.update_xy((-7.0, 2.0), (-0.7, 4.0));
+/// assert!((x - -6.867).abs() < 1e-12 && (y - 1.24).abs() < 1e-12);
+/// ```
 #[derive(Debug, Clone)]
 pub struct Nesterov {
     /// Learning rate η (book default 0.01).
@@ -242,8 +254,8 @@ impl Optimizer for Nesterov {
         for p in params {
             let v = state("Nesterov", "v", &mut self.v, &p.name, p.value);
             each!(Zip::from(&mut *p.value).and(&*p.grad).and(v), |w, &g, v| {
-                *v = a * *v - lr * g;
                 *w += a * a * *v - (1.0 + a) * lr * g;
+                *v = a * *v - lr * g;
             });
         }
     }

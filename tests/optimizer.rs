@@ -41,13 +41,26 @@ fn momentum_two_steps() {
 }
 
 #[test]
-fn nesterov_two_steps() {
+fn nesterov_three_steps_use_the_old_velocity() {
     let mut opt = Nesterov::new(0.1);
     let mut w = array![1.0].into_dyn();
-    // v = −0.05; w = 1 + 0.81·(−0.05) − 1.9·0.1·0.5 = 1 − 0.0405 − 0.095 = 0.8645
-    close(step(&mut opt, &mut w, 0.5), 0.8645);
-    // v = 0.9·(−0.05) − 0.05 = −0.095; w = 0.8645 − 0.81·0.095 − 0.095 = 0.69255
-    close(step(&mut opt, &mut w, 0.5), 0.69255);
+    // the step uses the velocity before this update (the book, arXiv 1212.0901):
+    // w = 1 + 0.81·0 − 1.9·0.1·0.5 = 0.905; then v = −0.05
+    close(step(&mut opt, &mut w, 0.5), 0.905);
+    // w = 0.905 + 0.81·(−0.05) − 0.095 = 0.7695; then v = 0.9·(−0.05) − 0.05 = −0.095
+    close(step(&mut opt, &mut w, 0.5), 0.7695);
+    // w = 0.7695 + 0.81·(−0.095) − 0.095 = 0.59755; then v = −0.1355
+    close(step(&mut opt, &mut w, 0.5), 0.59755);
+    close(opt.v["w"][[0]], -0.1355);
+}
+
+#[test]
+fn nesterov_first_step_on_the_book_function() {
+    // f = x²/20 + y² from (−7, 2), lr 0.1: gradient (−0.7, 4), first step to (−6.867, 1.24)
+    // (the new-velocity form would land at (−6.8103, 0.916))
+    let (x, y) = Nesterov::new(0.1).update_xy((-7.0, 2.0), (-0.7, 4.0));
+    close(x, -6.867);
+    close(y, 1.24);
 }
 
 #[test]
