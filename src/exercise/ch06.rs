@@ -1,0 +1,868 @@
+//! Chapter 6's checks: the six optimizers, Xavier and He initialisation, batch
+//! normalisation, dropout and weight decay.
+//!
+//! An optimizer check plays one fixed script on the learner's optimizer and on the
+//! library's: three named parameters, six updates of seeded gradients, the third lending
+//! the parameters in reverse order (state is kept by name, not by position) and the fourth
+//! with exact zeros in one gradient; then the 30 steps of 6.1.7 from (−7, 2). When the
+//! learner's values differ, the same script is played on the mistakes learners make (the
+//! new velocity in Nesterov, Adam without bias correction, …): a match names the mistake.
+
+use std::collections::HashMap;
+
+use ndarray::{Array1, ArrayD, Axis, IxDyn};
+
+use super::{
+    Report, Step, attempt, awkward, compare, fail, layer_against_reference, layer_grad_check,
+    numerical, random, rel_error, report, shape_str,
+};
+use crate::init::rng;
+use crate::layers::{self, Layer, ParamRef};
+use crate::nets::Sequential;
+use crate::optimizer::{self, EPSILON, Optimizer};
+
+// ---- optimizers --------------------------------------------------------------------------
+
+/// The learning rate of the script (no optimizer's default, so a forgotten `lr` shows).
+const LR: f64 = 0.05;
+
+/// Values and gradients of the optimizer script.
+struct Script {
+    names: [&'static str; 3],
+    init: Vec<ArrayD<f64>>,
+    grads: Vec<Vec<ArrayD<f64>>>,
+}
+
+impl Script {
+    fn new() -> Self {
+        let mut r = rng(21);
+        let names = ["W1", "b1", "W2"];
+        let shapes: [&[usize]; 3] = [&[3, 4], &[4], &[4, 2]];
+        let init = shapes.iter().map(|s| random(s, &mut r)).collect();
+        let grads = (0..6)
+            .map(|update| {
+                shapes
+                    .iter()
+                    .enumerate()
+                    .map(|(k, s)| {
+                        let mut g = random(s, &mut r) * 2.0;
+                        if update == 3 && k == 1 {
+                            g.iter_mut().step_by(2).for_each(|v| *v = 0.0);
+                        }
+                        g
+                    })
+                    .collect()
+            })
+            .collect();
+        Self { names, init, grads }
+    }
+
+    /// The parameters' values after each update of `opt`.
+    fn play(&self, opt: &mut dyn Optimizer) -> Vec<Vec<ArrayD<f64>>> {
+        let mut values = self.init.clone();
+        let mut run = Vec::new();
+        for (update, grads) in self.grads.iter().enumerate() {
+            let mut grads = grads.clone();
+            let mut params: Vec<ParamRef<'_>> = self
+                .names
+                .iter()
+                .zip(values.iter_mut())
+                .zip(grads.iter_mut())
+                .map(|((n, v), g)| ParamRef::new(*n, v, g))
+                .collect();
+            if update == 2 {
+                params.reverse();
+            }
+            opt.update(params);
+            run.push(values.clone());
+        }
+        run
+    }
+
+    /// The first place where `run` differs from `want`, as a compare message.
+    fn difference(&self, run: &[Vec<ArrayD<f64>>], want: &[Vec<ArrayD<f64>>]) -> Option<String> {
+        for (k, (a, b)) in run.iter().zip(want).enumerate() {
+            for ((name, x), y) in self.names.iter().zip(a).zip(b) {
+                let order = if k == 2 {
+                    " (parameters lent in reverse order)"
+                } else {
+                    ""
+                };
+                let what = format!("{name} after update {} of 6{order}", k + 1);
+                if let Err(super::Stop::Failed(why)) = compare(&what, x, y, 1e-10) {
+                    return Some(why);
+                }
+            }
+        }
+        None
+    }
+}
+
+fn same_run(a: &[Vec<ArrayD<f64>>], b: &[Vec<ArrayD<f64>>]) -> bool {
+    a.iter().zip(b).all(|(x, y)| {
+        x.iter().zip(y).all(|(p, q)| {
+            p.shape() == q.shape()
+                && p.iter()
+                    .zip(q)
+                    .all(|(&u, &v)| (u - v).abs() <= 1e-10 * v.abs().max(1.0))
+        })
+    })
+}
+
+/// 30 steps on f(x, y) = x²/20 + y² from (−7, 2) (6.1.7).
+fn path(opt: &mut dyn Optimizer) -> Vec<(f64, f64)> {
+    let mut xy = (-7.0, 2.0);
+    let mut points = vec![xy];
+    for _ in 0..30 {
+        xy = opt.update_xy(xy, (xy.0 / 10.0, 2.0 * xy.1));
+        points.push(xy);
+    }
+    points
+}
+
+/// One element's update: value, gradient, two state numbers, η, the step count t.
+type Elem = fn(&mut f64, f64, &mut [f64; 2], f64, i32);
+
+/// An optimizer written element by element: the mistakes the checks recognise (and the
+/// book's rules, for the mistakes of bookkeeping: state by position, t per parameter).
+struct Rule {
+    lr: f64,
+    t: i32,
+    elem: Elem,
+    t_per_param: bool,
+    by_position: bool,
+    state: HashMap<String, Vec<[f64; 2]>>,
+}
+
+impl Rule {
+    fn boxed(lr: f64, elem: Elem) -> Box<dyn Optimizer> {
+        Box::new(Self::new(lr, elem))
+    }
+
+    fn new(lr: f64, elem: Elem) -> Self {
+        Self {
+            lr,
+            t: 0,
+            elem,
+            t_per_param: false,
+            by_position: false,
+            state: HashMap::new(),
+        }
+    }
+}
+
+impl Optimizer for Rule {
+    fn update(&mut self, params: Vec<ParamRef<'_>>) {
+        if !self.t_per_param {
+            self.t += 1;
+        }
+        for (k, p) in params.into_iter().enumerate() {
+            if self.t_per_param {
+                self.t += 1;
+            }
+            let key = if self.by_position {
+                k.to_string()
+            } else {
+                p.name.clone()
+            };
+            let state = self
+                .state
+                .entry(key)
+                .or_insert_with(|| vec![[0.0; 2]; p.value.len()]);
+            for ((w, &g), s) in p.value.iter_mut().zip(p.grad.iter()).zip(state) {
+                (self.elem)(w, g, s, self.lr, self.t);
+            }
+        }
+    }
+
+    fn name(&self) -> &'static str {
+        "variant"
+    }
+}
+
+const MOMENTUM: Elem = |w, g, s, lr, _| {
+    s[0] = 0.9 * s[0] - lr * g;
+    *w += s[0];
+};
+const NESTEROV: Elem = |w, g, s, lr, _| {
+    *w += 0.81 * s[0] - 1.9 * lr * g;
+    s[0] = 0.9 * s[0] - lr * g;
+};
+const ADAGRAD: Elem = |w, g, s, lr, _| {
+    s[0] += g * g;
+    *w -= lr * g / (s[0].sqrt() + EPSILON);
+};
+const RMSPROP: Elem = |w, g, s, lr, _| {
+    s[0] = 0.99 * s[0] + 0.01 * g * g;
+    *w -= lr * g / (s[0].sqrt() + EPSILON);
+};
+const ADAM: Elem = |w, g, s, lr, t| {
+    let lr_t = lr * (1.0 - 0.999f64.powi(t)).sqrt() / (1.0 - 0.9f64.powi(t));
+    s[0] += 0.1 * (g - s[0]);
+    s[1] += 0.001 * (g * g - s[1]);
+    *w -= lr_t * s[0] / (s[1].sqrt() + EPSILON);
+};
+
+/// A rule with its state looked up by position.
+fn by_position(lr: f64, elem: Elem) -> Box<dyn Optimizer> {
+    let mut r = Rule::new(lr, elem);
+    r.by_position = true;
+    Box::new(r)
+}
+
+const BY_POSITION: &str = "your state follows the parameters' order: keep it by name \
+     (update 3 lends the same parameters in reverse order; key a HashMap with p.name)";
+
+/// A maker of optimizers from a learning rate.
+type Make = Box<dyn Fn(f64) -> Box<dyn Optimizer>>;
+
+struct OptimizerCase {
+    exercise: &'static str,
+    reference: Make,
+    default_lr: f64,
+    book_lr: f64,
+    /// (what is wrong, how it computes)
+    mistakes: Vec<(&'static str, Make)>,
+    /// (a note, another right form)
+    alternatives: Vec<(&'static str, Make)>,
+}
+
+fn check_optimizer(case: OptimizerCase, make: &dyn Fn(f64) -> Box<dyn Optimizer>) -> Report {
+    let mut parts = Vec::new();
+    let end = (|| {
+        let script = Script::new();
+        let mut yours = attempt("new", || make(LR))?;
+        let run = attempt("update", || script.play(yours.as_mut()))?;
+        let want = script.play((case.reference)(LR).as_mut());
+        let mut reference: &Make = &case.reference;
+        let mut note = None;
+        if let Some(first) = script.difference(&run, &want) {
+            let plays = |m: &Make| same_run(&run, &script.play(m(LR).as_mut()));
+            if let Some((what, m)) = case.alternatives.iter().find(|(_, m)| plays(m)) {
+                note = Some(*what);
+                reference = m;
+            } else {
+                let default = case.default_lr;
+                if same_run(&run, &script.play((case.reference)(default).as_mut())) {
+                    return fail(format!(
+                        "{first}: your optimizer steps as with lr = {default} (the default), \
+                         not the lr = {LR} it was made with: keep `lr` from new"
+                    ));
+                }
+                return match case.mistakes.iter().find(|(_, m)| plays(m)) {
+                    Some((what, _)) => fail(format!("{first}: {what}")),
+                    None => fail(first),
+                };
+            }
+        }
+        parts.push(format!(
+            "6 updates of W1 (3, 4), b1 (4,), W2 (4, 2) with lr {LR}, state kept by name"
+        ));
+        let mut yours = attempt("new", || make(case.book_lr))?;
+        let p = attempt("update_xy", || path(yours.as_mut()))?;
+        let q = path(reference(case.book_lr).as_mut());
+        for (k, (a, b)) in p.iter().zip(&q).enumerate() {
+            let off = (a.0 - b.0).abs().max((a.1 - b.1).abs());
+            if off.is_nan() || off > 1e-10 * b.0.abs().max(b.1.abs()).max(1.0) {
+                return fail(format!(
+                    "6.1.7 from (−7, 2) with lr {}: step {k} at ({}, {}), expected ({}, {})",
+                    case.book_lr, a.0, a.1, b.0, b.1
+                ));
+            }
+        }
+        let end = q.last().expect("31 points");
+        parts.push(format!(
+            "30 steps of 6.1.7 from (−7, 2) with lr {} (to ({:.4}, {:.4}))",
+            case.book_lr, end.0, end.1
+        ));
+        if let Some(n) = note {
+            parts.push(n.to_string());
+        }
+        Ok(())
+    })();
+    report(case.exercise, parts, end)
+}
+
+fn boxed<O: Optimizer + 'static>(make: impl Fn(f64) -> O) -> impl Fn(f64) -> Box<dyn Optimizer> {
+    move |lr| Box::new(make(lr)) as Box<dyn Optimizer>
+}
+
+/// Checks SGD (6.1.2), built by `make(lr)`: W ← W − η·∂L/∂W over six updates of three
+/// named parameters, and the 30 steps of 6.1.7 with lr 0.95.
+pub fn check_sgd<O: Optimizer + 'static>(make: impl Fn(f64) -> O) -> Report {
+    check_optimizer(
+        OptimizerCase {
+            exercise: "SGD",
+            reference: Box::new(|lr| Box::new(optimizer::SGD::new(lr))),
+            default_lr: 0.01,
+            book_lr: 0.95,
+            mistakes: vec![(
+                "you add the gradient: step downhill, W ← W − η·∂L/∂W",
+                Box::new(|lr| Rule::boxed(lr, |w, g, _, lr, _| *w += lr * g)),
+            )],
+            alternatives: vec![],
+        },
+        &boxed(make),
+    )
+}
+
+/// Checks Momentum (6.1.4), built by `make(lr)` with α = 0.9: v ← αv − η·g; W ← W + v,
+/// v per parameter name, starting at 0.
+pub fn check_momentum<O: Optimizer + 'static>(make: impl Fn(f64) -> O) -> Report {
+    check_optimizer(
+        OptimizerCase {
+            exercise: "Momentum",
+            reference: Box::new(|lr| Box::new(optimizer::Momentum::new(lr))),
+            default_lr: 0.01,
+            book_lr: 0.1,
+            mistakes: vec![
+                (
+                    "W moved by the velocity of the step before: update v first, then W ← W + v",
+                    Box::new(|lr| {
+                        Rule::boxed(lr, |w, g, s, lr, _| {
+                            *w += s[0];
+                            s[0] = 0.9 * s[0] - lr * g;
+                        })
+                    }),
+                ),
+                (
+                    "the velocity lacks the learning rate: v ← αv − η·∂L/∂W",
+                    Box::new(|lr| {
+                        Rule::boxed(lr, |w, g, s, _, _| {
+                            s[0] = 0.9 * s[0] - g;
+                            *w += s[0];
+                        })
+                    }),
+                ),
+                (
+                    "v is not kept between updates (this is SGD): store it per parameter name",
+                    Box::new(|lr| Box::new(optimizer::SGD::new(lr))),
+                ),
+                (BY_POSITION, Box::new(|lr| by_position(lr, MOMENTUM))),
+            ],
+            alternatives: vec![],
+        },
+        &boxed(make),
+    )
+}
+
+/// Checks Nesterov's accelerated gradient (6.1.6's note; the book's `Nesterov`), built by
+/// `make(lr)` with α = 0.9: W ← W + α²v − (1 + α)η·g with the velocity of the step
+/// before, then v ← αv − η·g.
+pub fn check_nesterov<O: Optimizer + 'static>(make: impl Fn(f64) -> O) -> Report {
+    check_optimizer(
+        OptimizerCase {
+            exercise: "Nesterov",
+            reference: Box::new(|lr| Box::new(optimizer::Nesterov::new(lr))),
+            default_lr: 0.01,
+            book_lr: 0.1,
+            mistakes: vec![
+                (
+                    "your step uses the new velocity; the book's uses the one from before this \
+                     update: first W ← W + α²v − (1 + α)η·g, then v ← αv − η·g",
+                    Box::new(|lr| {
+                        Rule::boxed(lr, |w, g, s, lr, _| {
+                            s[0] = 0.9 * s[0] - lr * g;
+                            *w += 0.81 * s[0] - 1.9 * lr * g;
+                        })
+                    }),
+                ),
+                (
+                    "this is Momentum's update: Nesterov steps by α²v − (1 + α)η·g",
+                    Box::new(|lr| Box::new(optimizer::Momentum::new(lr))),
+                ),
+                (BY_POSITION, Box::new(|lr| by_position(lr, NESTEROV))),
+            ],
+            alternatives: vec![],
+        },
+        &boxed(make),
+    )
+}
+
+/// Checks AdaGrad (6.1.5), built by `make(lr)`: h ← h + g⊙g; W ← W − η·g / (√h + 1e-7).
+pub fn check_adagrad<O: Optimizer + 'static>(make: impl Fn(f64) -> O) -> Report {
+    check_optimizer(
+        OptimizerCase {
+            exercise: "AdaGrad",
+            reference: Box::new(|lr| Box::new(optimizer::AdaGrad::new(lr))),
+            default_lr: 0.01,
+            book_lr: 1.5,
+            mistakes: vec![
+                (
+                    "h must add up the squared gradients of all updates: h ← h + g⊙g",
+                    Box::new(|lr| {
+                        Rule::boxed(lr, |w, g, s, lr, _| {
+                            s[0] = g * g;
+                            *w -= lr * g / (s[0].sqrt() + EPSILON);
+                        })
+                    }),
+                ),
+                (
+                    "divide by √h + 1e-7, not by h",
+                    Box::new(|lr| {
+                        Rule::boxed(lr, |w, g, s, lr, _| {
+                            s[0] += g * g;
+                            *w -= lr * g / (s[0] + EPSILON);
+                        })
+                    }),
+                ),
+                (
+                    "1e-7 goes outside the square root: √h + 1e-7",
+                    Box::new(|lr| {
+                        Rule::boxed(lr, |w, g, s, lr, _| {
+                            s[0] += g * g;
+                            *w -= lr * g / (s[0] + EPSILON).sqrt();
+                        })
+                    }),
+                ),
+                (BY_POSITION, Box::new(|lr| by_position(lr, ADAGRAD))),
+            ],
+            alternatives: vec![],
+        },
+        &boxed(make),
+    )
+}
+
+/// Checks RMSprop (6.1.5), built by `make(lr)` with ρ = 0.99:
+/// h ← ρh + (1 − ρ)g⊙g; W ← W − η·g / (√h + 1e-7).
+pub fn check_rmsprop<O: Optimizer + 'static>(make: impl Fn(f64) -> O) -> Report {
+    check_optimizer(
+        OptimizerCase {
+            exercise: "RMSprop",
+            reference: Box::new(|lr| Box::new(optimizer::RMSprop::new(lr))),
+            default_lr: 0.01,
+            book_lr: 0.3,
+            mistakes: vec![
+                (
+                    "this is AdaGrad's sum: RMSprop keeps a running average, h ← ρh + (1 − ρ)g⊙g",
+                    Box::new(|lr| Rule::boxed(lr, ADAGRAD)),
+                ),
+                (
+                    "ρ = 0.99 weighs the old h: h ← ρh + (1 − ρ)g⊙g",
+                    Box::new(|lr| {
+                        Rule::boxed(lr, |w, g, s, lr, _| {
+                            s[0] = 0.01 * s[0] + 0.99 * g * g;
+                            *w -= lr * g / (s[0].sqrt() + EPSILON);
+                        })
+                    }),
+                ),
+                (BY_POSITION, Box::new(|lr| by_position(lr, RMSPROP))),
+            ],
+            alternatives: vec![],
+        },
+        &boxed(make),
+    )
+}
+
+/// Checks Adam (6.1.6), built by `make(lr)` with β₁ = 0.9, β₂ = 0.999, in the book's form:
+/// t ← t + 1 once per update; η_t = η√(1 − β₂ᵗ)/(1 − β₁ᵗ); m ← m + (1 − β₁)(g − m);
+/// v ← v + (1 − β₂)(g⊙g − v); W ← W − η_t·m / (√v + 1e-7). The paper's form (ε added to
+/// √v̂ of the corrected moments) passes too, with a note.
+pub fn check_adam<O: Optimizer + 'static>(make: impl Fn(f64) -> O) -> Report {
+    check_optimizer(
+        OptimizerCase {
+            exercise: "Adam",
+            reference: Box::new(|lr| Box::new(optimizer::Adam::new(lr))),
+            default_lr: 0.001,
+            book_lr: 0.3,
+            mistakes: vec![
+                (
+                    "no bias correction: the step size is η_t = η·√(1 − β₂ᵗ)/(1 − β₁ᵗ)",
+                    Box::new(|lr| {
+                        Rule::boxed(lr, |w, g, s, lr, _| {
+                            s[0] += 0.1 * (g - s[0]);
+                            s[1] += 0.001 * (g * g - s[1]);
+                            *w -= lr * s[0] / (s[1].sqrt() + EPSILON);
+                        })
+                    }),
+                ),
+                (
+                    "t counts update calls, not parameters: advance it once per update, before the loop",
+                    Box::new(|lr| {
+                        let mut r = Rule::new(lr, ADAM);
+                        r.t_per_param = true;
+                        Box::new(r)
+                    }),
+                ),
+                (BY_POSITION, Box::new(|lr| by_position(lr, ADAM))),
+            ],
+            alternatives: vec![(
+                "yours is the paper's form (ε added to √v̂); the book's puts the correction in η_t \
+                 — the two differ only in where ε acts",
+                Box::new(|lr| {
+                    Rule::boxed(lr, |w, g, s, lr, t| {
+                        s[0] += 0.1 * (g - s[0]);
+                        s[1] += 0.001 * (g * g - s[1]);
+                        let m_hat = s[0] / (1.0 - 0.9f64.powi(t));
+                        let v_hat = s[1] / (1.0 - 0.999f64.powi(t));
+                        *w -= lr * m_hat / (v_hat.sqrt() + EPSILON);
+                    })
+                }),
+            )],
+        },
+        &boxed(make),
+    )
+}
+
+// ---- initial weights ---------------------------------------------------------------------
+
+/// Checks the standard deviations of Xavier's (√(1/n)) and He's (√(2/n)) initial weights
+/// (6.2.2–6.2.3) for layers of n inputs, n = 1, 2, 3, 50, 100, 784.
+pub fn check_init_std(xavier: impl Fn(usize) -> f64, he: impl Fn(usize) -> f64) -> Report {
+    let mut parts = Vec::new();
+    let end = (|| {
+        let ns = [1usize, 2, 3, 50, 100, 784];
+        for (name, f, want) in [
+            ("Xavier", &xavier as &dyn Fn(usize) -> f64, 1.0f64),
+            ("He", &he, 2.0),
+        ] {
+            for &n in &ns {
+                let got = attempt(name, || f(n))?;
+                let expected = (want / n as f64).sqrt();
+                if rel_error(got, expected) > 1e-14 {
+                    let nf = n as f64;
+                    let why = if rel_error(got, want / nf) < 1e-14 {
+                        format!(" (that is {want}/n: take its square root)")
+                    } else if rel_error(got, (1.0 / nf).sqrt()) < 1e-14 {
+                        " (that is Xavier's √(1/n): He doubles the variance, √(2/n))".into()
+                    } else if rel_error(got, (2.0 / nf).sqrt()) < 1e-14 {
+                        " (that is He's √(2/n): Xavier's is √(1/n))".into()
+                    } else {
+                        String::new()
+                    };
+                    return fail(format!(
+                        "{name} for n = {n}: {got}, expected {expected} = √({want}/{n}){why}"
+                    ));
+                }
+            }
+            parts.push(format!("{name} for n = 1, 2, 3, 50, 100, 784"));
+        }
+        Ok(())
+    })();
+    report("Xavier and He", parts, end)
+}
+
+// ---- batch normalization -----------------------------------------------------------------
+
+/// The layer's buffer `name`, copied.
+fn buffer(layer: &mut dyn Layer, name: &str) -> Step<ArrayD<f64>> {
+    let names: Vec<&str> = layer.buffers().iter().map(|(n, _)| *n).collect();
+    let names: Vec<String> = names.iter().map(|s| s.to_string()).collect();
+    match layer.buffers().into_iter().find(|(n, _)| *n == name) {
+        Some((_, a)) => Ok(a.clone()),
+        None => fail(format!(
+            "buffers(): no {name:?} (yours are {names:?}); return (\"running_mean\", &mut \
+             self.running_mean) and (\"running_var\", &mut self.running_var)"
+        )),
+    }
+}
+
+/// Checks a batch-normalization layer (6.3), built by `make(gamma, beta)` for 2-D input
+/// (N, D): training forward and backward (dx, dγ, dβ through `params()` named `gamma`,
+/// `beta`) against the library's, the running statistics (read through `buffers()`) after
+/// each training forward (momentum 0.9, from whatever they started at: the book starts
+/// the variance at 0, the library at 1), inference with those statistics, and a gradient
+/// check. ε = 1e-6 (the book's `10e-7`).
+pub fn check_batch_normalization<L: Layer>(make: impl Fn(Array1<f64>, Array1<f64>) -> L) -> Report {
+    let mut parts = Vec::new();
+    let end = (|| {
+        let mut r = rng(23);
+        let mut first = None;
+        for (n, d) in [(6usize, 4usize), (2, 3), (7, 5)] {
+            let gamma = random(&[d], &mut r).mapv(|v| 1.0 + 0.5 * v);
+            let beta = random(&[d], &mut r);
+            let as1 = |a: &ArrayD<f64>| {
+                a.clone()
+                    .into_dimensionality::<ndarray::Ix1>()
+                    .expect("1-D")
+            };
+            let (g1, b1) = (as1(&gamma), as1(&beta));
+            let mut yours = attempt("new", || make(g1.clone(), b1.clone()))?;
+            let mut reference = layers::BatchNormalization::with_params(g1.clone(), b1.clone());
+            let x = random(&[n, d], &mut r) * 2.0 + 3.0;
+            let on = format!("on x of shape {}", shape_str(x.shape()));
+            // a hint for the variance divided by N − 1
+            let y = attempt("forward", || yours.forward(&x, true))?;
+            let mu = x.mean_axis(Axis(0)).expect("N > 0");
+            let xc = &x - &mu;
+            let var = (&xc * &xc).mean_axis(Axis(0)).expect("N > 0");
+            let unbiased =
+                &xc / &(&var * (n as f64 / (n as f64 - 1.0))).mapv(|v| (v + 1e-6).sqrt()) * &gamma
+                    + &beta;
+            let want = reference.forward(&x, true);
+            if compare("", &y, &want, 1e-10).is_err() && compare("", &y, &unbiased, 1e-10).is_ok() {
+                return fail(format!(
+                    "forward {on}: your variance divides by N − 1; the book's (np.var) divides by N"
+                ));
+            }
+            let mut reference = layers::BatchNormalization::with_params(g1.clone(), b1.clone());
+            let mut yours = attempt("new", || make(g1.clone(), b1.clone()))?;
+            let (m0, v0) = (
+                buffer(&mut yours, "running_mean")?,
+                buffer(&mut yours, "running_var")?,
+            );
+            layer_against_reference(&mut yours, &mut reference, &x, &mut r, &mut parts)?;
+            let (m1, v1) = (
+                buffer(&mut yours, "running_mean")?,
+                buffer(&mut yours, "running_var")?,
+            );
+            let expect_m = &m0 * 0.9 + &mu * 0.1;
+            let expect_v = &v0 * 0.9 + &var * 0.1;
+            let hint = "running = momentum·running + (1 − momentum)·batch statistic, momentum 0.9";
+            if let Err(super::Stop::Failed(why)) = compare(
+                &format!("running_mean after a training forward {on}"),
+                &m1,
+                &expect_m,
+                1e-10,
+            ) {
+                return fail(format!("{why}: {hint}"));
+            }
+            if let Err(super::Stop::Failed(why)) = compare(
+                &format!("running_var after a training forward {on}"),
+                &v1,
+                &expect_v,
+                1e-10,
+            ) {
+                return fail(format!("{why}: {hint} (the variance divides by N)"));
+            }
+            // inference uses the running statistics, not the batch's
+            let x2 = random(&[n + 1, d], &mut r);
+            let y = attempt("forward (inference)", || yours.forward(&x2, false))?;
+            reference.running_mean.assign(&m1);
+            reference.running_var.assign(&v1);
+            let want = reference.forward(&x2, false);
+            if let Err(super::Stop::Failed(why)) = compare(
+                &format!(
+                    "forward with train = false on x of shape {}",
+                    shape_str(x2.shape())
+                ),
+                &y,
+                &want,
+                1e-10,
+            ) {
+                return fail(format!(
+                    "{why}: inference normalises with running_mean and running_var, not the batch's statistics"
+                ));
+            }
+            first.get_or_insert((g1, b1, x));
+        }
+        parts.push("running statistics and inference".into());
+        let (g1, b1, x) = first.expect("three cases ran");
+        let mut yours = attempt("new", || make(g1.clone(), b1.clone()))?;
+        let worst = layer_grad_check(&mut yours, &x, &mut r)?;
+        parts.push(format!("gradient check (rel. error {worst:.1e})"));
+        Ok(())
+    })();
+    report("BatchNormalization", parts, end)
+}
+
+// ---- dropout -----------------------------------------------------------------------------
+
+/// Checks a dropout layer (6.4.3), built by `make(dropout_ratio, seed)`. Its masks are
+/// random, so the check tests what a mask must do: in training every value is dropped (0)
+/// or kept, about `dropout_ratio` of them dropped, a new mask each forward, backward lets
+/// the gradient through exactly where forward kept the value; at inference the book
+/// multiplies by 1 − ratio. Inverted dropout (kept values scaled by 1/(1 − ratio),
+/// inference unchanged: the library's) passes too.
+pub fn check_dropout<L: Layer>(make: impl Fn(f64, u64) -> L) -> Report {
+    let mut parts = Vec::new();
+    let end = (|| {
+        let mut r = rng(25);
+        let p = 0.3;
+        let x = awkward(&[40, 50], 0, &mut r);
+        let n = x.len() as f64;
+        let mut yours = attempt("new", || make(p, 7))?;
+        let y = attempt("forward", || yours.forward(&x, true))?;
+        if y.shape() != x.shape() {
+            return fail(format!(
+                "forward (train): your output has shape {}, expected x's {}",
+                shape_str(y.shape()),
+                shape_str(x.shape())
+            ));
+        }
+        let dout = random(x.shape(), &mut r);
+        let dx = attempt("backward", || yours.backward(&dout))?;
+        let yi = attempt("forward (inference)", || yours.forward(&x, false))?;
+        let (scale, convention) = if compare("", &yi, &(&x * (1.0 - p)), 1e-12).is_ok() {
+            (1.0, "the book's: inference × (1 − ratio)")
+        } else if compare("", &yi, &x, 1e-12).is_ok() {
+            (1.0 / (1.0 - p), "inverted: kept values × 1/(1 − ratio)")
+        } else {
+            return compare(
+                "forward with train = false (the book multiplies x by 1 − dropout_ratio)",
+                &yi,
+                &(&x * (1.0 - p)),
+                1e-12,
+            )
+            .map(|_| ());
+        };
+        let kept = y.mapv(|v| v != 0.0);
+        for ((idx, &v), &xv) in y.indexed_iter().zip(&x) {
+            if v != 0.0 && scale != 1.0 && rel_error(v, xv) < 1e-12 {
+                return fail(format!(
+                    "forward (train) at {:?}: {v}, x itself, while forward with train = false \
+                     returns x unchanged: either multiply by 1 − {p} at inference (the book) or \
+                     scale kept values by 1/(1 − {p}) in training (inverted dropout), not neither",
+                    ndarray::Dimension::slice(&idx)
+                ));
+            }
+            if v != 0.0 && rel_error(v, xv * scale) > 1e-12 {
+                return fail(format!(
+                    "forward (train) at {:?}: {v}; a kept value is {} ({xv}), a dropped one 0",
+                    ndarray::Dimension::slice(&idx),
+                    if scale == 1.0 {
+                        "x itself".to_string()
+                    } else {
+                        format!("x/(1 − {p}) = {}", xv * scale)
+                    }
+                ));
+            }
+        }
+        let dropped = kept.iter().filter(|&&k| !k).count() as f64 / n;
+        let sd = (p * (1.0 - p) / n).sqrt();
+        if (dropped - p).abs() > 5.0 * sd {
+            let hint = if (dropped - (1.0 - p)).abs() < 5.0 * sd {
+                ": you drop where rand > ratio; that is where the book keeps (mask = rand > ratio)"
+            } else {
+                ""
+            };
+            return fail(format!(
+                "forward (train) dropped {:.1}% of 2000 values with dropout_ratio {p}, expected about {:.0}%{hint}",
+                100.0 * dropped,
+                100.0 * p
+            ));
+        }
+        parts.push(format!(
+            "forward drops {:.1}% with ratio {p} ({convention})",
+            100.0 * dropped
+        ));
+        for ((idx, &g), (&d, &k)) in dx.indexed_iter().zip(dout.iter().zip(&kept)) {
+            let want = if k { d * scale } else { 0.0 };
+            if rel_error(g, want) > 1e-12 {
+                return fail(format!(
+                    "backward at {:?}: {g}, expected {want}: the gradient passes {} where forward kept the value and is 0 where it dropped it (keep the mask)",
+                    ndarray::Dimension::slice(&idx),
+                    if scale == 1.0 {
+                        "unchanged"
+                    } else {
+                        "× 1/(1 − ratio)"
+                    }
+                ));
+            }
+        }
+        parts.push("backward through forward's mask".into());
+        let y2 = attempt("forward", || yours.forward(&x, true))?;
+        let same = y2.iter().zip(&kept).all(|(&v, &k)| (v != 0.0) == k);
+        if same {
+            return fail(
+                "a second training forward dropped exactly the same values: draw a new mask each forward",
+            );
+        }
+        parts.push("a new mask each forward".into());
+        Ok(())
+    })();
+    report("Dropout", parts, end)
+}
+
+// ---- weight decay ------------------------------------------------------------------------
+
+/// Checks weight decay (6.4.2): `decay_loss(net, λ)` must be ½λ Σ‖W‖² over the net's
+/// weights (`W1`, `W2`, …, not the biases), and `add_decay_grad(net, λ)`, called after
+/// `net.backprop`, must add λW to each weight's gradient; against the library's
+/// `weight_decay_lambda` on a 6-5-4-3 net, and by a numerical gradient check of
+/// loss + decay.
+pub fn check_weight_decay(
+    decay_loss: impl Fn(&mut Sequential, f64) -> f64,
+    add_decay_grad: impl Fn(&mut Sequential, f64),
+) -> Report {
+    use crate::nets::{Activation, MultiLayerNet};
+    let mut parts = Vec::new();
+    let end = (|| {
+        let lambda = 0.1;
+        let make = |l| MultiLayerNet::new(6, &[5, 4], 3, Activation::Relu, "he", l, &mut rng(27));
+        let (mut yours, mut reference) = (make(0.0), make(lambda));
+        let mut r = rng(28);
+        // biases away from their initial zeros, so that decaying them shows
+        for (p, q) in yours.params().into_iter().zip(reference.params()) {
+            if p.name.starts_with('b') {
+                let b = random(p.value.shape(), &mut r);
+                p.value.assign(&b);
+                q.value.assign(&b);
+            }
+        }
+        let x = awkward(&[4, 6], 0, &mut r);
+        let t = ArrayD::from_shape_vec(IxDyn(&[4]), vec![0.0, 2.0, 1.0, 2.0]).expect("4 labels");
+        let term = attempt("decay_loss", || decay_loss(&mut yours, lambda))?;
+        let sq = |net: &mut Sequential, w: bool| -> f64 {
+            net.params()
+                .iter()
+                .filter(|p| p.name.starts_with('W') == w)
+                .map(|p| p.value.iter().map(|v| v * v).sum::<f64>())
+                .sum()
+        };
+        let (ws, bs) = (sq(&mut yours, true), sq(&mut yours, false));
+        let want = 0.5 * lambda * ws;
+        if rel_error(term, want) > 1e-12 {
+            let why = if rel_error(term, lambda * ws) < 1e-12 {
+                " (yours is λΣ‖W‖²: the book's term is ½λΣ‖W‖², so that its gradient is λW)"
+            } else if rel_error(term, 0.5 * lambda * (ws + bs)) < 1e-12 {
+                " (yours includes the biases: only the weights W1, W2, … decay)"
+            } else {
+                ""
+            };
+            return fail(format!(
+                "decay_loss(net, {lambda}) = {term}, expected ½·{lambda}·Σ‖W‖² = {want}{why}"
+            ));
+        }
+        let total = yours.loss(&x, &t, true) + term;
+        let want_total = reference.loss(&x, &t, true);
+        if rel_error(total, want_total) > 1e-12 {
+            return fail(format!(
+                "loss + decay_loss = {total}, expected the library's {want_total}"
+            ));
+        }
+        parts.push("½λΣ‖W‖² in the loss".into());
+        yours.backprop(&x, &t);
+        attempt("add_decay_grad", || add_decay_grad(&mut yours, lambda))?;
+        reference.backprop(&x, &t);
+        let mine: Vec<(String, ArrayD<f64>)> = yours
+            .params()
+            .into_iter()
+            .map(|p| (p.name, p.grad.clone()))
+            .collect();
+        let theirs: Vec<ArrayD<f64>> = reference
+            .params()
+            .into_iter()
+            .map(|p| p.grad.clone())
+            .collect();
+        for ((name, g), want) in mine.iter().zip(&theirs) {
+            if let Err(super::Stop::Failed(why)) =
+                compare(&format!("gradient of {name}"), g, want, 1e-10)
+            {
+                let hint = if name.starts_with('b') {
+                    ": biases do not decay; add λW to the weights' gradients only"
+                } else {
+                    ": add λ·W, the derivative of ½λ‖W‖², to each weight's gradient"
+                };
+                return fail(format!("{why}{hint}"));
+            }
+        }
+        parts.push("λW in the gradients".into());
+        let mut worst = 0.0f64;
+        for (k, (name, g)) in mine.iter().enumerate() {
+            let value = yours.params()[k].value.clone();
+            let num = attempt("decay_loss", || {
+                numerical(&value, |v| {
+                    yours.params()[k].value.assign(v);
+                    let l = yours.loss(&x, &t, true);
+                    l + decay_loss(&mut yours, lambda)
+                })
+            })?;
+            yours.params()[k].value.assign(&value);
+            worst = worst.max(super::grad_check(name, g, &num)?);
+        }
+        parts.push(format!("gradient check (rel. error {worst:.1e})"));
+        Ok(())
+    })();
+    report("Weight decay", parts, end)
+}
