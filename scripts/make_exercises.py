@@ -33,8 +33,9 @@ def rust_string(text: str) -> str:
 
 
 def stub(source: str, where: str) -> str:
+    lines = source.split("\n")
     out, inside = [], False
-    for n, line in enumerate(source.split("\n"), 1):
+    for n, line in enumerate(lines, 1):
         begin = BEGIN.match(line)
         if begin:
             if inside:
@@ -46,6 +47,10 @@ def stub(source: str, where: str) -> str:
             if not inside:
                 sys.exit(f"{where}, line {n}: END SOLUTION without BEGIN")
             inside = False
+            # a statement unless it ends its block (then it is the block's value)
+            rest = [l for l in lines[n:] if l.strip()]
+            if rest and not rest[0].lstrip().startswith("}"):
+                out[-1] += ";"
         elif not inside:
             out.append(line)
     if inside:

@@ -165,6 +165,21 @@ impl Figure {
 
     /// A small SVG that shows an error message (what `build()` returns when drawing failed).
     pub fn error(message: &str) -> Self {
+        Self::text(&format!("plot error: {message}"), "#FFF0F0", "#B00000")
+    }
+
+    /// A small grey SVG with a line of text, in place of a figure that has nothing to draw
+    /// yet (an exercise notebook's figure before the exercise is done).
+    ///
+    /// ```
+    /// let fig = dlfs::plot::Figure::note("(the paths appear once a check passes)");
+    /// assert!(fig.svg().unwrap().contains("the paths appear"));
+    /// ```
+    pub fn note(message: &str) -> Self {
+        Self::text(message, "#F4F4F4", "#505050")
+    }
+
+    fn text(message: &str, background: &str, color: &str) -> Self {
         let mut esc = String::new();
         for c in message.chars() {
             match c {
@@ -176,8 +191,8 @@ impl Figure {
         }
         let svg = format!(
             "<svg width=\"640\" height=\"60\" viewBox=\"0 0 640 60\" xmlns=\"http://www.w3.org/2000/svg\">\n\
-             <rect x=\"0\" y=\"0\" width=\"640\" height=\"60\" fill=\"#FFF0F0\"/>\n\
-             <text x=\"10\" y=\"35\" font-family=\"sans-serif\" font-size=\"14\" fill=\"#B00000\">plot error: {esc}</text>\n</svg>\n"
+             <rect x=\"0\" y=\"0\" width=\"640\" height=\"60\" fill=\"{background}\"/>\n\
+             <text x=\"10\" y=\"35\" font-family=\"sans-serif\" font-size=\"14\" fill=\"{color}\">{esc}</text>\n</svg>\n"
         );
         Figure::from_svg(svg, (640, 60))
     }
