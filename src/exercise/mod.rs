@@ -17,7 +17,7 @@
 //!
 //! [`Progress`] collects the reports of a notebook and prints the chapter's count.
 //!
-//! The checks of each chapter live in their own file (`ch05.rs`, `ch06.rs`); this one holds
+//! The checks of each chapter live in their own file (`ch05.rs`, `ch06.rs`, `ch07.rs`); this one holds
 //! what they share: running the learner's code, comparing arrays, the numerical gradient
 //! check and the report.
 
@@ -33,8 +33,10 @@ use crate::layers::Layer;
 
 mod ch05;
 mod ch06;
+mod ch07;
 pub use ch05::*;
 pub use ch06::*;
+pub use ch07::*;
 
 /// Relative error of two numbers in the CS231n form, |a − b| / max(|a| + |b|, 1e-8).
 pub fn rel_error(a: f64, b: f64) -> f64 {
@@ -428,8 +430,9 @@ pub fn mat(a: &ndarray::ArrayRef<f64, IxDyn>) -> ndarray::ArrayView2<'_, f64> {
 pub mod prelude {
     pub use super::{
         Progress, Report, check_adagrad, check_adam, check_add_layer, check_affine,
-        check_batch_normalization, check_dropout, check_init_std, check_momentum, check_mul_layer,
-        check_nesterov, check_relu, check_rmsprop, check_sgd, check_sigmoid,
+        check_batch_normalization, check_col2im, check_convolution, check_dropout, check_im2col,
+        check_init_std, check_momentum, check_mul_layer, check_nesterov, check_output_size,
+        check_pooling, check_relu, check_rmsprop, check_sgd, check_sigmoid,
         check_softmax_with_loss, check_two_layer_net, check_weight_decay, mat,
     };
     pub use crate::data::{Dataset, LoadOptions, load_mnist};
@@ -439,10 +442,12 @@ pub mod prelude {
     pub use crate::nets::{Activation, MultiLayerNet, NamedArrays, Sequential};
     pub use crate::np_shape;
     pub use crate::optimizer::Optimizer;
-    pub use crate::plot::{ChartGrid, ContourPlot, Figure, HistogramGrid, LineChart};
+    pub use crate::plot::{
+        ChartGrid, Colormap, ContourPlot, Figure, HistogramGrid, ImageGrid, LineChart,
+    };
     pub use crate::trainer::{TrainReport, Trainer, TrainerConfig};
     pub use ndarray::{
-        Array1, Array2, ArrayD, ArrayRef, ArrayView2, Axis, Ix2, IxDyn, Zip, array, s,
+        Array1, Array2, Array4, ArrayD, ArrayRef, ArrayView2, Axis, Ix2, Ix4, IxDyn, Zip, array, s,
     };
     pub use rand::Rng as _;
     pub use std::collections::HashMap;

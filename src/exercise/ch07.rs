@@ -1,0 +1,333 @@
+//! Chapter 7's checks: the output-size formula, im2col and col2im, the convolution and
+//! pooling layers.
+//!
+//! The geometries are chosen to find the usual slips: a stride that does not divide
+//! (H + 2P − FH), padding wider than the filter, non-square filters, a batch of one;
+//! col2im and pooling are checked first where windows do not overlap and then where they
+//! do (overlapping values add up).
+
+use ndarray::{Array1, Array2, Array4, ArrayD, Ix4};
+
+use super::{
+    Report, attempt, awkward, compare, fail, layer_against_reference, layer_grad_check, random,
+    report, shape_str,
+};
+use crate::im2col;
+use crate::init::rng;
+use crate::layers::{self, Layer};
+
+/// Checks the output size OH = (H + 2P − FH)/S + 1 (7.2.3, division rounding down), for
+/// `f(input_size, filter_size, stride, pad)`: every H 1–12, P 0–2, S 1–3 and filter size
+/// that fits.
+pub fn check_output_size(f: impl Fn(usize, usize, usize, usize) -> usize) -> Report {
+    let mut parts = Vec::new();
+    let end = (|| {
+        // the book's examples first: 4×4 with a 3×3 filter, pad 1 → 4; 7×7, 3×3, stride 2 → 3
+        let mut cases = vec![(4, 3, 1, 1), (7, 3, 2, 0), (28, 5, 1, 0)];
+        for h in 1..=12 {
+            for p in 0..=2 {
+                for s in 1..=3 {
+                    for fs in 1..=h + 2 * p {
+                        cases.push((h, fs, s, p));
+                    }
+                }
+            }
+        }
+        let mut got = Vec::with_capacity(cases.len());
+        for &(h, fs, s, p) in &cases {
+            got.push(attempt("conv_output_size", || f(h, fs, s, p))?);
+        }
+        // the usual slips, each as a formula (None where it is undefined)
+        type Slip = (
+            &'static str,
+            fn(usize, usize, usize, usize) -> Option<usize>,
+        );
+        let slips: [Slip; 4] = [
+            (
+                " (add 1: the first window sits at position 0)",
+                |h, f, s, p| Some((h + 2 * p - f) / s),
+            ),
+            (" (the padding is missing: H + 2P)", |h, f, s, _| {
+                h.checked_sub(f).map(|d| d / s + 1)
+            }),
+            (" (pad on both sides: H + 2P)", |h, f, s, p| {
+                (h + p).checked_sub(f).map(|d| d / s + 1)
+            }),
+            (
+                " (round the division down: windows that stick out are dropped)",
+                |h, f, s, p| Some((h + 2 * p - f).div_ceil(s) + 1),
+            ),
+        ];
+        for (&(h, fs, s, p), &yours) in cases.iter().zip(&got) {
+            let want = im2col::conv_output_size(h, fs, s, p);
+            if yours != want {
+                let why = slips
+                    .iter()
+                    .find(|(_, slip)| {
+                        cases
+                            .iter()
+                            .zip(&got)
+                            .all(|(&(h, f, s, p), &g)| slip(h, f, s, p).is_none_or(|v| v == g))
+                    })
+                    .map_or("", |(why, _)| *why);
+                return fail(format!(
+                    "H = {h}, FH = {fs}, S = {s}, P = {p}: yours {yours}, expected \
+                     ⌊({h} + 2·{p} − {fs}) / {s}⌋ + 1 = {want}{why}"
+                ));
+            }
+        }
+        parts.push(format!(
+            "the book's examples and {} sizes (H 1–12, P 0–2, S 1–3, every filter that fits)",
+            cases.len() - 3
+        ));
+        Ok(())
+    })();
+    report("Output size", parts, end)
+}
+
+/// (input shape, filter h, filter w, stride, pad) of the im2col and col2im checks; the
+/// first ones have windows that do not overlap (stride ≥ filter).
+const GEOMETRIES: [([usize; 4], usize, usize, usize, usize); 8] = [
+    ([1, 1, 4, 4], 2, 2, 2, 0),
+    ([2, 2, 6, 4], 3, 2, 3, 0),
+    ([1, 1, 3, 3], 1, 1, 1, 2),
+    ([1, 1, 3, 3], 2, 2, 1, 0),
+    ([2, 3, 5, 5], 3, 3, 1, 0),
+    ([1, 2, 4, 5], 2, 3, 2, 1),
+    ([1, 1, 7, 7], 3, 3, 2, 1),
+    ([1, 3, 6, 4], 5, 2, 1, 2),
+];
+/// How many of [`GEOMETRIES`] have no overlapping windows.
+const NON_OVERLAPPING: usize = 3;
+
+fn geometry(k: usize) -> String {
+    let (s, fh, fw, st, p) = GEOMETRIES[k];
+    format!(
+        "x of shape {}, a {fh}×{fw} filter, stride {st}, pad {p}",
+        shape_str(&s)
+    )
+}
+
+fn as4(a: ArrayD<f64>) -> Array4<f64> {
+    a.into_dimensionality::<Ix4>().expect("4-D")
+}
+
+/// Whether `a` and `b` hold the same numbers (to 1e-12), in any order.
+fn same_values(a: &ndarray::ArrayRef<f64, ndarray::Ix2>, b: &Array2<f64>) -> bool {
+    let sorted = |v: Vec<f64>| {
+        let mut v = v;
+        v.sort_by(f64::total_cmp);
+        v
+    };
+    let (a, b) = (
+        sorted(a.iter().copied().collect()),
+        sorted(b.iter().copied().collect()),
+    );
+    a.len() == b.len()
+        && a.iter()
+            .zip(&b)
+            .all(|(x, y)| (x - y).abs() <= 1e-12 * y.abs().max(1.0))
+}
+
+/// Checks `im2col(x, filter_h, filter_w, stride, pad)` (7.4.3): for input (N, C, H, W) a
+/// matrix of N·OH·OW rows, ordered (n, oh, ow), and C·FH·FW columns, ordered (c, fh, fw),
+/// zeros where a window covers the padding; on eight geometries (a stride that does not
+/// divide, padding wider than the filter, a non-square filter) and the book's two
+/// examples, value for value.
+pub fn check_im2col(f: impl Fn(&Array4<f64>, usize, usize, usize, usize) -> Array2<f64>) -> Report {
+    let mut parts = Vec::new();
+    let end = (|| {
+        let mut r = rng(31);
+        // the book's examples: (1, 3, 7, 7) → (9, 75), (10, 3, 7, 7) → (90, 75)
+        for n in [1, 10] {
+            let x = as4(random(&[n, 3, 7, 7], &mut r));
+            let col = attempt("im2col", || f(&x, 5, 5, 1, 0))?;
+            if col.dim() != (9 * n, 75) {
+                return fail(format!(
+                    "im2col of x of shape ({n}, 3, 7, 7), a 5×5 filter, stride 1, pad 0: your shape is {}, expected ({}, 75) (N·OH·OW rows, C·FH·FW columns)",
+                    shape_str(col.shape()),
+                    9 * n
+                ));
+            }
+        }
+        parts.push("the book's shapes (9, 75) and (90, 75)".into());
+        for (k, &(shape, fh, fw, s, p)) in GEOMETRIES.iter().enumerate() {
+            let x = as4(awkward(&shape, 0, &mut r));
+            let col = attempt("im2col", || f(&x, fh, fw, s, p))?;
+            let want = im2col::im2col(&x, fh, fw, s, p);
+            let what = format!("im2col of {}", geometry(k));
+            if let Err(super::Stop::Failed(why)) = compare(
+                &what,
+                &col.clone().into_dyn(),
+                &want.clone().into_dyn(),
+                0.0,
+            ) {
+                let hint = if col.dim() == want.dim() && same_values(&col, &want) {
+                    ": the right numbers in another order (rows are ordered (n, oh, ow), columns (c, fh, fw))"
+                } else if p > 0 && col.dim() == want.dim() {
+                    ": a window reaching into the padding reads zeros there"
+                } else {
+                    ""
+                };
+                return fail(format!("{why}{hint}"));
+            }
+        }
+        parts.push(format!("{} geometries, value for value", GEOMETRIES.len()));
+        Ok(())
+    })();
+    report("im2col", parts, end)
+}
+
+/// Checks `col2im(col, (N, C, H, W), filter_h, filter_w, stride, pad)` (the book's
+/// `util.py`): the inverse layout of im2col, where values of overlapping windows **add
+/// up** and values in the padding are dropped; first on geometries whose windows do not
+/// overlap, then on ones where they do.
+pub fn check_col2im(
+    f: impl Fn(&Array2<f64>, (usize, usize, usize, usize), usize, usize, usize, usize) -> Array4<f64>,
+) -> Report {
+    let mut parts = Vec::new();
+    let end = (|| {
+        let mut r = rng(33);
+        for (k, &(shape, fh, fw, s, p)) in GEOMETRIES.iter().enumerate() {
+            let n_rows = shape[0]
+                * im2col::conv_output_size(shape[2], fh, s, p)
+                * im2col::conv_output_size(shape[3], fw, s, p);
+            let col = random(&[n_rows, shape[1] * fh * fw], &mut r)
+                .into_dimensionality::<ndarray::Ix2>()
+                .expect("2-D");
+            let dims = (shape[0], shape[1], shape[2], shape[3]);
+            let x = attempt("col2im", || f(&col, dims, fh, fw, s, p))?;
+            let want = im2col::col2im(&col, &shape, fh, fw, s, p);
+            let what = format!("col2im for {}", geometry(k));
+            if let Err(super::Stop::Failed(why)) =
+                compare(&what, &x.into_dyn(), &want.into_dyn(), 1e-12)
+            {
+                let hint = if k >= NON_OVERLAPPING {
+                    " (the geometries without overlapping windows passed: where windows overlap, add the values up (+=) instead of overwriting)"
+                } else {
+                    ""
+                };
+                return fail(format!("{why}{hint}"));
+            }
+            if k + 1 == NON_OVERLAPPING {
+                parts.push("windows apart".into());
+            }
+        }
+        parts.push("overlapping windows added up".into());
+        Ok(())
+    })();
+    report("col2im", parts, end)
+}
+
+/// Checks a convolution layer (7.4.3), built by `make(W, b, stride, pad)` with W
+/// (FN, C, FH, FW): forward (N, FN, OH, OW) and backward (dx, `dW`, `db` through
+/// `params()` named `W` and `b`) against the library's on four cases (3×3 filters, a
+/// non-square filter with stride 2 and pad 1, 1×1 filters with pad 2, a batch of one), and
+/// a gradient check.
+pub fn check_convolution<L: Layer>(
+    make: impl Fn(Array4<f64>, Array1<f64>, usize, usize) -> L,
+) -> Report {
+    let mut parts = Vec::new();
+    let end = (|| {
+        let mut r = rng(35);
+        // (x shape, W shape, stride, pad)
+        let cases: [([usize; 4], [usize; 4], usize, usize); 4] = [
+            ([2, 3, 5, 5], [4, 3, 3, 3], 1, 0),
+            ([2, 2, 6, 5], [3, 2, 3, 2], 2, 1),
+            ([1, 2, 4, 4], [2, 2, 1, 1], 1, 2),
+            ([1, 1, 7, 7], [2, 1, 3, 3], 2, 1),
+        ];
+        for (xs, ws, s, p) in cases {
+            let w = as4(random(&ws, &mut r));
+            let b = random(&[ws[0]], &mut r)
+                .into_dimensionality::<ndarray::Ix1>()
+                .expect("1-D");
+            let x = awkward(&xs, 0, &mut r);
+            let mut yours = attempt("new", || make(w.clone(), b.clone(), s, p))?;
+            let mut reference = layers::Convolution::new(w.clone(), b.clone(), s, p);
+            let mut got = Vec::new();
+            let result = layer_against_reference(&mut yours, &mut reference, &x, &mut r, &mut got);
+            if let Err(super::Stop::Failed(why)) = &result
+                && why.starts_with("forward")
+            {
+                // the right numbers in the wrong places: a missing transpose
+                let mut again = attempt("new", || make(w.clone(), b.clone(), s, p))?;
+                let y = attempt("forward", || again.forward(&x, true))?;
+                let want = layers::Convolution::new(w.clone(), b.clone(), s, p).forward(&x, true);
+                if y.shape() == want.shape() {
+                    let flat = |a: &ArrayD<f64>| {
+                        a.clone()
+                            .into_shape_with_order((a.len(), 1))
+                            .expect("any array reshapes to a column")
+                    };
+                    if same_values(&flat(&y), &flat(&want)) {
+                        return fail(format!(
+                            "{why}: the right numbers in the wrong places: reshape col·W + b to \
+                             (N, OH, OW, FN), then move the axes to (N, FN, OH, OW)"
+                        ));
+                    }
+                }
+            }
+            result?;
+            parts.push(format!("W {}, stride {s}, pad {p}", shape_str(&ws)));
+        }
+        let w = as4(random(&[2, 2, 3, 3], &mut r));
+        let b = random(&[2], &mut r)
+            .into_dimensionality::<ndarray::Ix1>()
+            .expect("1-D");
+        let mut yours = attempt("new", || make(w.clone(), b.clone(), 1, 1))?;
+        let x = awkward(&[2, 2, 4, 4], 0, &mut r);
+        let worst = layer_grad_check(&mut yours, &x, &mut r)?;
+        parts.push(format!("gradient check (rel. error {worst:.1e})"));
+        Ok(())
+    })();
+    report("Convolution", parts, end)
+}
+
+/// Checks a max-pooling layer (7.4.4), built by `make(pool_h, pool_w, stride)` (no
+/// padding): forward (N, C, OH, OW) and backward (each gradient to its window's maximum)
+/// against the library's, first with windows apart, then overlapping (gradients add up),
+/// and a gradient check.
+pub fn check_pooling<L: Layer>(make: impl Fn(usize, usize, usize) -> L) -> Report {
+    let mut parts = Vec::new();
+    let end = (|| {
+        let mut r = rng(37);
+        // (x shape, pool h, pool w, stride); the last two overlap
+        let cases: [([usize; 4], usize, usize, usize); 5] = [
+            ([2, 3, 4, 4], 2, 2, 2),
+            ([1, 2, 5, 5], 2, 2, 2),
+            ([2, 2, 4, 6], 2, 3, 3),
+            ([1, 1, 5, 5], 3, 3, 1),
+            ([1, 2, 4, 4], 2, 2, 1),
+        ];
+        for (k, (xs, ph, pw, s)) in cases.into_iter().enumerate() {
+            let x = awkward(&xs, 0, &mut r);
+            let mut yours = attempt("new", || make(ph, pw, s))?;
+            let mut reference = layers::Pooling::new(ph, pw, s, 0);
+            let mut got = Vec::new();
+            let result = layer_against_reference(&mut yours, &mut reference, &x, &mut r, &mut got);
+            if let Err(super::Stop::Failed(why)) = result {
+                let hint = if k >= 3 && why.starts_with("backward") {
+                    " (the windows apart passed: where windows overlap (stride < window) a \
+                     value that is the maximum of several windows collects all their gradients (+=))"
+                } else {
+                    ""
+                };
+                return fail(format!("{why}{hint}"));
+            }
+            result?;
+            if k == 2 {
+                parts.push(
+                    "windows apart (2×2 and 2×3, an odd size, a stride past the window)".into(),
+                );
+            }
+        }
+        parts.push("overlapping windows (3×3 and 2×2, stride 1)".into());
+        let mut yours = attempt("new", || make(2, 2, 2))?;
+        let x = awkward(&[2, 2, 4, 4], 0, &mut r);
+        let worst = layer_grad_check(&mut yours, &x, &mut r)?;
+        parts.push(format!("gradient check (rel. error {worst:.1e})"));
+        Ok(())
+    })();
+    report("Pooling", parts, end)
+}
