@@ -447,7 +447,8 @@ pub mod prelude {
     };
     pub use crate::trainer::{TrainReport, Trainer, TrainerConfig};
     pub use ndarray::{
-        Array1, Array2, Array4, ArrayD, ArrayRef, ArrayView2, Axis, Ix2, Ix4, IxDyn, Zip, array, s,
+        Array1, Array2, Array4, Array6, ArrayD, ArrayRef, ArrayView2, Axis, Ix2, Ix4, IxDyn, Zip,
+        array, s,
     };
     pub use rand::Rng as _;
     pub use std::collections::HashMap;
