@@ -66,12 +66,17 @@ def learner_copy(nb: dict, name: str) -> dict:
         src = "".join(cell["source"]) if isinstance(cell["source"], list) else cell["source"]
         src = stub(src, f"{name} cell {i + 1}")
         src = src.replace(':dep dlfs = { path = "../../.." }', ':dep dlfs = { path = "../.." }')
-        cell["source"] = src
+        # as a list of lines, the way nbformat writes it: the copy does not change when the
+        # runner rewrites the solution notebook with its outputs
+        cell["source"] = src.splitlines(keepends=True)
         cell["outputs"] = []
         cell["execution_count"] = None
         tags = cell.get("metadata", {}).get("tags", [])
         if "needs-solution" in tags:
             cell["metadata"]["tags"] = [t for t in tags if t != "figure"]
+    for cell in nb["cells"]:
+        if isinstance(cell["source"], str):
+            cell["source"] = cell["source"].splitlines(keepends=True)
     nb["metadata"].setdefault("dlfs", {})["exercise"] = "learner"
     return nb
 
