@@ -79,6 +79,19 @@ pub enum TrainError {
         /// The loss (NaN or ±inf).
         loss: f64,
     },
+    /// The run diverged although the loss is still a number (the rule is in
+    /// [`Trainer`](crate::trainer::Trainer)'s docs); that step's gradient was not applied.
+    #[error(
+        "training diverged at iteration {iteration} (epoch {epoch}): {reason}; the learning rate is probably too large"
+    )]
+    Diverged {
+        /// 1-based step number.
+        iteration: usize,
+        /// 1-based epoch number.
+        epoch: usize,
+        /// What showed it: a non-finite gradient, or how far the loss rose.
+        reason: String,
+    },
     /// Data or hyperparameters do not fit together.
     #[error("trainer: {0}")]
     Config(String),

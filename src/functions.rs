@@ -17,7 +17,8 @@ pub fn sigmoid_grad<D: Dimension>(x: &ArrayRef<f64, D>) -> Array<f64, D> {
 
 /// ReLU(x) = max(0, x), element-wise.
 pub fn relu<D: Dimension>(x: &ArrayRef<f64, D>) -> Array<f64, D> {
-    x.mapv(|v| v.max(0.0))
+    // NaN stays NaN (`v.max(0.0)` would turn it into 0 and hide a diverged network)
+    x.mapv(|v| if v > 0.0 || v.is_nan() { v } else { 0.0 })
 }
 
 /// ReLU'(x) = 1 where x > 0, else 0 (the book's convention at 0).
@@ -68,21 +69,24 @@ pub fn label_indices(t: &ArrayRef<f64, IxDyn>, batch: usize, classes: usize) -> 
             .collect();
     }
     if (shape.len() == 1 && shape[0] == batch) || (shape.is_empty() && batch == 1) {
-        return t
-            .iter()
-            .map(|&v| {
-                assert!(
-                    v >= 0.0 && v.fract() == 0.0 && (v as usize) < classes,
-                    "labels: index label {v} is not a class index in 0..{classes}"
-                );
-                v as usize
-            })
-            .collect();
+        if let Some((i, v)) = first_bad_label(t, classes) {
+            panic!("labels: sample {i} has label {v}, which is not a class index in 0..{classes}");
+        }
+        return t.iter().map(|&v| v as usize).collect();
     }
     panic!(
         "labels: shape {shape:?} fits neither index labels ({batch},) nor one-hot labels ({batch}, {classes}); \
          pass t with one entry per sample"
     );
+}
+
+/// The first index label of `t` that is not a class in 0..`classes` (negative, not an
+/// integer, NaN or too large), with its sample number.
+pub fn first_bad_label(t: &ArrayRef<f64, IxDyn>, classes: usize) -> Option<(usize, f64)> {
+    t.iter()
+        .copied()
+        .enumerate()
+        .find(|&(_, v)| !(v >= 0.0 && v.fract() == 0.0 && (v as usize) < classes))
 }
 
 /// Index of the largest value (the first one on ties, like numpy's `argmax`).
@@ -111,6 +115,11 @@ pub fn argmax(values: impl IntoIterator<Item = f64>) -> usize {
 pub fn cross_entropy_error(y: &ArrayRef<f64, IxDyn>, t: &ArrayRef<f64, IxDyn>) -> f64 {
     let y2 = as_batch(y);
     let (n, c) = y2.dim();
+    assert!(
+        n > 0,
+        "cross_entropy_error: a batch of 0 samples has no mean error (y has shape {:?})",
+        y.shape()
+    );
     let t = if y.ndim() == 1 && t.shape() == y.shape() {
         t.to_shape(IxDyn(&[1, c])).unwrap().to_owned()
     } else {

@@ -7,6 +7,10 @@ use crate::init::{Rng, choice, rng};
 use crate::nets::Sequential;
 use crate::optimizer::Optimizer;
 
+/// A loss above this many times max(the first step's loss, 1) stops training as
+/// diverged (see [`Trainer`]).
+pub const DIVERGED_LOSS_FACTOR: f64 = 100.0;
+
 /// Hyperparameters of a [`Trainer`]; `Default` is the book's (20 epochs, batch 100,
 /// evaluate on all samples, verbose) with seed 0.
 #[derive(Debug, Clone, PartialEq)]
@@ -63,9 +67,18 @@ pub struct TrainReport {
 /// accuracy on the whole test set.
 ///
 /// Where we differ from the book: it evaluates after the first step and then every
-/// `iter_per_epoch` steps; we evaluate after each complete epoch. If the loss becomes NaN
-/// or infinite, training stops with [`TrainError::NonFiniteLoss`] before that step's
-/// update, instead of going on with garbage.
+/// `iter_per_epoch` steps; we evaluate after each complete epoch. A run that diverges
+/// stops before that step's update, instead of going on with garbage:
+/// - the loss is NaN or infinite: [`TrainError::NonFiniteLoss`];
+/// - a gradient holds a NaN or infinite value, or the loss exceeds
+///   [`DIVERGED_LOSS_FACTOR`] × max(first step's loss, 1): [`TrainError::Diverged`].
+///   (The loss is computed with log-sum-exp, so it stays finite however large the scores
+///   grow: a learning rate of 10⁶ gives losses of 10²¹, never NaN. The book's learner sees
+///   NaN instead; the rise is the same sign.)
+///
+/// Labels are checked once at the start (index labels must be classes of the network's
+/// output, one-hot labels as wide as it); a bad one is a [`TrainError::Config`] naming
+/// the sample.
 ///
 /// The trainer borrows the network and the data; in evcxr, build it, train and take
 /// [`report`](Self::report) in one cell.
@@ -170,6 +183,12 @@ impl<'a> Trainer<'a> {
         if self.x_train.shape()[0] == 0 {
             return bad("x_train holds no samples".into());
         }
+        if self.x_test.shape()[0] == 0 {
+            return bad(
+                "x_test holds no samples (its accuracy would mean nothing): pass at least one"
+                    .into(),
+            );
+        }
         if self.x_train.shape()[1..] != self.x_test.shape()[1..] {
             return bad(format!(
                 "x_train {:?} and x_test {:?} differ in sample shape",
@@ -180,14 +199,40 @@ impl<'a> Trainer<'a> {
         Ok(())
     }
 
+    /// Index labels within the network's classes and one-hot labels of its width, for
+    /// both data sets (the class count from one forward pass of the first sample).
+    fn check_labels(&mut self) -> Result<(), TrainError> {
+        let first = self.x_train.slice_axis(Axis(0), Slice::from(0..1));
+        let scores = self.network.predict(&first, false);
+        let classes = scores.shape().get(1).copied().unwrap_or(0);
+        for (what, t) in [("t_train", self.t_train), ("t_test", self.t_test)] {
+            if t.ndim() == 1 {
+                if let Some((i, v)) = crate::functions::first_bad_label(t, classes) {
+                    return Err(TrainError::Config(format!(
+                        "{what}[{i}] = {v} is not a class index of a network with {classes} outputs (0..{classes})"
+                    )));
+                }
+            } else if t.ndim() == 2 && t.shape()[1] != classes {
+                return Err(TrainError::Config(format!(
+                    "{what} has one-hot labels of shape {:?}, but the network has {classes} outputs",
+                    t.shape()
+                )));
+            }
+        }
+        Ok(())
+    }
+
     /// Runs all epochs. On error the lists hold what was recorded up to then and the
     /// network keeps the parameters that gave the bad loss (its gradient is not applied).
     ///
     /// # Errors
     /// [`TrainError::NonFiniteLoss`] when a loss is NaN or infinite;
-    /// [`TrainError::Config`] when data and batch size do not fit together.
+    /// [`TrainError::Diverged`] when a gradient is not finite or the loss rose far above
+    /// its start (see the [type docs](Trainer));
+    /// [`TrainError::Config`] when data, labels and batch size do not fit together.
     pub fn train(&mut self) -> Result<(), TrainError> {
         self.check()?;
+        self.check_labels()?;
         let n = self.x_train.shape()[0];
         let bs = self.config.mini_batch_size;
         let iter_per_epoch = self.iter_per_epoch();
@@ -213,6 +258,32 @@ impl<'a> Trainer<'a> {
                     epoch,
                     loss,
                 });
+            }
+            let diverged = |reason: String| {
+                Err(TrainError::Diverged {
+                    iteration: i + 1,
+                    epoch,
+                    reason,
+                })
+            };
+            let first = *self.train_loss_list.first().unwrap_or(&loss);
+            let limit = DIVERGED_LOSS_FACTOR * first.max(1.0);
+            if loss > limit {
+                return diverged(format!(
+                    "the loss {loss:.3e} is more than {DIVERGED_LOSS_FACTOR}× the first step's \
+                     loss {first:.3} (limit {limit:.3})"
+                ));
+            }
+            if let Some(p) = self
+                .network
+                .params()
+                .into_iter()
+                .find(|p| !p.grad.iter().all(|g| g.is_finite()))
+            {
+                return diverged(format!(
+                    "the gradient of {} holds NaN or infinite values",
+                    p.name
+                ));
             }
             self.optimizer.update(self.network.params());
             self.train_loss_list.push(loss);

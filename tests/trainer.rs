@@ -64,7 +64,10 @@ fn learns_a_separable_problem_deterministically() {
 
 #[test]
 fn stops_when_the_loss_becomes_nan() {
-    let (x, t) = blobs(100, 4);
+    let (mut x, t) = blobs(100, 4);
+    // one sample of NaN: the first mini-batch that draws it has a NaN loss (a huge learning
+    // rate no longer gets this far: it stops as diverged, see tests/no_silent_failure.rs)
+    x[[37, 0]] = f64::NAN;
     let mut net = MultiLayerNet::new(2, &[20, 20], 3, "relu", "he", 0.0, &mut rng(5));
     let config = TrainerConfig {
         epochs: 50,
@@ -72,7 +75,7 @@ fn stops_when_the_loss_becomes_nan() {
         verbose: false,
         ..Default::default()
     };
-    let mut trainer = Trainer::new(&mut net, &x, &t, &x, &t, Box::new(SGD::new(1e6)), config);
+    let mut trainer = Trainer::new(&mut net, &x, &t, &x, &t, Box::new(SGD::new(0.1)), config);
     let err = trainer.train().unwrap_err();
     println!("{err}");
     let TrainError::NonFiniteLoss {

@@ -158,12 +158,15 @@ impl Layer for BatchNormalization {
     #[track_caller]
     fn forward(&mut self, x: &ArrayRef<f64, IxDyn>, train: bool) -> ArrayD<f64> {
         let d = self.d();
-        if !(x.ndim() == 2 || x.ndim() == 4) || x.shape()[1] != d || x.shape()[0] == 0 {
+        // a batch of 0 has no statistics; at inference it is simply empty
+        if !(x.ndim() == 2 || x.ndim() == 4) || x.shape()[1] != d || (train && x.shape()[0] == 0) {
             shape_mismatch(
                 "BatchNormalization",
                 "forward",
                 x.shape(),
-                &format!("(N, {d}) or (N, {d}, H, W) with N > 0, for gamma of shape ({d},)"),
+                &format!(
+                    "(N, {d}) or (N, {d}, H, W) with N > 0 in training, for gamma of shape ({d},)"
+                ),
             );
         }
         let rows = Self::to_rows(x);

@@ -67,6 +67,12 @@ impl SoftmaxWithLoss {
         }
         let x2 = as_batch(x);
         let (n, c) = x2.dim();
+        if n == 0 {
+            panic!(
+                "SoftmaxWithLoss.forward: a batch of 0 samples has no mean loss (x has shape {:?})",
+                x.shape()
+            );
+        }
         self.one_sample = x.ndim() == 1;
         let one_hot = if x.shape() == t.shape() && !(c == 1 && t.ndim() == 1 && x.ndim() == 2) {
             Some(

@@ -172,6 +172,10 @@ impl Sequential {
     /// Scores for `x` computed `eval_batch_size` samples at a time, in inference mode.
     pub fn predict_batched(&mut self, x: &ArrayRef<f64, IxDyn>) -> ArrayD<f64> {
         let n = x.shape()[0];
+        if n == 0 {
+            // no batches to put together: the forward pass of the empty input itself
+            return self.predict(x, false);
+        }
         let bs = self.eval_batch_size.max(1);
         let parts: Vec<ArrayD<f64>> = (0..n)
             .step_by(bs)
@@ -209,13 +213,20 @@ impl Sequential {
     /// Fraction of samples whose largest score is the label's class (index or one-hot
     /// labels). Every sample counts, also the last partial batch (the book's
     /// `SimpleConvNet.accuracy` drops it).
+    ///
+    /// NaN, never a plausible score, when there is nothing to measure: `x` holds no
+    /// samples, or the network's scores contain NaN (its parameters have diverged; the
+    /// largest of NaN scores would otherwise be class 0).
     #[track_caller]
     pub fn accuracy(&mut self, x: &ArrayRef<f64, IxDyn>, t: &ArrayRef<f64, IxDyn>) -> f64 {
         let n = x.shape()[0];
         if n == 0 {
-            return 0.0;
+            return f64::NAN;
         }
         let y = self.predict_batched(x);
+        if y.iter().any(|v| v.is_nan()) {
+            return f64::NAN;
+        }
         let c = y.shape()[1];
         let labels = label_indices(t, n, c);
         let correct = y
