@@ -21,6 +21,7 @@ mod two_layer_net;
 
 pub use multi_layer_net::{Activation, MultiLayerNet};
 pub use multi_layer_net_extend::{ExtendOptions, MultiLayerNetExtend};
+pub use params_io::STALE_TMP_SECS;
 pub use two_layer_net::TwoLayerNet;
 
 /// Arrays by the book's names, in the network's order (`W1`, `b1`, `W2`, `b2`, …).

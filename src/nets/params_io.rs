@@ -10,11 +10,53 @@ use ndarray_npy::{NpzReader, NpzWriter};
 use super::Sequential;
 use crate::error::ParamsError;
 
+/// A temporary save file left unlocked for this long is stale: its writer is gone (a
+/// writer locks its file right after creating it).
+pub const STALE_TMP_SECS: u64 = 2;
+
+const TMP_SUFFIX: &str = ".tmp";
+
+/// Removes the temporary files `prefix*.tmp` in `dir` that no writer holds and that are
+/// older than [`STALE_TMP_SECS`]. Best effort: what cannot be read or locked is left.
+fn remove_stale_tmp(dir: &Path, prefix: &str) {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return;
+    };
+    for entry in entries.flatten() {
+        let name = entry.file_name();
+        let name = name.to_string_lossy();
+        if !(name.starts_with(prefix) && name.ends_with(TMP_SUFFIX)) {
+            continue;
+        }
+        let old = entry
+            .metadata()
+            .and_then(|m| m.modified())
+            .ok()
+            .and_then(|t| t.elapsed().ok())
+            .is_some_and(|age| age.as_secs() >= STALE_TMP_SECS);
+        if !old {
+            continue;
+        }
+        if let Ok(file) = File::open(entry.path())
+            && file.try_lock().is_ok()
+        {
+            let _ = std::fs::remove_file(entry.path());
+        }
+    }
+}
+
 impl Sequential {
     /// Saves every parameter (`W1`, `b1`, `gamma1`, …) and buffer (`running_mean1`, …) by
     /// name to an .npz file at `path` (the book pickles a dict; `np.load(path)["W1"]`
-    /// reads ours). The file is written to a temporary file in the same directory and
-    /// renamed, so an interrupted save never leaves a half-written file at `path`.
+    /// reads ours).
+    ///
+    /// The file is written to a temporary file of its own in the same directory
+    /// (`.NAME.XXXXXX.tmp`, unique even for saves from several threads or processes at
+    /// once), synced, and renamed over `path`: `path` always holds one complete save, never
+    /// a half-written or mixed file. The temporary file is locked while it is written; a
+    /// save first removes the temporary files of earlier saves to the same `path` that
+    /// no one holds any more and that are older than [`STALE_TMP_SECS`] (left by a
+    /// process that was killed mid-save).
     ///
     /// # Errors
     /// [`ParamsError::Io`] or [`ParamsError::Write`] naming the file.
@@ -30,31 +72,30 @@ impl Sequential {
         };
         let file_name = path
             .file_name()
-            .ok_or_else(|| io(std::io::Error::other("the path names no file")))?;
-        let tmp = dir.join(format!(
-            ".{}.tmp{}",
-            file_name.to_string_lossy(),
-            std::process::id()
-        ));
-        let result = self
-            .write_npz(&tmp, path)
-            .and_then(|()| std::fs::rename(&tmp, path).map_err(io));
-        if result.is_err() {
-            let _ = std::fs::remove_file(&tmp);
-        }
-        result
+            .ok_or_else(|| io(std::io::Error::other("the path names no file")))?
+            .to_string_lossy()
+            .into_owned();
+        let prefix = format!(".{file_name}.");
+        remove_stale_tmp(&dir, &prefix);
+        let mut tmp = tempfile::Builder::new()
+            .prefix(&prefix)
+            .suffix(TMP_SUFFIX)
+            .tempfile_in(&dir)
+            .map_err(io)?;
+        // held until the file is closed: a cleaner of another save sees it is in use
+        tmp.as_file().lock().map_err(io)?;
+        self.write_npz(tmp.as_file_mut(), path)?;
+        // on error the temporary file is removed when `tmp` is dropped
+        tmp.persist(path).map_err(|e| io(e.error))?;
+        Ok(())
     }
 
-    fn write_npz(&mut self, tmp: &Path, path: &Path) -> Result<(), ParamsError> {
+    fn write_npz(&mut self, file: &mut File, path: &Path) -> Result<(), ParamsError> {
         let write_err = |e: &dyn std::fmt::Display| ParamsError::Write {
             path: path.to_path_buf(),
             message: e.to_string(),
         };
-        let file = File::create(tmp).map_err(|source| ParamsError::Io {
-            path: path.to_path_buf(),
-            source,
-        })?;
-        let mut npz = NpzWriter::new(BufWriter::new(file));
+        let mut npz = NpzWriter::new(BufWriter::new(&mut *file));
         for p in self.params() {
             npz.add_array(p.name, &*p.value)
                 .map_err(|e| write_err(&e))?;
@@ -64,7 +105,7 @@ impl Sequential {
         }
         let mut w = npz.finish().map_err(|e| write_err(&e))?;
         w.flush().map_err(|e| write_err(&e))?;
-        let file = w.into_inner().map_err(|e| write_err(&e))?;
+        drop(w);
         file.sync_all().map_err(|e| write_err(&e))
     }
 
@@ -83,6 +124,14 @@ impl Sequential {
             path: path.to_path_buf(),
             message: e.to_string(),
         };
+        if path.is_dir() {
+            return Err(ParamsError::Io {
+                path: path.to_path_buf(),
+                source: std::io::Error::other(
+                    "is a directory, not a params file: give the path of the .npz that save_params wrote",
+                ),
+            });
+        }
         let file = File::open(path).map_err(|source| ParamsError::Io {
             path: path.to_path_buf(),
             source,
