@@ -4,7 +4,9 @@
     -> notebooks/exercises/chNN_exercises.ipynb       (what the learner opens)
 
 In a code cell, the lines from `// BEGIN SOLUTION <hint>` to `// END SOLUTION` become one
-`todo!("<hint>")` at the marker's indentation (the nbgrader convention, for Rust). Besides:
+`todo!("<hint>")` at the marker's indentation (the nbgrader convention, for Rust), and the
+cell's top-level `impl` and `fn` items get `#[allow(unused, unreachable_code)]` (the
+skeleton's warnings would otherwise bury a real compile error in evcxr's output). Besides:
 outputs are cleared, `:dep dlfs = { path = "../../.." }` becomes `"../.."` (one folder
 less deep), the notebook is marked `dlfs.exercise = "learner"` (the runner then demands that
 every `check` cell reports "not done yet"), and cells tagged `needs-solution` lose their
@@ -58,13 +60,31 @@ def stub(source: str, where: str) -> str:
     return "\n".join(out)
 
 
+# An unfinished skeleton has unused parameters and code after `todo!()`; evcxr lists those
+# warnings, labelled as errors, under any real compile error of the cell, where they bury
+# it. The learner's copy allows them on the skeleton's items.
+QUIET = "#[allow(unused, unreachable_code)]"
+
+
+def quiet_skeleton(source: str) -> str:
+    out = []
+    for line in source.split("\n"):
+        if re.match(r"(impl|fn)\b", line):
+            out.append(QUIET)
+        out.append(line)
+    return "\n".join(out)
+
+
 def learner_copy(nb: dict, name: str) -> dict:
     nb = json.loads(json.dumps(nb))
     for i, cell in enumerate(nb["cells"]):
         if cell["cell_type"] != "code":
             continue
         src = "".join(cell["source"]) if isinstance(cell["source"], list) else cell["source"]
-        src = stub(src, f"{name} cell {i + 1}")
+        stubbed = stub(src, f"{name} cell {i + 1}")
+        if stubbed != src:
+            stubbed = quiet_skeleton(stubbed)
+        src = stubbed
         src = src.replace(':dep dlfs = { path = "../../.." }', ':dep dlfs = { path = "../.." }')
         # as a list of lines, the way nbformat writes it: the copy does not change when the
         # runner rewrites the solution notebook with its outputs

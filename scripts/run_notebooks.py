@@ -9,8 +9,9 @@ run the cells in order, stop at the first failing cell, and write under
 
 A cell fails when
   - the kernel replies with status "error" or the cell has an error output
-    (evcxr reports compile errors this way, and panics under `:preserve_vars_on_panic 0`:
-    the panic aborts evcxr's child process, which evcxr reports as an error);
+    (evcxr reports compile errors this way, and panics under `:preserve_vars_on_panic 0`,
+    the runner's evcxr configuration: the panic aborts evcxr's child process, which evcxr
+    reports as an error; the learner's JupyterLab kernel keeps its variables instead);
   - a stderr stream output contains "panicked at" (a second net for panics);
   - it wrote anything on stderr and does not opt in with a line `// allow-stderr` (or the
     tag "allow-stderr"): evcxr reports an error returned through `?` at the top level of a
@@ -545,6 +546,10 @@ def main() -> int:
     ap.add_argument("--lane", action="store_true", help=argparse.SUPPRESS)
     ap.add_argument("--summary-file", default="", help=argparse.SUPPRESS)
     args = ap.parse_args()
+    # The runner's evcxr configuration (scripts/setup writes it; scripts/kernel uses it):
+    # a panic fails its cell at once. The learner's JupyterLab kernel keeps its own, under
+    # which a panic only prints and the session's variables survive.
+    os.environ.setdefault("DLFS_EVCXR_CONFIG_DIR", str(ROOT / ".cache" / "evcxr-runner"))
 
     paths = list(dict.fromkeys(resolve(args.names)))  # each notebook once
     if args.tmpdir_root:

@@ -97,6 +97,15 @@ def main() -> int:
             else:
                 passed += 1
                 print(f"ok   {path.name}: runner {what} ({took:.1f}s)")
+        problems = check_lab_kernel(Path(tmp))
+        if problems:
+            failed += 1
+            print("FAIL the learner's kernel (JupyterLab's configuration) keeps variables after a panic")
+            for p in problems:
+                print("    " + p.replace("\n", "\n    "))
+        else:
+            passed += 1
+            print("ok   the learner's kernel (JupyterLab's configuration) keeps variables after a panic")
         problems = check_lanes(Path(tmp))
         if problems:
             failed += 1
@@ -108,6 +117,44 @@ def main() -> int:
             print("ok   --jobs 2: two notebooks side by side, each judged and reported")
     print(f"runner-selftest: {passed} passed, {failed} failed")
     return 0 if failed == 0 else 1
+
+
+def check_lab_kernel(tmp: Path) -> list[str]:
+    """The `rust` kernel as JupyterLab starts it (without the runner's configuration): a
+    panicking cell prints its message, and the variables of earlier cells are still there."""
+    import os
+    from jupyter_client.manager import start_new_kernel
+
+    env = {k: v for k, v in os.environ.items() if k != "DLFS_EVCXR_CONFIG_DIR"}
+    km, kc = start_new_kernel(kernel_name="rust", cwd=str(tmp), env=env)
+    problems = []
+    try:
+        def run(code: str) -> str:
+            msg_id = kc.execute(code)
+            text = []
+            while True:
+                msg = kc.get_iopub_msg(timeout=300)
+                if msg["parent_header"].get("msg_id") != msg_id:
+                    continue
+                kind, content = msg["msg_type"], msg["content"]
+                if kind == "stream":
+                    text.append(content["text"])
+                elif kind == "error":
+                    text.append(f"{content['ename']}: {content['evalue']}")
+                elif kind == "status" and content["execution_state"] == "idle":
+                    return "".join(text)
+
+        run("let keep = 42;")
+        after_panic = run('panic!("boom");')
+        if "boom" not in after_panic:
+            problems.append(f"the panic's message was not shown: {after_panic!r}")
+        kept = run('println!("kept {keep}");')
+        if "kept 42" not in kept:
+            problems.append(f"after the panic, `keep` is gone: {kept!r}")
+    finally:
+        kc.stop_channels()
+        km.shutdown_kernel(now=True)
+    return problems
 
 
 def check_lanes(tmp: Path) -> list[str]:
