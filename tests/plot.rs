@@ -566,3 +566,33 @@ fn odd_inputs_never_panic() {
     assert!(nan_img.png().is_some());
     doc(&CompGraph::new("").build());
 }
+
+#[test]
+fn an_image_grid_of_a_whole_data_set_draws_only_the_first_images() {
+    use dlfs::plot::{ImageGrid, MAX_IMAGES};
+    let many = dlfs::ndarray::Array3::<f64>::from_shape_fn((10_000, 28, 28), |(n, i, j)| {
+        ((n + i * j) % 9) as f64
+    });
+    let capped = ImageGrid::new("digits").stack(&many).build();
+    let first = ImageGrid::new("digits")
+        .stack(&many.slice(dlfs::ndarray::s![..MAX_IMAGES, .., ..]))
+        .build();
+    let (w, h) = capped.size();
+    assert_eq!(
+        capped.size().1,
+        first.size().1,
+        "as tall as a grid of the first {MAX_IMAGES}"
+    );
+    assert!(w <= 2000 && h <= 5000, "{w}×{h}");
+    assert!(
+        capped.png().unwrap().len() < 4_000_000,
+        "{} bytes",
+        capped.png().unwrap().len()
+    );
+    // one image at a time counts the same way
+    let mut one_by_one = ImageGrid::new("");
+    for k in 0..MAX_IMAGES + 3 {
+        one_by_one = one_by_one.image(&many.index_axis(dlfs::ndarray::Axis(0), k));
+    }
+    assert_eq!(one_by_one.build().size().1, first.size().1);
+}

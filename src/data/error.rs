@@ -75,6 +75,10 @@ pub enum DataError {
         requested: String,
         found: String,
     },
+    /// `DLFS_DATA_DIR` names no usable directory (it does not exist, is a plain file, or
+    /// holds a directory where a data file should be). Nothing is downloaded while it is set.
+    #[error("DLFS_DATA_DIR={dir}: {problem}")]
+    EnvDir { dir: PathBuf, problem: String },
     /// An environment variable has a value dlfs does not understand.
     #[error("environment variable {var}={value:?} is not understood: {expected}")]
     BadEnv {

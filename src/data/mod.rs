@@ -435,6 +435,7 @@ fn load_with_env(opts: LoadOptions, env: &Env) -> Result<Dataset, DataError> {
     }
     if let Some(root) = &env.data_dir {
         let root = PathBuf::from(root);
+        check_env_dir(&root)?;
         let mut candidates = vec![root.clone()];
         match requested {
             Some(k) => candidates.push(root.join(k.dir_name())),
@@ -447,7 +448,28 @@ fn load_with_env(opts: LoadOptions, env: &Env) -> Result<Dataset, DataError> {
             .find(|d| missing_files(d).is_empty())
             .unwrap_or(&root)
             .clone();
-        return read_set(&dir, &opts, requested, Source::EnvDir(dir.clone()), false);
+        if let Some(blocking) = candidates
+            .iter()
+            .find_map(|d| directory_in_place_of_a_file(d))
+        {
+            return Err(DataError::EnvDir {
+                dir: root.clone(),
+                problem: format!(
+                    "{} is a directory, not a data file: put the IDX file itself there",
+                    blocking.display()
+                ),
+            });
+        }
+        return read_set(&dir, &opts, requested, Source::EnvDir(dir.clone()), false).map_err(|e| {
+            match e {
+                DataError::Missing { dir, missing, .. } => DataError::Missing {
+                    dir,
+                    missing,
+                    hint: ENV_DIR_HINT.into(),
+                },
+                e => e,
+            }
+        });
     }
 
     let kind = requested.unwrap_or(DatasetKind::Mnist);
@@ -604,6 +626,37 @@ fn find_file(dir: &Path, name: &str) -> Option<PathBuf> {
     raw.is_file().then_some(raw)
 }
 
+/// What to do about a missing file when `DLFS_DATA_DIR` is set (no download happens then).
+const ENV_DIR_HINT: &str = "DLFS_DATA_DIR is set, so dlfs neither downloads nor looks \
+elsewhere: put the four files in that directory (or in its mnist/ or fashion-mnist/ \
+subdirectory), or unset DLFS_DATA_DIR";
+
+/// `DLFS_DATA_DIR` must name an existing directory.
+fn check_env_dir(root: &Path) -> Result<(), DataError> {
+    let problem = if root.is_dir() {
+        return Ok(());
+    } else if root.exists() {
+        "is a file, not a directory: set DLFS_DATA_DIR to the directory that holds the four \
+         data files"
+    } else {
+        "does not exist: set DLFS_DATA_DIR to the directory that holds the four data files, \
+         or unset it to let dlfs find (or download) them"
+    };
+    Err(DataError::EnvDir {
+        dir: root.to_path_buf(),
+        problem: problem.into(),
+    })
+}
+
+/// A data file's name (with or without .gz) in `dir` that is a directory instead.
+fn directory_in_place_of_a_file(dir: &Path) -> Option<PathBuf> {
+    MNIST_FILES.iter().find_map(|n| {
+        [dir.join(format!("{n}.gz")), dir.join(n)]
+            .into_iter()
+            .find(|p| p.is_dir())
+    })
+}
+
 fn missing_files(dir: &Path) -> Vec<String> {
     MNIST_FILES
         .iter()
@@ -612,7 +665,8 @@ fn missing_files(dir: &Path) -> Vec<String> {
         .collect()
 }
 
-/// Writes `bytes` to `path` through a temporary file in the same directory and a rename.
+/// Writes `bytes` to `path` through a temporary file of its own in the same directory
+/// (removed if anything fails) and a rename.
 #[cfg_attr(not(feature = "download"), allow(dead_code))]
 pub(crate) fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), DataError> {
     let dir = path.parent().unwrap_or(Path::new("."));
@@ -620,23 +674,18 @@ pub(crate) fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), DataError> {
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_default();
-    let nanos = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.subsec_nanos())
-        .unwrap_or(0);
-    let tmp = dir.join(format!(".{name}.{}.{nanos}.tmp", std::process::id()));
     let result = (|| {
-        let mut f = std::fs::File::create(&tmp)?;
-        f.write_all(bytes)?;
-        f.sync_all()?;
-        std::fs::rename(&tmp, path)
+        let mut tmp = tempfile::Builder::new()
+            .prefix(&format!(".{name}."))
+            .suffix(".tmp")
+            .tempfile_in(dir)?;
+        tmp.write_all(bytes)?;
+        tmp.as_file().sync_all()?;
+        tmp.persist(path).map(drop).map_err(|e| e.error)
     })();
-    result.map_err(|source| {
-        let _ = std::fs::remove_file(&tmp);
-        DataError::Io {
-            path: path.to_path_buf(),
-            source,
-        }
+    result.map_err(|source| DataError::Io {
+        path: path.to_path_buf(),
+        source,
     })
 }
 
@@ -901,6 +950,37 @@ mod tests {
         };
         let e = load_with_env(opts(tmp.path()), &env).unwrap_err();
         assert!(matches!(e, DataError::Missing { .. }), "{e}");
+        assert!(e.to_string().contains("DLFS_DATA_DIR is set"), "{e}");
+        assert!(!e.to_string().contains("connect to the network"), "{e}");
+    }
+
+    #[test]
+    fn data_dir_env_says_what_is_wrong_with_it() {
+        let tmp = tempfile::tempdir().unwrap();
+        let env = |p: &Path| Env {
+            data_dir: Some(p.display().to_string()),
+            ..Env::default()
+        };
+        let gone = tmp.path().join("nowhere");
+        let e = load_with_env(opts(tmp.path()), &env(&gone))
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("nowhere: does not exist"), "{e}");
+        let file = tmp.path().join("plain");
+        std::fs::write(&file, b"x").unwrap();
+        let e = load_with_env(opts(tmp.path()), &env(&file))
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("plain: is a file, not a directory"), "{e}");
+        let odd = tmp.path().join("odd");
+        std::fs::create_dir_all(odd.join("train-images-idx3-ubyte.gz")).unwrap();
+        let e = load_with_env(opts(tmp.path()), &env(&odd))
+            .unwrap_err()
+            .to_string();
+        assert!(
+            e.contains("train-images-idx3-ubyte.gz is a directory, not a data file"),
+            "{e}"
+        );
     }
 
     #[test]

@@ -37,11 +37,18 @@ pub enum Colormap {
 /// ```
 /// Defaults: up to 10 columns, each image scaled to about 72 pixels, per-image min–max
 /// normalisation, [`Colormap::Gray`]. Non-finite pixels are drawn red and counted in the
-/// title. Titles are drawn with the embedded DejaVu Sans font.
+/// title. Titles are drawn with the embedded DejaVu Sans font. At most [`MAX_IMAGES`]
+/// images are drawn (the first ones; the title says how many there were), so that a
+/// stack of a whole data set does not become a 100 MB picture inside the notebook.
+/// The most images an [`ImageGrid`] draws.
+pub const MAX_IMAGES: usize = 200;
+
 #[derive(Clone, Debug)]
 pub struct ImageGrid {
     title: String,
     images: Vec<(usize, usize, Vec<f64>)>,
+    /// Images given, drawn or not.
+    given: usize,
     titles: Vec<String>,
     columns: Option<usize>,
     scale: Option<u32>,
@@ -55,6 +62,7 @@ impl ImageGrid {
         ImageGrid {
             title: title.to_string(),
             images: Vec::new(),
+            given: 0,
             titles: Vec::new(),
             columns: None,
             scale: None,
@@ -65,7 +73,10 @@ impl ImageGrid {
     /// Adds one image (rows × columns).
     pub fn image<S: Data<Elem = f64>>(mut self, img: &ArrayBase<S, Ix2>) -> Self {
         let (h, w) = img.dim();
-        self.images.push((h, w, img.iter().copied().collect()));
+        self.given += 1;
+        if self.images.len() < MAX_IMAGES {
+            self.images.push((h, w, img.iter().copied().collect()));
+        }
         self
     }
     /// Adds one image with a title under it.
@@ -96,7 +107,9 @@ impl ImageGrid {
         let flat = dyn_view
             .to_shape((n, h, w))
             .expect("reshape to (n, h, w) of the same element count");
-        for img in flat.axis_iter(Axis(0)) {
+        self.given += n;
+        let room = MAX_IMAGES.saturating_sub(self.images.len());
+        for img in flat.axis_iter(Axis(0)).take(room) {
             self.images.push((h, w, img.iter().copied().collect()));
         }
         self
@@ -167,6 +180,10 @@ impl ImageGrid {
             .map(|i| i.2.iter().filter(|v| !v.is_finite()).count())
             .sum();
         let mut head = self.title.clone();
+        if self.given > n {
+            let sep = if head.is_empty() { "" } else { " " };
+            head = format!("{head}{sep}(the first {n} of {} images)", self.given);
+        }
         if bad > 0 {
             let s = if bad == 1 { "" } else { "s" };
             let sep = if head.is_empty() { "" } else { " " };

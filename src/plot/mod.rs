@@ -38,7 +38,7 @@ mod line;
 
 pub use contour::{ContourPlot, GradientField};
 pub use graph::CompGraph;
-pub use image::{Colormap, ImageGrid, Normalize};
+pub use image::{Colormap, ImageGrid, MAX_IMAGES, Normalize};
 pub use line::{ChartGrid, FunctionPlot, HistogramGrid, LineChart};
 /// The plotters version this module draws with, for custom figures in a notebook
 /// (call [`register_fonts`] first when drawing text into a bitmap).
