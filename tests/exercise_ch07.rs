@@ -34,7 +34,7 @@ fn output_size_right_and_wrong() {
         &["H = 4, FH = 3, S = 1, P = 1: yours 3, expected", "add 1"],
     );
     assert_failed(
-        &check_output_size(|h, f, s, p| (h + p - f) / s + 1),
+        &check_output_size(|h, f, s, p| (h + p).saturating_sub(f) / s + 1),
         &["pad on both sides"],
     );
     assert_failed(
