@@ -112,8 +112,10 @@ def main() -> int:
         sys.exit(f"make-exercises: no *_solutions.ipynb in {SOLUTIONS}")
     stale = []
     for src in sources:
+        # keys sorted, as nbformat writes them: the copy does not depend on how the
+        # solution notebook was last written (by hand, or by the runner's --update)
         text = json.dumps(learner_copy(json.loads(src.read_text()), src.name),
-                          indent=1, ensure_ascii=False) + "\n"
+                          indent=1, ensure_ascii=False, sort_keys=True) + "\n"
         dst = target(src)
         if check:
             if not dst.exists() or dst.read_text() != text:

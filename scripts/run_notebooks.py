@@ -384,29 +384,28 @@ def copy_slot(src: Path, dst: Path) -> bool:
     return True
 
 
-def plan_jobs(args, paths: list[Path]) -> tuple[int, list[Path]]:
+def plan_jobs(args, paths: list[Path]) -> tuple[int, list[Path], bool]:
     """How many notebooks run at once: --jobs N as given; by default 2 on a machine with 2+
     cores, but one at a time when the kernels would first have to compile dlfs and its
-    dependencies (a first run): two kernels compiling at once are slower than one after the
-    other. A compiled build directory is copied (once) into a second, empty one. Also
-    returns the build directories the lanes' kernels use, one per lane."""
+    dependencies (a first run; then `cold` is true): two kernels compiling at once are
+    slower than one after the other. A compiled build directory is copied (once) into a
+    second, empty one. Also returns the build directories the lanes' kernels use, one per
+    lane."""
     asked = args.jobs > 0
     jobs = args.jobs if asked else min(2, os.cpu_count() or 1)
     jobs = max(1, min(jobs, len(paths)))
     if jobs == 1 or args.tmpdir_root:
-        return 1, []
+        return 1, [], False
     # the directories this run's kernels will get: the first free ones (a JupyterLab kernel
     # may hold one)
     slots = [s for s in evcxr_slots() if is_free(s)][:jobs]
     if len(slots) < jobs:
-        return 1, []
+        return 1, [], False
     warm = [s for s in slots if is_warm(s)]
     if not warm:
         if asked:
-            return jobs, slots
-        print("run-notebooks: the kernels' build directories are not compiled yet: running "
-              "one notebook at a time (the next run takes two at a time)", flush=True)
-        return 1, []
+            return jobs, slots, False
+        return 1, [], True
     for slot in slots:
         if slot not in warm:
             t0 = time.monotonic()
@@ -415,8 +414,21 @@ def plan_jobs(args, paths: list[Path]) -> tuple[int, list[Path]]:
             if copy_slot(warm[0], slot):
                 print(f"run-notebooks: copied in {fmt_time(time.monotonic() - t0)}", flush=True)
             elif not asked:
-                return 1, []
-    return jobs, slots
+                return 1, [], False
+    return jobs, slots, False
+
+
+def warm_up_choice(paths: list[Path], out_root: Path) -> Path:
+    """The notebook to run alone while the kernels' build directory is compiled: the
+    shortest by the last run's times, else the last one given (a learner's copy, in the
+    default order: those are short)."""
+    try:
+        last = {r["notebook"]: r["seconds"]
+                for r in json.loads((out_root / "summary.json").read_text())}
+    except (OSError, ValueError, KeyError, TypeError):
+        last = {}
+    known = [p for p in paths if p.stem in last]
+    return min(known, key=lambda p: last[p.stem]) if known else paths[-1]
 
 
 def rel(path: Path) -> Path:
@@ -534,8 +546,8 @@ def main() -> int:
                     help="seconds for the whole run")
     ap.add_argument("--jobs", "-j", type=int, default=0,
                     help="notebooks run at the same time, each with its own kernel (default: "
-                         "2 on a machine with 2 or more cores, but 1 while the kernels' build "
-                         "directories are not compiled yet)")
+                         "2 on a machine with 2 or more cores; while the kernels' build "
+                         "directories are not compiled yet, one notebook runs alone first)")
     ap.add_argument("--tmpdir-root", default="",
                     help="evcxr's build dir for every notebook of this run (default: the "
                          "kernel launcher's choice, the first free one of target/evcxr*); "
@@ -565,8 +577,25 @@ def main() -> int:
     start = time.monotonic()
     deadline = start + args.total_timeout
     out_root = Path(args.out)
-    jobs, slots = (1, []) if args.lane else plan_jobs(args, paths)
-    if jobs > 1:
+    jobs, slots, cold = (1, [], False) if args.lane else plan_jobs(args, paths)
+    if cold and len(paths) > 2:
+        # compile once, with one notebook, then run the rest two at a time
+        first = warm_up_choice(paths, out_root)
+        print(f"run-notebooks: the kernels' build directories are not compiled yet: running "
+              f"{first.stem} alone first (its kernel compiles dlfs and its dependencies), "
+              f"then the others two at a time", flush=True)
+        done = {first: run_sequential(args, [first], deadline, out_root)[0]}
+        rest = [p for p in paths if p != first]
+        jobs, slots, _ = plan_jobs(args, rest)
+        more = (run_lanes(args, rest, slots, deadline, out_root) if jobs > 1
+                else run_sequential(args, rest, deadline, out_root))
+        done.update(zip(rest, more))
+        results = [done[p] for p in paths]
+    elif cold:
+        print("run-notebooks: the kernels' build directories are not compiled yet: running "
+              "one notebook at a time (the next run takes two at a time)", flush=True)
+        results = run_sequential(args, paths, deadline, out_root)
+    elif jobs > 1:
         results = run_lanes(args, paths, slots, deadline, out_root)
     else:
         results = run_sequential(args, paths, deadline, out_root)
