@@ -170,6 +170,39 @@ fn momentum_mistakes_are_named() {
     );
 }
 
+/// Momentum with its velocity looked up by the parameter's shape.
+struct ByShape {
+    lr: f64,
+    v: HashMap<Vec<usize>, ArrayD<f64>>,
+}
+
+impl Optimizer for ByShape {
+    fn update(&mut self, params: Vec<ParamRef<'_>>) {
+        for p in params {
+            let v = self
+                .v
+                .entry(p.value.shape().to_vec())
+                .or_insert_with(|| ArrayD::zeros(p.value.raw_dim()));
+            *v = &*v * 0.9 - &*p.grad * self.lr;
+            *p.value += &*v;
+        }
+    }
+    fn name(&self) -> &'static str {
+        "ByShape"
+    }
+}
+
+#[test]
+fn state_found_by_shape_fails() {
+    assert_failed(
+        &check_momentum(|lr| ByShape {
+            lr,
+            v: HashMap::new(),
+        }),
+        &["W3 after update 1 of 6"],
+    );
+}
+
 #[test]
 fn nesterov_with_the_new_velocity_is_named() {
     assert_failed(
@@ -280,6 +313,8 @@ enum BnMistake {
     None,
     UnbiasedVar,
     NoMomentum,
+    OldValueNotWeighed,
+    InferenceUpdatesStats,
     InferenceWithBatchStats,
     DgammaWithoutXn,
 }
@@ -330,6 +365,9 @@ impl Layer for BookBn {
                 if self.mistake == BnMistake::NoMomentum {
                     self.running_mean = mu;
                     self.running_var = var;
+                } else if self.mistake == BnMistake::OldValueNotWeighed {
+                    self.running_mean = &self.running_mean + &mu * 0.1;
+                    self.running_var = &self.running_var + &var * 0.1;
                 } else {
                     self.running_mean = &self.running_mean * 0.9 + &mu * 0.1;
                     self.running_var = &self.running_var * 0.9 + &var * 0.1;
@@ -340,6 +378,10 @@ impl Layer for BookBn {
             }
             xn
         } else {
+            if self.mistake == BnMistake::InferenceUpdatesStats {
+                let mu = x.mean_axis(Axis(0)).unwrap();
+                self.running_mean = &self.running_mean * 0.9 + &mu * 0.1;
+            }
             (x - &*self.running_mean) / self.running_var.mapv(|v| (v + 1e-6).sqrt())
         };
         xn * &self.gamma + &self.beta
@@ -400,6 +442,14 @@ fn batch_normalization_mistakes_are_named() {
         &["train = false", "not the batch's statistics"],
     );
     assert_failed(&check(BnMistake::DgammaWithoutXn), &["backward (dgamma)"]);
+    assert_failed(
+        &check(BnMistake::OldValueNotWeighed),
+        &["running_mean after a training forward", "momentum 0.9"],
+    );
+    assert_failed(
+        &check(BnMistake::InferenceUpdatesStats),
+        &["train = false changed the running statistics"],
+    );
 }
 
 #[test]
@@ -431,6 +481,8 @@ enum DropMistake {
     BackwardIgnoresMask,
     OneMaskForever,
     InferenceUnscaled,
+    OneRowForAll,
+    BackwardFirstMask,
 }
 
 /// The book's Dropout (mask = rand > ratio; inference × (1 − ratio)) with one mistake.
@@ -453,10 +505,23 @@ impl Layer for BookDropout {
         if self.mask.is_none() || self.mistake != DropMistake::OneMaskForever {
             let (p, keep_below) = (self.ratio, self.mistake == DropMistake::KeepsBelowRatio);
             let rng = &mut self.rng;
-            self.mask = Some(ArrayD::from_shape_simple_fn(x.raw_dim(), || {
+            let mut mask = ArrayD::from_shape_simple_fn(x.raw_dim(), || {
                 let u: f64 = rng.random();
                 if keep_below { u < p } else { u > p }
-            }));
+            });
+            if self.mistake == DropMistake::OneRowForAll {
+                let first = mask.index_axis(Axis(0), 0).to_owned();
+                for mut row in mask.outer_iter_mut() {
+                    row.assign(&first);
+                }
+            }
+            let out = Zip::from(x)
+                .and(&mask)
+                .map_collect(|&v, &k| if k { v } else { 0.0 });
+            if self.mask.is_none() || self.mistake != DropMistake::BackwardFirstMask {
+                self.mask = Some(mask);
+            }
+            return out;
         }
         let mask = self.mask.as_ref().unwrap();
         Zip::from(x)
@@ -509,6 +574,17 @@ fn dropout_mistakes_are_named() {
         &["draw a new mask each forward"],
     );
     assert_failed(
+        &check_dropout(book_dropout(DropMistake::OneRowForAll)),
+        &["every sample of the batch got the same mask"],
+    );
+    assert_failed(
+        &check_dropout(book_dropout(DropMistake::BackwardFirstMask)),
+        &[
+            "backward after the second forward",
+            "mask of the latest forward",
+        ],
+    );
+    assert_failed(
         &check_dropout(book_dropout(DropMistake::InferenceUnscaled)),
         &[
             "forward (train)",
@@ -552,14 +628,33 @@ fn weight_decay_right_and_wrong() {
             |net, l| 0.5 * l * (sum_sq(net, true) + sum_sq(net, false)),
             |net, l| add_grad(net, l, 'W'),
         ),
-        &["includes the biases"],
+        &["includes other parameters"],
     );
     assert_failed(
         &check_weight_decay(loss, |net, l| add_grad(net, l, '*')),
-        &["gradient of b1", "biases do not decay"],
+        &["gradient of b1", "only the weights decay"],
     );
     assert_failed(
         &check_weight_decay(loss, |net, l| add_grad(net, 2.0 * l, 'W')),
         &["gradient of W1", "add λ·W"],
+    );
+    // everything but the biases: batch norm's gamma decays too
+    assert_failed(
+        &check_weight_decay(loss, |net, l| {
+            for p in net.params() {
+                if !p.name.starts_with('b') {
+                    p.grad.scaled_add(l, p.value);
+                }
+            }
+        }),
+        &["gradient of gamma1", "only the weights decay"],
+    );
+    // the book's λ written in instead of the argument
+    assert_failed(
+        &check_weight_decay(
+            |net, _| 0.5 * 0.1 * sum_sq(net, true),
+            |net, l| add_grad(net, l, 'W'),
+        ),
+        &["decay_loss(net, 0.07)"],
     );
 }

@@ -334,6 +334,7 @@ enum PoolSlip {
     None,
     Mean,
     OverwriteGrad,
+    ArgMaxNeverCleared,
 }
 
 struct LoopPool {
@@ -354,7 +355,9 @@ impl Layer for LoopPool {
             out_size(w, self.pw, self.s, 0),
         );
         let mut out = Array4::zeros((n, c, oh, ow));
-        self.arg.clear();
+        if self.slip != PoolSlip::ArgMaxNeverCleared {
+            self.arg.clear();
+        }
         for ((ni, ci, oy, ox), o) in out.indexed_iter_mut() {
             let mut best = (f64::NEG_INFINITY, (0, 0, 0, 0));
             let mut sum = 0.0;
@@ -409,6 +412,10 @@ fn pooling_right_and_wrong() {
     assert_failed(
         &check_pooling(loop_pool(PoolSlip::Mean)),
         &["forward on x of shape (2, 3, 4, 4)"],
+    );
+    assert_failed(
+        &check_pooling(loop_pool(PoolSlip::ArgMaxNeverCleared)),
+        &["second forward of the same layer"],
     );
     assert_failed(
         &check_pooling(loop_pool(PoolSlip::OverwriteGrad)),

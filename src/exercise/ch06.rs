@@ -28,7 +28,7 @@ const LR: f64 = 0.05;
 
 /// Values and gradients of the optimizer script.
 struct Script {
-    names: [&'static str; 3],
+    names: [&'static str; 4],
     init: Vec<ArrayD<f64>>,
     grads: Vec<Vec<ArrayD<f64>>>,
 }
@@ -36,8 +36,9 @@ struct Script {
 impl Script {
     fn new() -> Self {
         let mut r = rng(21);
-        let names = ["W1", "b1", "W2"];
-        let shapes: [&[usize]; 3] = [&[3, 4], &[4], &[4, 2]];
+        // W3 has W1's shape: state must be found by name, not by shape
+        let names = ["W1", "b1", "W2", "W3"];
+        let shapes: [&[usize]; 4] = [&[3, 4], &[4], &[4, 2], &[3, 4]];
         let init = shapes.iter().map(|s| random(s, &mut r)).collect();
         let grads = (0..6)
             .map(|update| {
@@ -256,7 +257,7 @@ fn check_optimizer(case: OptimizerCase, make: &dyn Fn(f64) -> Box<dyn Optimizer>
             }
         }
         parts.push(format!(
-            "6 updates of W1 (3, 4), b1 (4,), W2 (4, 2) with lr {LR}, state kept by name"
+            "6 updates of W1 (3, 4), b1 (4,), W2 (4, 2), W3 (3, 4) with lr {LR}, state kept by name"
         ));
         let mut yours = attempt("new", || make(case.book_lr))?;
         let p = attempt("update_xy", || path(yours.as_mut()))?;
@@ -358,8 +359,10 @@ pub fn check_nesterov<O: Optimizer + 'static>(make: impl Fn(f64) -> O) -> Report
             book_lr: 0.1,
             mistakes: vec![
                 (
-                    "your step uses the new velocity; the book's uses the one from before this \
-                     update: first W ← W + α²v − (1 + α)η·g, then v ← αv − η·g",
+                    "your step uses the new velocity, as older copies of the book's \
+                     common/optimizer.py do; the form of Bengio et al. (arXiv 1212.0901) that \
+                     the book follows steps with the velocity from before this update: first \
+                     W ← W + α²v − (1 + α)η·g, then v ← αv − η·g",
                     Box::new(|lr| {
                         Rule::boxed(lr, |w, g, s, lr, _| {
                             s[0] = 0.9 * s[0] - lr * g;
@@ -597,10 +600,20 @@ pub fn check_batch_normalization<L: Layer>(make: impl Fn(Array1<f64>, Array1<f64
             }
             let mut reference = layers::BatchNormalization::with_params(g1.clone(), b1.clone());
             let mut yours = attempt("new", || make(g1.clone(), b1.clone()))?;
+            // running statistics of an earlier training: the update must weigh them by the
+            // momentum (from zeros, 0.1·μ would look right without the old value's term)
             let (m0, v0) = (
-                buffer(&mut yours, "running_mean")?,
-                buffer(&mut yours, "running_var")?,
+                random(&[d], &mut r),
+                random(&[d], &mut r).mapv(|v| 1.0 + 0.5 * v),
             );
+            buffer(&mut yours, "running_mean")?;
+            for (name, b) in yours.buffers() {
+                match name {
+                    "running_mean" => b.assign(&m0),
+                    "running_var" => b.assign(&v0),
+                    _ => {}
+                }
+            }
             layer_against_reference(&mut yours, &mut reference, &x, &mut r, &mut parts)?;
             let (m1, v1) = (
                 buffer(&mut yours, "running_mean")?,
@@ -631,6 +644,16 @@ pub fn check_batch_normalization<L: Layer>(make: impl Fn(Array1<f64>, Array1<f64
             reference.running_mean.assign(&m1);
             reference.running_var.assign(&v1);
             let want = reference.forward(&x2, false);
+            let (m2, v2) = (
+                buffer(&mut yours, "running_mean")?,
+                buffer(&mut yours, "running_var")?,
+            );
+            if m2 != m1 || v2 != v1 {
+                return fail(
+                    "forward with train = false changed the running statistics: only a training \
+                     forward updates them",
+                );
+            }
             if let Err(super::Stop::Failed(why)) = compare(
                 &format!(
                     "forward with train = false on x of shape {}",
@@ -751,12 +774,37 @@ pub fn check_dropout<L: Layer>(make: impl Fn(f64, u64) -> L) -> Report {
             }
         }
         parts.push("backward through forward's mask".into());
+        // one random number per value: not one mask row for the whole batch, not whole rows
+        let rows: Vec<Vec<bool>> = kept
+            .outer_iter()
+            .map(|r| r.iter().copied().collect())
+            .collect();
+        if rows.iter().all(|r| *r == rows[0]) {
+            return fail(
+                "forward (train): every sample of the batch got the same mask: draw a random number for each value, not for each feature",
+            );
+        }
+        if rows.iter().all(|r| r.iter().all(|&k| k == r[0])) {
+            return fail(
+                "forward (train): whole samples are dropped or kept: draw a random number for each value",
+            );
+        }
         let y2 = attempt("forward", || yours.forward(&x, true))?;
-        let same = y2.iter().zip(&kept).all(|(&v, &k)| (v != 0.0) == k);
-        if same {
+        let kept2 = y2.mapv(|v| v != 0.0);
+        if kept2 == kept {
             return fail(
                 "a second training forward dropped exactly the same values: draw a new mask each forward",
             );
+        }
+        let dx2 = attempt("backward", || yours.backward(&dout))?;
+        for ((idx, &g), (&d, &k)) in dx2.indexed_iter().zip(dout.iter().zip(&kept2)) {
+            let want = if k { d * scale } else { 0.0 };
+            if rel_error(g, want) > 1e-12 {
+                return fail(format!(
+                    "backward after the second forward, at {:?}: {g}, expected {want}: keep the mask of the latest forward",
+                    ndarray::Dimension::slice(&idx)
+                ));
+            }
         }
         parts.push("a new mask each forward".into());
         Ok(())
@@ -775,14 +823,24 @@ pub fn check_weight_decay(
     decay_loss: impl Fn(&mut Sequential, f64) -> f64,
     add_decay_grad: impl Fn(&mut Sequential, f64),
 ) -> Report {
-    use crate::nets::{Activation, MultiLayerNet};
+    use crate::nets::{ExtendOptions, MultiLayerNetExtend};
     let mut parts = Vec::new();
     let end = (|| {
-        let lambda = 0.1;
-        let make = |l| MultiLayerNet::new(6, &[5, 4], 3, Activation::Relu, "he", l, &mut rng(27));
+        // not the book's 0.1 (a constant written in would pass), and batch norm's gamma1,
+        // gamma2 in the net: they are not weights and do not decay
+        let lambda = 0.07;
+        let make = |l| {
+            let opts = ExtendOptions {
+                use_batchnorm: true,
+                weight_decay_lambda: l,
+                ..Default::default()
+            };
+            MultiLayerNetExtend::new(6, &[5, 4], 3, opts, &mut rng(27))
+        };
         let (mut yours, mut reference) = (make(0.0), make(lambda));
         let mut r = rng(28);
-        // biases away from their initial zeros, so that decaying them shows
+        // biases (and batch norm's beta) away from their initial zeros, so that decaying
+        // them shows
         for (p, q) in yours.params().into_iter().zip(reference.params()) {
             if p.name.starts_with('b') {
                 let b = random(p.value.shape(), &mut r);
@@ -806,7 +864,7 @@ pub fn check_weight_decay(
             let why = if rel_error(term, lambda * ws) < 1e-12 {
                 " (yours is λΣ‖W‖²: the book's term is ½λΣ‖W‖², so that its gradient is λW)"
             } else if rel_error(term, 0.5 * lambda * (ws + bs)) < 1e-12 {
-                " (yours includes the biases: only the weights W1, W2, … decay)"
+                " (yours includes other parameters: only the weights W1, W2, … decay, not b, gamma, beta)"
             } else {
                 ""
             };
@@ -839,8 +897,8 @@ pub fn check_weight_decay(
             if let Err(super::Stop::Failed(why)) =
                 compare(&format!("gradient of {name}"), g, want, 1e-10)
             {
-                let hint = if name.starts_with('b') {
-                    ": biases do not decay; add λW to the weights' gradients only"
+                let hint = if !name.starts_with('W') {
+                    ": only the weights decay (not b, gamma, beta); add λW to the weights' gradients only"
                 } else {
                     ": add λ·W, the derivative of ½λ‖W‖², to each weight's gradient"
                 };

@@ -241,8 +241,8 @@ pub(super) fn random(shape: &[usize], r: &mut Rng) -> ArrayD<f64> {
     ArrayD::from_shape_simple_fn(IxDyn(shape), || r.random_range(-1.0..1.0))
 }
 
-/// Forward and backward of `yours` against `reference` on `x`, in training mode, then a
-/// second input (the layer must not keep stale state), then inference.
+/// Forward and backward of `yours` against `reference` on `x`, in training mode: the
+/// output, dx, the parameters' names and their gradients.
 pub(super) fn layer_against_reference(
     yours: &mut dyn Layer,
     reference: &mut dyn Layer,
