@@ -97,24 +97,20 @@ def main() -> int:
             else:
                 passed += 1
                 print(f"ok   {path.name}: runner {what} ({took:.1f}s)")
-        problems = check_lab_kernel(Path(tmp))
-        if problems:
-            failed += 1
-            print("FAIL the learner's kernel (JupyterLab's configuration) keeps variables after a panic")
-            for p in problems:
-                print("    " + p.replace("\n", "\n    "))
-        else:
-            passed += 1
-            print("ok   the learner's kernel (JupyterLab's configuration) keeps variables after a panic")
-        problems = check_lanes(Path(tmp))
-        if problems:
-            failed += 1
-            print("FAIL --jobs 2: two notebooks side by side")
-            for p in problems:
-                print("    " + p.replace("\n", "\n    "))
-        else:
-            passed += 1
-            print("ok   --jobs 2: two notebooks side by side, each judged and reported")
+        for check_one, what in [
+            (check_lab_kernel, "the learner's kernel (JupyterLab's configuration) keeps "
+                               "variables after a panic"),
+            (check_lanes, "--jobs 2: two notebooks side by side, each judged and reported"),
+        ]:
+            problems = check_one(Path(tmp))
+            if problems:
+                failed += 1
+                print(f"FAIL {what}")
+                for p in problems:
+                    print("    " + p.replace("\n", "\n    "))
+            else:
+                passed += 1
+                print(f"ok   {what}")
     print(f"runner-selftest: {passed} passed, {failed} failed")
     return 0 if failed == 0 else 1
 

@@ -7,24 +7,8 @@ use dlfs::layers::{self, Layer, LossLayer, ParamRef, ScalarLayer};
 use dlfs::ndarray::{Array1, Array2, ArrayD, ArrayRef, Axis, IxDyn, Zip};
 use dlfs::nets::Sequential;
 
-#[track_caller]
-fn assert_failed(r: &Report, needles: &[&str]) {
-    let text = r.to_string();
-    assert!(
-        matches!(r.outcome, Outcome::Failed(_)),
-        "expected ✗, got: {text}"
-    );
-    assert!(text.starts_with("✗ "), "{text}");
-    for n in needles {
-        assert!(text.contains(n), "report should mention {n:?}: {text}");
-    }
-}
-
-#[track_caller]
-fn assert_passed(r: &Report) {
-    assert!(r.passed(), "expected ✓, got: {r}");
-    assert!(r.to_string().starts_with("✓ "), "{r}");
-}
+mod common;
+use common::{assert_failed, assert_passed};
 
 // ---- the library's own classes pass ----
 

@@ -12,22 +12,8 @@ use dlfs::nets::Sequential;
 use dlfs::optimizer::{self, Optimizer};
 use dlfs::rand::Rng as _;
 
-#[track_caller]
-fn assert_failed(r: &Report, needles: &[&str]) {
-    let text = r.to_string();
-    assert!(
-        matches!(r.outcome, Outcome::Failed(_)),
-        "expected ✗, got: {text}"
-    );
-    for n in needles {
-        assert!(text.contains(n), "report should mention {n:?}: {text}");
-    }
-}
-
-#[track_caller]
-fn assert_passed(r: &Report) {
-    assert!(r.passed(), "expected ✓, got: {r}");
-}
+mod common;
+use common::{assert_failed, assert_passed};
 
 // ---- optimizers ----
 

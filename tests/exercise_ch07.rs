@@ -6,22 +6,8 @@ use dlfs::exercise::*;
 use dlfs::layers::{self, Layer, ParamRef};
 use dlfs::ndarray::{Array1, Array2, Array4, ArrayD, ArrayRef, Axis, Ix4, IxDyn};
 
-#[track_caller]
-fn assert_failed(r: &Report, needles: &[&str]) {
-    let text = r.to_string();
-    assert!(
-        matches!(r.outcome, Outcome::Failed(_)),
-        "expected ✗, got: {text}"
-    );
-    for n in needles {
-        assert!(text.contains(n), "report should mention {n:?}: {text}");
-    }
-}
-
-#[track_caller]
-fn assert_passed(r: &Report) {
-    assert!(r.passed(), "expected ✓, got: {r}");
-}
+mod common;
+use common::{assert_failed, assert_passed};
 
 // ---- output size ----
 
