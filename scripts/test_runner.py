@@ -69,6 +69,17 @@ def check(path: Path, tmp: Path) -> list[str]:
     return problems
 
 
+def show(problems: list[str], ok_line: str, fail_line: str) -> bool:
+    """Prints `ok   ok_line`, or `FAIL fail_line` and the problems; whether it was ok."""
+    if not problems:
+        print(f"ok   {ok_line}")
+        return True
+    print(f"FAIL {fail_line}")
+    for p in problems:
+        print("    " + p.replace("\n", "\n    "))
+    return False
+
+
 def main() -> int:
     fixtures = sorted(FIXTURES.glob("*.ipynb"))
     if not fixtures:
@@ -89,28 +100,16 @@ def main() -> int:
                 what = "passes"
             else:
                 what = f"fails at cell {expect['cell']} ({expect['reason']})"
-            if problems:
-                failed += 1
-                print(f"FAIL {path.name}: the runner should say it {what}")
-                for p in problems:
-                    print("    " + p.replace("\n", "\n    "))
-            else:
-                passed += 1
-                print(f"ok   {path.name}: runner {what} ({took:.1f}s)")
+            ok = show(problems, f"{path.name}: runner {what} ({took:.1f}s)",
+                      f"{path.name}: the runner should say it {what}")
+            passed, failed = passed + ok, failed + (not ok)
         for check_one, what in [
             (check_lab_kernel, "the learner's kernel (JupyterLab's configuration) keeps "
                                "variables after a panic"),
             (check_lanes, "--jobs 2: two notebooks side by side, each judged and reported"),
         ]:
-            problems = check_one(Path(tmp))
-            if problems:
-                failed += 1
-                print(f"FAIL {what}")
-                for p in problems:
-                    print("    " + p.replace("\n", "\n    "))
-            else:
-                passed += 1
-                print(f"ok   {what}")
+            ok = show(check_one(Path(tmp)), what, what)
+            passed, failed = passed + ok, failed + (not ok)
     print(f"runner-selftest: {passed} passed, {failed} failed")
     return 0 if failed == 0 else 1
 
