@@ -7,26 +7,16 @@ run the cells in order, stop at the first failing cell, and write under
 `<out>/<notebook-stem>/`: the executed notebook, an HTML export and every figure output
 (`cellNNN.svg|png|gif`, NNN = the cell's index in the notebook, 1-based).
 
-A cell fails when
-  - the kernel replies with status "error" or the cell has an error output
-    (evcxr reports compile errors this way, and panics under `:preserve_vars_on_panic 0`,
-    the runner's evcxr configuration: the panic aborts evcxr's child process, which evcxr
-    reports as an error; the learner's JupyterLab kernel keeps its variables instead);
-  - a stderr stream output contains "panicked at" (a second net for panics);
-  - it wrote anything on stderr and does not opt in with a line `// allow-stderr` (or the
-    tag "allow-stderr"): evcxr reports an error returned through `?` at the top level of a
-    cell only by printing it on stderr, with the cell's status "ok";
-  - it runs past the per-cell timeout or the run's total timeout, or the kernel dies;
-  - it is a figure cell and produced no image/svg+xml, image/png or image/gif output.
-A figure cell has a line `// figure` in its source (a Rust line comment on its own line)
-or the tag "figure" in its metadata.
+What counts as a failure is in scripts/notebook_checks.py (the rules); this file runs the
+cells and schedules the notebooks. Output that evcxr sends after a cell ended (it forwards
+a cell's stdout and stderr from separate threads) is given to the cell that printed it and
+the cell judged again (a line that arrives while the next cell runs is tagged by evcxr
+with that cell, and judged there). After the last cell the runner runs one more,
+invisible cell that waits half a second and prints a marker on stdout and stderr; the
+runner waits for both, so nothing the notebook printed is lost when the kernel shuts down.
 
-Exercise notebooks (notebooks/exercises/solutions/*.ipynb, the sources with solutions,
-and notebooks/exercises/*.ipynb, the learner's copies generated from them):
-  - a stdout line starting with "✗ " (a `dlfs::exercise` check that failed) fails the cell;
-  - in a learner's copy (notebook metadata dlfs.exercise == "learner") every cell tagged
-    "check" must report "not done yet" and must not report "✓ " (a check that accepts an
-    unfinished exercise is broken).
+When all notebooks run (no names given), notebooks/manifest.txt lists them: a listed
+notebook that is missing, or one that is not listed, fails the run.
 
 Two notebooks run at a time by default (`--jobs`), each with its own kernel: a kernel
 spends much of a notebook compiling cells and loading rust-analyzer on one core, which
@@ -45,7 +35,6 @@ import fcntl
 import json
 import os
 import queue
-import re
 import shutil
 import sys
 import time
@@ -56,51 +45,108 @@ import nbformat
 from nbclient import NotebookClient
 from nbclient.exceptions import CellTimeoutError, DeadKernelError
 from nbclient.util import ensure_async
+from nbclient.client import CellExecutionComplete
+
+from notebook_checks import (ANSI, CellFailed, check_all_ran, check_cell, image_outputs,
+                             is_code_cell, is_learner_copy, manifest_problems, text_of)
 
 ROOT = Path(__file__).resolve().parent.parent
 NOTEBOOKS = ROOT / "notebooks"
 KERNEL = "rust"
 
-FIGURE_LINE = re.compile(r"^\s*//\s*figure\s*$", re.MULTILINE)
-ALLOW_STDERR_LINE = re.compile(r"^\s*//\s*allow-stderr\s*$", re.MULTILINE)
-IMAGE_TYPES = {"image/svg+xml": "svg", "image/png": "png", "image/gif": "gif"}
-ANSI = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
-CHECK_FAILED = re.compile(r"^✗ .*$", re.MULTILINE)
-CHECK_PASSED = re.compile(r"^✓ .*$", re.MULTILINE)
-CHECK_NOT_DONE = re.compile(r"^… .*: not done yet: .*$", re.MULTILINE)
+MANIFEST = NOTEBOOKS / "manifest.txt"
+END_MARKER = "dlfs-runner: end of notebook"
+# half a second for output still on its way (a thread of the last cell), then the markers
+END_CELL = ('std::thread::sleep(std::time::Duration::from_millis(500)); '
+            f'println!("{END_MARKER}"); eprintln!("{END_MARKER}");')
 
 
 class EvcxrClient(NotebookClient):
-    """NotebookClient that waits for evcxr's late output.
+    """NotebookClient that keeps evcxr's late output.
 
-    evcxr_jupyter forwards a cell's stdout/stderr lines from a separate thread, so on a
-    busy machine the last lines can arrive after the "idle" status that ends the cell; a
-    plain client drops them (or the kernel tags them with the next cell). After "idle" we
-    keep reading until the channel has been quiet for `grace` seconds.
+    evcxr_jupyter forwards a cell's stdout/stderr lines from separate threads, so on a busy
+    machine lines can arrive after the "idle" status that ends the cell, tagged with that
+    cell or with the next one. After "idle" we keep reading until the channel has been quiet
+    for `grace` seconds; what comes later for an earlier cell is added to that cell and noted
+    in `late` (the runner judges the cell again). After the last code cell, `END_CELL` runs:
+    once its marker has come back on both streams, every earlier line has too.
     """
 
     grace = 0.3
+    end_timeout = 120.0
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.cells_by_msg: dict[str, tuple[object, int]] = {}
+        self.late: list[int] = []  # 0-based indices of cells that got output after they ended
+        self.last_code = max((i for i, c in enumerate(self.nb.cells) if is_code_cell(c)),
+                             default=-1)
+
+    def _take(self, msg, parent_msg_id, cell, cell_index) -> None:
+        """A message that is not the current cell's: give it to the cell it came from."""
+        owner = self.cells_by_msg.get(msg["parent_header"].get("msg_id"))
+        if owner and msg["msg_type"] in ("stream", "display_data", "execute_result"):
+            self.process_message(msg, *owner)
+            if owner[1] not in self.late:
+                self.late.append(owner[1])
 
     async def _async_poll_output_msg(self, parent_msg_id, cell, cell_index):
-        await super()._async_poll_output_msg(parent_msg_id, cell, cell_index)
+        self.cells_by_msg[parent_msg_id] = (cell, cell_index)
+        while True:
+            msg = await ensure_async(self.kc.iopub_channel.get_msg(timeout=None))
+            if msg["parent_header"].get("msg_id") != parent_msg_id:
+                self._take(msg, parent_msg_id, cell, cell_index)
+                continue
+            try:
+                self.process_message(msg, cell, cell_index)
+            except CellExecutionComplete:
+                break
         while True:
             try:
                 msg = await ensure_async(self.kc.iopub_channel.get_msg(timeout=self.grace))
             except queue.Empty:
-                return
-            if (msg["parent_header"].get("msg_id") == parent_msg_id
-                    and msg["msg_type"] in ("stream", "display_data", "execute_result")):
-                self.process_message(msg, cell, cell_index)
+                break
+            if msg["parent_header"].get("msg_id") == parent_msg_id:
+                if msg["msg_type"] in ("stream", "display_data", "execute_result"):
+                    self.process_message(msg, cell, cell_index)
+            else:
+                self._take(msg, parent_msg_id, cell, cell_index)
+        if cell_index == self.last_code:
+            await self._drain(cell, cell_index)
 
-
-class CellFailed(Exception):
-    """Raised from the nbclient hook to stop at the first failing cell."""
-
-    def __init__(self, cell_number: int, reason: str, detail: str = ""):
-        super().__init__(f"cell {cell_number}: {reason}")
-        self.cell_number = cell_number
-        self.reason = reason
-        self.detail = detail
+    async def _drain(self, cell, cell_index) -> None:
+        """Run END_CELL; everything before its markers belongs to the last cell."""
+        end_id = await ensure_async(self.kc.execute(END_CELL, store_history=False))
+        seen = {"stdout": False, "stderr": False}
+        deadline = time.monotonic() + self.end_timeout
+        before = len(cell.outputs)
+        while not all(seen.values()):
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                raise CellFailed(cell_index + 1, "the kernel did not finish the notebook's "
+                                 f"output within {self.end_timeout:.0f} s after its last cell",
+                                 f"markers seen: {seen}")
+            try:
+                msg = await ensure_async(self.kc.iopub_channel.get_msg(timeout=remaining))
+            except queue.Empty:
+                continue
+            parent = msg["parent_header"].get("msg_id")
+            if parent == end_id and msg["msg_type"] == "stream":
+                text = text_of(msg["content"].get("text", ""))
+                name = msg["content"].get("name")
+                if END_MARKER in text:
+                    seen[name] = True
+                    text = text.replace(END_MARKER + "\n", "").replace(END_MARKER, "")
+                if text:
+                    msg = dict(msg, content=dict(msg["content"], text=text))
+                    self.process_message(msg, cell, cell_index)
+            elif parent == end_id and msg["msg_type"] == "error":
+                raise CellFailed(cell_index + 1, "the runner's end-of-notebook cell failed",
+                                 f"{msg['content'].get('ename')}: {msg['content'].get('evalue')}")
+            elif parent != end_id:
+                self._take(msg, end_id, cell, cell_index)
+        if len(cell.outputs) > before and cell_index not in self.late:
+            self.late.append(cell_index)
 
 
 @dataclass
@@ -113,90 +159,6 @@ class Result:
     failure: str = ""
     detail: str = ""
     slowest: list[tuple[float, int]] = field(default_factory=list)
-
-
-def text_of(value) -> str:
-    return "".join(value) if isinstance(value, list) else str(value)
-
-
-def is_figure_cell(cell) -> bool:
-    return bool(FIGURE_LINE.search(cell.source)) or "figure" in cell.metadata.get("tags", [])
-
-
-def allows_stderr(cell) -> bool:
-    return (bool(ALLOW_STDERR_LINE.search(cell.source))
-            or "allow-stderr" in cell.metadata.get("tags", []))
-
-
-def image_outputs(cell):
-    for out in cell.get("outputs", []):
-        if out.get("output_type") in ("display_data", "execute_result"):
-            for mime, ext in IMAGE_TYPES.items():
-                if mime in out.get("data", {}):
-                    yield mime, ext, out["data"][mime]
-
-
-def panic_lines(stderr: str) -> str:
-    """The panic message from evcxr's stderr, without the stack backtrace."""
-    start = stderr.find("panicked at")
-    text = stderr[stderr.rfind("\n", 0, start) + 1:] if start >= 0 else stderr
-    return text.split("stack backtrace:")[0].strip()
-
-
-def is_learner_copy(nb) -> bool:
-    return nb.metadata.get("dlfs", {}).get("exercise") == "learner"
-
-
-def check_exercise(cell, number: int, stdout: str, learner: bool) -> None:
-    """The exercise rules (see the module docs)."""
-    failed = CHECK_FAILED.search(stdout)
-    if failed:
-        raise CellFailed(number, "exercise check failed", failed.group(0))
-    if learner and "check" in cell.metadata.get("tags", []):
-        passed = CHECK_PASSED.search(stdout)
-        if passed:
-            raise CellFailed(number, "check accepted an unfinished exercise (learner's copy)",
-                             passed.group(0))
-        if not CHECK_NOT_DONE.search(stdout):
-            raise CellFailed(number, "check cell did not report 'not done yet' (learner's copy)",
-                             stdout.strip()[-2000:] or "no output")
-
-
-def check_cell(cell, number: int, reply, learner: bool = False) -> None:
-    """Raise CellFailed if this executed cell counts as a failure."""
-    outputs = cell.get("outputs", [])
-    stderr = ANSI.sub("", "".join(text_of(o.get("text", "")) for o in outputs
-                                  if o.get("output_type") == "stream"
-                                  and o.get("name") == "stderr"))
-    for out in outputs:
-        if out.get("output_type") == "error":
-            parts = [f"{out.get('ename', '')}: {out.get('evalue', '')}".strip(": ")]
-            parts += out.get("traceback", [])
-            detail = ANSI.sub("", "\n".join(p for p in parts if p))
-            if "panicked at" in stderr:
-                # Under `:preserve_vars_on_panic 0` the panic aborts evcxr's child process;
-                # the error output only says so, the message is on stderr.
-                raise CellFailed(number, "panic", panic_lines(stderr) + "\n" + detail)
-            raise CellFailed(number, "error (compile error or evcxr error)", detail)
-    if "panicked at" in stderr:
-        raise CellFailed(number, "panic (on stderr)", panic_lines(stderr))
-    content = (reply or {}).get("content", {})
-    if content.get("status") == "error":
-        detail = f"{content.get('ename', '')}: {content.get('evalue', '')}"
-        raise CellFailed(number, "kernel replied status=error", ANSI.sub("", detail))
-    if stderr.strip() and not allows_stderr(cell):
-        # evcxr reports an error returned through `?` only by printing it on stderr; the
-        # cell's status stays "ok". So stderr output fails a cell unless it opts in.
-        raise CellFailed(number, "output on stderr (an error returned by `?`? mark the cell "
-                         "`// allow-stderr` if it is meant)", stderr.strip())
-    stdout = "".join(text_of(o.get("text", "")) for o in outputs
-                     if o.get("output_type") == "stream" and o.get("name") == "stdout")
-    check_exercise(cell, number, stdout, learner)
-    if is_figure_cell(cell) and not any(True for _ in image_outputs(cell)):
-        kinds = [f"{o['output_type']}:{o['name']}" if o["output_type"] == "stream"
-                 else f"{o['output_type']}:{'+'.join(o.get('data', {}))}" for o in outputs]
-        raise CellFailed(number, "figure cell drew no image (expected image/svg+xml, "
-                         "image/png or image/gif)", "its outputs: " + (", ".join(kinds) or "none"))
 
 
 def write_outputs(nb, result: Result, out_dir: Path) -> None:
@@ -228,8 +190,10 @@ def run_one(path: Path, args, deadline: float, out_dir: Path) -> tuple[Result, o
         shutil.rmtree(out_dir)
     out_dir.mkdir(parents=True)
     nb = nbformat.read(path, as_version=4)
-    code_cells = sum(1 for c in nb.cells if c.cell_type == "code" and c.source.strip())
+    code_cells = sum(1 for c in nb.cells if is_code_cell(c))
     state = {"number": 0, "start": 0.0}
+    executed: set[int] = set()
+    learner = is_learner_copy(nb)
 
     client = EvcxrClient(
         nb,
@@ -237,6 +201,9 @@ def run_one(path: Path, args, deadline: float, out_dir: Path) -> tuple[Result, o
         timeout=args.cell_timeout,
         allow_errors=True,  # we judge the outputs ourselves, in on_cell_executed
         record_timing=False,  # keep committed notebooks free of timestamps
+        # wait for a cell's output (and the end-of-notebook markers) rather than drop it
+        iopub_timeout=int(EvcxrClient.end_timeout) + 30,
+        raise_on_iopub_timeout=True,
         resources={"metadata": {"path": str(path.parent)}},
     )
 
@@ -256,7 +223,13 @@ def run_one(path: Path, args, deadline: float, out_dir: Path) -> tuple[Result, o
         if not args.quiet:
             print(f"  {path.stem}: cell {cell_index + 1} ({result.cells_run}/{code_cells}) "
                   f"{took:.1f}s", flush=True)
-        check_cell(cell, cell_index + 1, execute_reply, learner=is_learner_copy(nb))
+        executed.add(cell_index + 1)
+        # an earlier cell whose output came late is judged again, with that output
+        for k in [k for k in client.late if k != cell_index]:
+            check_cell(nb.cells[k], k + 1, None, learner=learner, late=True)
+        client.late = [k for k in client.late if k == cell_index]
+        check_cell(cell, cell_index + 1, execute_reply, learner=learner,
+                   late=cell_index in client.late)
 
     client.on_cell_start = on_cell_start
     client.on_cell_executed = on_cell_executed
@@ -272,6 +245,7 @@ def run_one(path: Path, args, deadline: float, out_dir: Path) -> tuple[Result, o
     kernel_log = open(out_dir / "kernel.log", "w")
     try:
         client.execute(cwd=str(path.parent), stdout=kernel_log, stderr=kernel_log)
+        check_all_ran(nb, executed)
         result.ok = True
     except CellFailed as exc:
         result.failure = f"cell {exc.cell_number}: {exc.reason}"
@@ -295,19 +269,22 @@ def run_one(path: Path, args, deadline: float, out_dir: Path) -> tuple[Result, o
     return result, nb
 
 
+def notebooks_under(folder: Path) -> list[Path]:
+    return sorted(p for p in folder.rglob("*.ipynb") if ".ipynb_checkpoints" not in p.parts)
+
+
 def all_notebooks() -> list[Path]:
     """The chapter notebooks, the exercise solutions and the learner's copies."""
-    return (sorted(NOTEBOOKS.glob("*.ipynb"))
-            + sorted((NOTEBOOKS / "exercises" / "solutions").glob("*.ipynb"))
-            + sorted((NOTEBOOKS / "exercises").glob("*.ipynb")))
+    return notebooks_under(NOTEBOOKS)
 
 
-def resolve(names: list[str]) -> list[Path]:
+def resolve(names: list[str], manifest: Path) -> tuple[list[Path], list[str]]:
+    """The notebooks to run, and (for a run of all) what is wrong with the manifest."""
     if not names:
-        found = all_notebooks()
-        if not found:
-            sys.exit(f"run-notebooks: no notebooks in {NOTEBOOKS}")
-        return found
+        listed, problems = manifest_problems(manifest, notebooks_under(manifest.parent))
+        if not listed and not problems:
+            sys.exit(f"run-notebooks: {manifest} lists no notebooks")
+        return listed, problems
     paths = []
     for name in names:
         p = Path(name)
@@ -325,7 +302,7 @@ def resolve(names: list[str]) -> list[Path]:
                   f"(have: {choices})", file=sys.stderr)
             sys.exit(2)
         paths.append(matches[0])
-    return paths
+    return paths, []
 
 
 def fmt_time(seconds: float) -> str:
@@ -554,6 +531,9 @@ def main() -> int:
                          "implies --jobs 1")
     ap.add_argument("--quiet", action="store_true", help="no line per cell")
     ap.add_argument("--kernel", default=KERNEL, help="kernel name (default: rust)")
+    ap.add_argument("--manifest", default=str(MANIFEST),
+                    help="the list of notebooks a run of all must find (default: "
+                         "notebooks/manifest.txt)")
     # internal: one lane of a --jobs run (a notebook's lines and status only; summary file)
     ap.add_argument("--lane", action="store_true", help=argparse.SUPPRESS)
     ap.add_argument("--summary-file", default="", help=argparse.SUPPRESS)
@@ -563,7 +543,10 @@ def main() -> int:
     # which a panic only prints and the session's variables survive.
     os.environ.setdefault("DLFS_EVCXR_CONFIG_DIR", str(ROOT / ".cache" / "evcxr-runner"))
 
-    paths = list(dict.fromkeys(resolve(args.names)))  # each notebook once
+    paths, listing = resolve(args.names, Path(args.manifest))
+    paths = list(dict.fromkeys(paths))  # each notebook once
+    for problem in listing:
+        print(f"run-notebooks: {problem}", flush=True)
     if args.tmpdir_root:
         # Two runs at once would overwrite each other's generated crate in the same dir.
         Path(args.tmpdir_root).mkdir(parents=True, exist_ok=True)
@@ -600,6 +583,9 @@ def main() -> int:
     else:
         results = run_sequential(args, paths, deadline, out_root)
     wall = time.monotonic() - start
+    for problem in listing:  # a notebook missing from, or missing in, the manifest
+        name = problem.split(":", 1)[0]
+        results.append(Result(path=Path(name), failure=problem.split(": ", 1)[1]))
 
     summary = Path(args.summary_file) if args.summary_file else out_root / "summary.json"
     summary.parent.mkdir(parents=True, exist_ok=True)

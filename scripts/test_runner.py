@@ -107,6 +107,8 @@ def main() -> int:
             (check_lab_kernel, "the learner's kernel (JupyterLab's configuration) keeps "
                                "variables after a panic"),
             (check_lanes, "--jobs 2: two notebooks side by side, each judged and reported"),
+            (check_manifest, "a run of all fails when a listed notebook is missing or one is "
+                             "not listed"),
         ]:
             ok = show(check_one(Path(tmp)), what, what)
             passed, failed = passed + ok, failed + (not ok)
@@ -181,6 +183,35 @@ def check_lanes(tmp: Path) -> list[str]:
             problems.append(f"no line {line!r} on stdout")
     if problems:
         problems.append("runner output:\n" + log)
+    return problems
+
+
+def check_manifest(tmp: Path) -> list[str]:
+    """A run of all notebooks (no names) against a manifest that lists `good.ipynb` and
+    `gone.ipynb`, in a folder that holds `good.ipynb` and `extra.ipynb`: good runs and
+    passes, gone and extra each fail the run with a line that says why."""
+    import shutil
+
+    folder = tmp / "manifest"
+    (folder / "sub").mkdir(parents=True)
+    shutil.copy(FIXTURES / "good.ipynb", folder / "good.ipynb")
+    shutil.copy(FIXTURES / "good.ipynb", folder / "sub" / "extra.ipynb")
+    (folder / "manifest.txt").write_text("# the notebooks\ngood.ipynb\ngone.ipynb\n")
+    out = tmp / "manifest-out"
+    cmd = [sys.executable, str(RUNNER), "--quiet", "--jobs", "1", "--out", str(out),
+           "--manifest", str(folder / "manifest.txt")]
+    proc = subprocess.run(cmd, capture_output=True, text=True, timeout=600)
+    problems = []
+    if proc.returncode != 1:
+        problems.append(f"exit status {proc.returncode}, want 1")
+    for line in ("run-notebooks: good: ok",
+                 "FAILED gone: listed in manifest.txt but missing",
+                 "FAILED extra: not listed in manifest.txt",
+                 "notebooks: 1 passed, 2 failed"):
+        if line not in proc.stdout:
+            problems.append(f"no line {line!r} on stdout")
+    if problems:
+        problems.append("runner output:\n" + proc.stdout + proc.stderr)
     return problems
 
 

@@ -164,8 +164,27 @@ impl Figure {
     }
 
     /// A small SVG that shows an error message (what `build()` returns when drawing failed).
+    /// Its `<svg>` element carries `data-dlfs="plot-error"`, and showing it in a notebook
+    /// also prints the message on stderr, so that the notebook runner fails the cell.
+    ///
+    /// ```
+    /// let fig = dlfs::plot::Figure::error("no data");
+    /// assert!(fig.is_error());
+    /// assert!(fig.svg().unwrap().contains("data-dlfs=\"plot-error\""));
+    /// assert!(!dlfs::plot::Figure::note("later").is_error());
+    /// ```
     pub fn error(message: &str) -> Self {
-        Self::text(&format!("plot error: {message}"), "#FFF0F0", "#B00000")
+        let mut fig = Self::text(&format!("plot error: {message}"), "#FFF0F0", "#B00000");
+        if let Content::Svg(svg) = &mut fig.content {
+            *svg = svg.replacen("<svg ", "<svg data-dlfs=\"plot-error\" ", 1);
+        }
+        fig
+    }
+
+    /// Whether this is the figure [`Figure::error`] made in place of a failed drawing.
+    pub fn is_error(&self) -> bool {
+        self.svg()
+            .is_some_and(|s| s.starts_with("<svg data-dlfs=\"plot-error\""))
     }
 
     /// A small grey SVG with a line of text, in place of a figure that has nothing to draw
@@ -301,6 +320,9 @@ impl Figure {
 
     /// Called by evcxr on a cell's final value: shows the figure inline.
     pub fn evcxr_display(&self) {
+        if self.is_error() {
+            eprintln!("dlfs: the figure could not be drawn (its message is in the figure)");
+        }
         print!("{}", self.evcxr_content());
     }
 }
