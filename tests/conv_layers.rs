@@ -1,11 +1,15 @@
 //! Convolution and Pooling: numerical gradient checks (central difference, h = 1e-4) of
 //! L = Σ out ⊙ r for a fixed random r, plus values and shape-mismatch messages.
 
-use dlfs::gradient::{abs_diff, numerical_gradient};
+use dlfs::gradient::numerical_gradient;
 use dlfs::layers::{Convolution, Layer, Pooling};
 use dlfs::ndarray::{Array1, Array4, ArrayD, IxDyn};
+use rand::seq::SliceRandom;
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
+
+mod common;
+use common::assert_grad;
 
 fn random(rng: &mut ChaCha8Rng, shape: &[usize]) -> ArrayD<f64> {
     ArrayD::from_shape_simple_fn(IxDyn(shape), || rng.random_range(-1.0..1.0))
@@ -38,15 +42,10 @@ fn check_conv(x_shape: &[usize], w_shape: &[usize], stride: usize, pad: usize) {
     let nw = numerical_gradient(|w| loss(&xc, w, &bc), &mut w);
     let wc = w.clone();
     let nb = numerical_gradient(|b| loss(&xc, &wc, b), &mut b);
-    let (ex, ew, eb) = (
-        abs_diff(&nx, &dx).0,
-        abs_diff(&nw, &layer.dW).0,
-        abs_diff(&nb, &layer.db).0,
-    );
-    println!(
-        "Convolution x{x_shape:?} W{w_shape:?} stride {stride} pad {pad}: max|num − backprop| x {ex:.2e}, W {ew:.2e}, b {eb:.2e}"
-    );
-    assert!(ex < 1e-6 && ew < 1e-6 && eb < 1e-6);
+    let label = format!("Convolution x{x_shape:?} W{w_shape:?} stride {stride} pad {pad}");
+    assert_grad(&format!("{label} x"), &dx, &nx);
+    assert_grad(&format!("{label} W"), &layer.dW.clone().into_dyn(), &nw);
+    assert_grad(&format!("{label} b"), &layer.db.clone().into_dyn(), &nb);
 
     // Skipping ∂L/∂x changes nothing else.
     let mut first = conv(&w, &b, stride, pad);
@@ -133,8 +132,12 @@ fn convolution_wrong_bias_panics() {
 
 fn check_pool(x_shape: &[usize], ph: usize, pw: usize, stride: usize, pad: usize) {
     let mut rng = ChaCha8Rng::seed_from_u64(11);
-    // all negative: padding must not win the max
-    let mut x = random(&mut rng, x_shape).mapv(|v| v - 2.0);
+    // all negative (padding must not win the max) and 0.003 apart: no two values of a
+    // window within the central difference's ±h of each other
+    let n: usize = x_shape.iter().product();
+    let mut values: Vec<f64> = (0..n).map(|k| -1.01 - 0.003 * k as f64).collect();
+    values.shuffle(&mut rng);
+    let mut x = ArrayD::from_shape_vec(IxDyn(x_shape), values).unwrap();
     let mut pool = Pooling::new(ph, pw, stride, pad);
     let out = pool.forward(&x, true);
     assert!(out.iter().all(|&v| v < -1.0), "a padded zero won the max");
@@ -144,11 +147,45 @@ fn check_pool(x_shape: &[usize], ph: usize, pw: usize, stride: usize, pad: usize
         |x| (Pooling::new(ph, pw, stride, pad).forward(x, true) * &r).sum(),
         &mut x,
     );
-    let e = abs_diff(&nx, &dx).0;
-    println!(
-        "Pooling x{x_shape:?} {ph}x{pw} stride {stride} pad {pad}: max|num − backprop| x {e:.2e}"
+    assert_grad(
+        &format!("Pooling x{x_shape:?} {ph}x{pw} stride {stride} pad {pad} x"),
+        &dx,
+        &nx,
     );
-    assert!(e < 1e-6);
+}
+
+#[test]
+fn convolution_gradient_every_filter_width_stride_and_pad() {
+    // widths 1…7 (the kernels unroll some widths and loop over the others), square and
+    // 3 × w filters, strides 1…3 (some leave a border the windows never reach), pad 0…2
+    let mut cases = 0;
+    for fw in 1..=7 {
+        for fh in [fw, 3] {
+            for stride in 1..=3 {
+                for pad in 0..=2 {
+                    if fh > 8 + 2 * pad || fw > 9 + 2 * pad {
+                        continue;
+                    }
+                    check_conv(&[2, 2, 8, 9], &[2, 2, fh, fw], stride, pad);
+                    cases += 1;
+                }
+            }
+        }
+    }
+    assert_eq!(cases, 7 * 2 * 3 * 3);
+}
+
+#[test]
+fn pooling_gradient_every_window_stride_and_pad() {
+    for pw in 1..=7 {
+        for ph in [pw, 2] {
+            for stride in 1..=3 {
+                for pad in 0..pw.min(ph).min(3) {
+                    check_pool(&[2, 2, 9, 10], ph, pw, stride, pad);
+                }
+            }
+        }
+    }
 }
 
 #[test]

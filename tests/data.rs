@@ -560,11 +560,10 @@ fn missing_on_mirror_is_reported() {
 }
 
 #[test]
-fn no_network_falls_back_quickly_to_fashion_mnist() {
+fn no_network_falls_back_to_fashion_mnist() {
     let tmp = tempfile::tempdir().unwrap();
     // Nothing listens on port 1: connection refused, like a machine without network.
     let mirrors = vec![Mirror::structural("http://127.0.0.1:1/mnist/")];
-    let start = Instant::now();
     let err = dlfs::data::download_mnist(&tmp.path().join("dl"), &mirrors, false).unwrap_err();
     assert!(
         err.is_network() && err.to_string().starts_with("no network"),
@@ -578,11 +577,6 @@ fn no_network_falls_back_quickly_to_fashion_mnist() {
         ..online(tmp.path(), mirrors.clone())
     };
     let d = load_mnist(opts.clone()).unwrap();
-    assert!(
-        start.elapsed() < Duration::from_secs(2),
-        "offline path took {:?}",
-        start.elapsed()
-    );
     assert_eq!(d.kind, DatasetKind::FashionMnist);
     assert_eq!(d.source, Source::Debian(fashion));
     let reason = d.fallback_reason.clone().unwrap();
@@ -628,6 +622,12 @@ fn nothing_anywhere_lists_every_place_tried() {
 fn full_fashion_mnist_from_debian_package() {
     let dir = PathBuf::from(dlfs::data::DEBIAN_FASHION_DIR);
     if !dir.join("train-images-idx3-ubyte.gz").exists() {
+        // On CI, scripts/setup installs it: its absence there is a failed install step.
+        assert!(
+            std::env::var_os("CI").is_none(),
+            "{} absent on CI: scripts/setup should have installed dataset-fashion-mnist",
+            dir.display()
+        );
         println!(
             "SKIPPED: {} absent (apt-get install dataset-fashion-mnist)",
             dir.display()

@@ -2,17 +2,20 @@
 //! ∂L/∂x). Each layer's output is reduced to L = Σ out ⊙ R with a fixed random R, so
 //! backward gets dout = R; every gradient is compared with the central difference.
 
-use dlfs::gradient::{abs_diff, numerical_gradient};
+use dlfs::gradient::numerical_gradient;
 use dlfs::init::{randn, rng};
 use dlfs::layers::{Affine, BatchNormalization, Dropout, Layer, Sigmoid};
 use dlfs::ndarray::{Array1, ArrayD, IxDyn};
+
+mod common;
+use common::assert_grad;
 
 fn weighted_sum(a: &ArrayD<f64>, r: &ArrayD<f64>) -> f64 {
     (a * r).sum()
 }
 
-/// Checks ∂L/∂x and every parameter of `layer` at `x` in the given mode; returns the
-/// per-name max differences.
+/// Checks ∂L/∂x and every parameter of `layer` at `x` in the given mode (relative error,
+/// not all zero: `common::assert_grad`); returns the per-name max relative errors.
 fn check(layer: &mut dyn Layer, x: &ArrayD<f64>, train: bool, seed: u64) -> Vec<(String, f64)> {
     let mut r = rng(seed);
     let out = layer.forward(x, train);
@@ -31,7 +34,11 @@ fn check(layer: &mut dyn Layer, x: &ArrayD<f64>, train: bool, seed: u64) -> Vec<
         |x| weighted_sum(&layer.forward(x, train), &weights),
         &mut xv,
     );
-    report.push(("x".to_string(), abs_diff(&num_dx, &dx).0));
+    let kind = layer.kind();
+    report.push((
+        "x".to_string(),
+        assert_grad(&format!("{kind} x"), &dx, &num_dx),
+    ));
 
     for (pi, (name, grad)) in grads.iter().enumerate() {
         let mut value = layer.params()[pi].value.clone();
@@ -43,14 +50,10 @@ fn check(layer: &mut dyn Layer, x: &ArrayD<f64>, train: bool, seed: u64) -> Vec<
             &mut value,
         );
         *layer.params()[pi].value = value;
-        report.push((name.clone(), abs_diff(&num, grad).0));
-    }
-    for (name, d) in &report {
-        println!(
-            "{} {name}: max |numerical - backprop| = {d:.3e}",
-            layer.kind()
-        );
-        assert!(*d < 1e-6, "{} {name}: {d}", layer.kind());
+        report.push((
+            name.clone(),
+            assert_grad(&format!("{kind} {name}"), grad, &num),
+        ));
     }
     report
 }
@@ -142,4 +145,52 @@ fn dropout_masks_are_seeded_and_change_unless_frozen() {
     // backward scales like forward
     let dx = a.backward(&x);
     assert_eq!(dx, ya2);
+}
+
+/// out = x + b (per column) with a backward that returns 1.5 × the true ∂L/∂b: a mistake
+/// in a small gradient.
+struct WrongBias {
+    b: ArrayD<f64>,
+    db: ArrayD<f64>,
+}
+
+impl Layer for WrongBias {
+    fn forward(&mut self, x: &dlfs::ndarray::ArrayRef<f64, IxDyn>, _train: bool) -> ArrayD<f64> {
+        x.to_owned() + &self.b
+    }
+    fn backward(&mut self, dout: &dlfs::ndarray::ArrayRef<f64, IxDyn>) -> ArrayD<f64> {
+        self.db = dout.sum_axis(dlfs::ndarray::Axis(0)) * 1.5;
+        dout.to_owned()
+    }
+    fn params(&mut self) -> Vec<dlfs::layers::ParamRef<'_>> {
+        vec![dlfs::layers::ParamRef::new("b", &mut self.b, &mut self.db)]
+    }
+}
+
+#[test]
+#[should_panic(expected = "WrongBias b: relative error 9.7e-4 at flat index 1")]
+fn a_small_gradient_off_by_half_fails_the_relative_check() {
+    // dout = R · 1e-7: ∂L/∂b is about 1e-7, so the mistake is 5e-8 in absolute terms and
+    // passed the old check (max |num − backprop| < 1e-6); below the floor of 1e-4 it is
+    // measured against the floor: 1e-7 / 1e-4, two orders above the tolerance.
+    let mut layer = WrongBias {
+        b: ArrayD::zeros(IxDyn(&[3])),
+        db: ArrayD::zeros(IxDyn(&[3])),
+    };
+    let x = randn(IxDyn(&[4, 3]), &mut rng(20));
+    let mut r = rng(21);
+    let weights = randn(IxDyn(&[4, 3]), &mut r) * 1e-7;
+    layer.forward(&x, true);
+    layer.backward(&weights);
+    let mut b = layer.b.clone();
+    let num = numerical_gradient(
+        |b| {
+            layer.b = b.clone();
+            weighted_sum(&layer.forward(&x, true), &weights)
+        },
+        &mut b,
+    );
+    let (abs, _) = dlfs::gradient::abs_diff(&layer.db, &num);
+    assert!(abs < 1e-6, "the absolute check would have passed: {abs:e}");
+    assert_grad("WrongBias b", &layer.db.clone(), &num);
 }

@@ -1,10 +1,12 @@
 //! Gradient check of the bare `Sequential` body (Affine → Relu → Affine → SoftmaxWithLoss)
 //! with weights from a fixed formula, so it depends on no RNG.
 
-use dlfs::gradient::abs_diff;
 use dlfs::layers::{Affine, Relu};
 use dlfs::ndarray::{Array1, Array2, ArrayD, IxDyn};
 use dlfs::nets::Sequential;
+
+mod common;
+use common::assert_grad;
 
 fn wave(shape: (usize, usize), phase: f64) -> Array2<f64> {
     Array2::from_shape_fn(shape, |(i, j)| {
@@ -42,9 +44,7 @@ fn backprop_matches_numerical_gradient_with_and_without_weight_decay() {
             let bp = n.gradient(&x, t);
             assert_eq!(bp.names().collect::<Vec<_>>(), ["W1", "b1", "W2", "b2"]);
             for (name, g) in num.iter() {
-                let (max, _) = abs_diff(g, &bp[name]);
-                println!("lambda {lambda} {name}: max |num - backprop| = {max:e}");
-                assert!(max < 1e-8, "{name}: {max}");
+                assert_grad(&format!("lambda {lambda} {name}"), &bp[name], g);
             }
         }
     }

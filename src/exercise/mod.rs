@@ -38,10 +38,7 @@ pub use ch05::*;
 pub use ch06::*;
 pub use ch07::*;
 
-/// Relative error of two numbers in the CS231n form, |a − b| / max(|a| + |b|, 1e-8).
-pub fn rel_error(a: f64, b: f64) -> f64 {
-    (a - b).abs() / (a.abs() + b.abs()).max(1e-8)
-}
+pub use crate::gradient::rel_error;
 
 /// A numerical gradient agrees with backpropagation when every element's
 /// [`rel_error`] is below this.
@@ -203,13 +200,7 @@ pub(super) fn grad_check(what: &str, yours: &ArrayD<f64>, num: &ArrayD<f64>) -> 
             shape_str(num.shape())
         ));
     }
-    let mut worst = (0.0f64, 0usize);
-    for (i, (&a, &b)) in yours.iter().zip(num.iter()).enumerate() {
-        let e = rel_error(a, b);
-        if e.is_nan() || e > worst.0 {
-            worst = (e, i);
-        }
-    }
+    let worst = crate::gradient::max_rel_error(yours, num);
     if worst.0 > GRAD_REL_TOL || worst.0.is_nan() {
         let i = worst.1;
         return fail(format!(

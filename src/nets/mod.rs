@@ -11,7 +11,7 @@ pub use simple_conv_net::{ConvNetConfig, SimpleConvNet};
 use ndarray::{ArrayD, ArrayRef, Axis, IxDyn, Slice};
 
 use crate::functions::{argmax, label_indices};
-use crate::gradient::{H, abs_diff, flat_get, flat_set};
+use crate::gradient::{abs_diff, central_difference, flat_get, flat_set, max_rel_error};
 use crate::layers::{Hint, Layer, LossLayer, ParamRef, SoftmaxWithLoss};
 
 mod multi_layer_net;
@@ -315,14 +315,15 @@ impl Sequential {
                         ArrayD::zeros(p.value.raw_dim()),
                     )
                 };
-                for i in 0..grad.len() {
+                let values = central_difference(grad.len(), |i, delta| {
                     let old = flat_get(self.layers[li].layer.params()[pi].value, i);
-                    flat_set(self.layers[li].layer.params()[pi].value, i, old + H);
-                    let l1 = self.loss(x, t, true);
-                    flat_set(self.layers[li].layer.params()[pi].value, i, old - H);
-                    let l2 = self.loss(x, t, true);
+                    flat_set(self.layers[li].layer.params()[pi].value, i, old + delta);
+                    let loss = self.loss(x, t, true);
                     flat_set(self.layers[li].layer.params()[pi].value, i, old);
-                    flat_set(&mut grad, i, (l1 - l2) / (2.0 * H));
+                    loss
+                });
+                for (g, v) in grad.iter_mut().zip(values) {
+                    *g = v;
                 }
                 out.push((name, grad));
             }
@@ -414,11 +415,14 @@ impl Sequential {
             numerical
                 .iter()
                 .map(|(name, g)| {
-                    let (max_abs_diff, mean_abs_diff) = abs_diff(g, &backprop[name]);
+                    let b = &backprop[name];
+                    let (max_abs_diff, mean_abs_diff) = abs_diff(g, b);
                     GradCheckEntry {
                         name: name.to_string(),
                         max_abs_diff,
                         mean_abs_diff,
+                        max_rel_error: max_rel_error(b, g).0,
+                        max_abs_grad: b.iter().fold(0.0, |m, v| m.max(v.abs())),
                     }
                 })
                 .collect(),
@@ -444,6 +448,11 @@ pub struct GradCheckEntry {
     pub max_abs_diff: f64,
     /// mean |numerical − backprop| (what the book prints).
     pub mean_abs_diff: f64,
+    /// max over the elements of [`rel_error`](crate::gradient::rel_error)(backprop, numerical).
+    pub max_rel_error: f64,
+    /// max |backprop|: a gradient that is all zero agrees with a numerical zero, and says
+    /// nothing.
+    pub max_abs_grad: f64,
 }
 
 /// The result of a gradient check, one entry per parameter. `Display` prints one line per
@@ -455,6 +464,26 @@ impl GradCheck {
     /// The largest max |numerical − backprop| over all parameters.
     pub fn max_abs_diff(&self) -> f64 {
         self.0.iter().map(|e| e.max_abs_diff).fold(0.0, f64::max)
+    }
+
+    /// The largest relative error over all parameters (NaN if any is NaN).
+    pub fn max_rel_error(&self) -> f64 {
+        self.0.iter().map(|e| e.max_rel_error).fold(0.0, |m, e| {
+            if e.is_nan() || m.is_nan() {
+                f64::NAN
+            } else {
+                m.max(e)
+            }
+        })
+    }
+
+    /// The parameters whose backpropagated gradient is zero everywhere.
+    pub fn all_zero(&self) -> Vec<&str> {
+        self.0
+            .iter()
+            .filter(|e| e.max_abs_grad == 0.0)
+            .map(|e| e.name.as_str())
+            .collect()
     }
 
     /// The entry of parameter `name`.

@@ -1,0 +1,218 @@
+//! What each layer *means*, against numbers derived by hand or printed in the book: a
+//! gradient check compares forward with backward, so a mistake made the same way in both
+//! (a loss summed instead of averaged, dropout keeping p instead of 1 − p, weight decay
+//! without its ½) passes it. These tests catch those.
+
+use dlfs::functions::{cross_entropy_error, softmax};
+use dlfs::layers::{BatchNormalization, Dropout, Layer, SoftmaxWithLoss};
+use dlfs::ndarray::{Array1, ArrayD, IxDyn, array};
+use dlfs::prelude::*;
+
+#[track_caller]
+fn close(a: f64, b: f64, tol: f64, what: &str) {
+    assert!((a - b).abs() <= tol, "{what}: {a} (want {b}, ±{tol:e})");
+}
+
+#[test]
+fn softmax_of_the_books_example() {
+    // the book's example: softmax([0.3, 2.9, 4.0]) ≈ [0.01821127, 0.24519181, 0.73659691]
+    let y = softmax(&array![0.3, 2.9, 4.0]);
+    for (v, want) in y.iter().zip([0.01821127, 0.24519181, 0.73659691]) {
+        close(*v, want, 5e-9, "softmax");
+    }
+    close(y.sum(), 1.0, 1e-15, "softmax sums to 1");
+}
+
+#[test]
+fn cross_entropy_of_the_books_examples() {
+    // the book's two predictions for label 2: 0.6 on the right class gives −ln(0.6 + 1e-7),
+    // 0.1 gives −ln(0.1 + 1e-7)
+    let t = array![0., 0., 1., 0., 0., 0., 0., 0., 0., 0.].into_dyn();
+    let y1 = array![0.1, 0.05, 0.6, 0.0, 0.05, 0.1, 0.0, 0.1, 0.0, 0.0].into_dyn();
+    let y2 = array![0.1, 0.05, 0.1, 0.0, 0.05, 0.1, 0.0, 0.6, 0.0, 0.0].into_dyn();
+    close(cross_entropy_error(&y1, &t), 0.510825457099338, 1e-12, "y1");
+    close(cross_entropy_error(&y2, &t), 2.302584092994546, 1e-12, "y2");
+    // index labels mean the same
+    let k = array![2.0].into_dyn();
+    close(
+        cross_entropy_error(&y1, &k),
+        0.510825457099338,
+        1e-12,
+        "y1, label index",
+    );
+}
+
+#[test]
+fn uniform_scores_give_ln_c_and_the_mean_over_the_batch() {
+    // scores all equal: softmax is 1/C for every class, the loss ln C whatever the labels,
+    // and ∂L/∂x = (1/C − t)/N (the mean over a batch of N)
+    for (n, c) in [(1, 10), (4, 10), (5, 3)] {
+        let x = ArrayD::from_elem(IxDyn(&[n, c]), 0.7);
+        let labels: Vec<f64> = (0..n).map(|i| (i % c) as f64).collect();
+        let t = Array1::from(labels.clone()).into_dyn();
+        let mut layer = SoftmaxWithLoss::new();
+        let loss = layer.forward(&x, &t);
+        close(loss, (c as f64).ln(), 1e-6, &format!("N {n}, C {c}: loss"));
+        let dx = layer.backward(1.0);
+        for i in 0..n {
+            for j in 0..c {
+                let t_ij = if j == labels[i] as usize { 1.0 } else { 0.0 };
+                let want = (1.0 / c as f64 - t_ij) / n as f64;
+                close(
+                    dx[[i, j]],
+                    want,
+                    1e-15,
+                    &format!("N {n}, C {c}: dx[{i}, {j}]"),
+                );
+            }
+        }
+    }
+}
+
+#[test]
+fn a_batch_loss_is_the_mean_of_the_samples_losses() {
+    let mut r = rng(3);
+    let x = randn(IxDyn(&[6, 4]), &mut r);
+    let t = array![0.0, 3.0, 1.0, 1.0, 2.0, 0.0].into_dyn();
+    let mut layer = SoftmaxWithLoss::new();
+    let batch = layer.forward(&x, &t);
+    let dx = layer.backward(1.0);
+    let mut sum = 0.0;
+    for i in 0..6 {
+        let xi = x
+            .slice(dlfs::ndarray::s![i..i + 1, ..])
+            .to_owned()
+            .into_dyn();
+        let ti = t.slice(dlfs::ndarray::s![i..i + 1]).to_owned().into_dyn();
+        let mut one = SoftmaxWithLoss::new();
+        sum += one.forward(&xi, &ti);
+        let dxi = one.backward(1.0);
+        for j in 0..4 {
+            close(
+                dx[[i, j]],
+                dxi[[0, j]] / 6.0,
+                1e-16,
+                "dx is the sample's / N",
+            );
+        }
+    }
+    close(
+        batch,
+        sum / 6.0,
+        1e-12,
+        "batch loss = mean of the samples' losses",
+    );
+}
+
+#[test]
+fn dropout_keeps_one_minus_p_scaled_by_its_inverse() {
+    // inverted dropout, p = 0.3: a value is kept with probability 0.7 and then scaled by
+    // 1/0.7; E[out] = x in training, and inference passes x through
+    let (p, n) = (0.3, 100_000);
+    let mut d = Dropout::new(p, 5);
+    let x = ArrayD::from_shape_fn(IxDyn(&[100, 1000]), |i| 1.0 + (i[1] % 7) as f64);
+    let y = d.forward(&x, true);
+    let kept = y.iter().filter(|v| **v != 0.0).count() as f64 / n as f64;
+    // binomial: sd = √(0.7·0.3/1e5) = 0.0014; ±0.005 is 3.5 sd (and the mask is seeded)
+    close(kept, 1.0 - p, 0.005, "kept fraction");
+    for (yv, xv) in y.iter().zip(x.iter()) {
+        assert!(
+            *yv == 0.0 || *yv == xv / (1.0 - p),
+            "kept value {yv} of {xv}"
+        );
+    }
+    close(
+        y.mean().unwrap(),
+        x.mean().unwrap(),
+        0.02,
+        "E[out] = E[x] in training",
+    );
+    assert_eq!(d.forward(&x, false), x, "inference is the identity");
+    // backward after the training forward: dout · mask / (1 − p)
+    d.forward(&x, true);
+    let mask_out = d.forward(&x, true);
+    let dx = d.backward(&ArrayD::ones(IxDyn(&[100, 1000])));
+    for ((g, yv), xv) in dx.iter().zip(mask_out.iter()).zip(x.iter()) {
+        let want = if *yv == 0.0 { 0.0 } else { 1.0 / (1.0 - p) };
+        assert_eq!(*g, want, "dx where out = {yv} (x = {xv})");
+    }
+}
+
+#[test]
+fn batch_norm_running_statistics_after_k_steps() {
+    // the same batch k times, momentum 0.9, from the library's start (mean 0, var 1):
+    // running_mean = (1 − 0.9^k)·μ and running_var = 0.9^k·1 + (1 − 0.9^k)·σ², with the
+    // batch's μ and σ² (÷ N, not N − 1). Column 0 is [1, 2, 3, 6]: μ = 3, σ² = 3.5; column
+    // 1 is [−2, 0, 0, 2]: μ = 0, σ² = 2.
+    let x = array![[1.0, -2.0], [2.0, 0.0], [3.0, 0.0], [6.0, 2.0]].into_dyn();
+    let mut bn = BatchNormalization::new(2);
+    for k in 1..=4 {
+        bn.forward(&x, true);
+        let decay = 0.9f64.powi(k);
+        for (c, (mu, var)) in [(3.0, 3.5), (0.0, 2.0)].into_iter().enumerate() {
+            close(
+                bn.running_mean[c],
+                (1.0 - decay) * mu,
+                1e-14,
+                &format!("k {k}: mean {c}"),
+            );
+            close(
+                bn.running_var[c],
+                decay + (1.0 - decay) * var,
+                1e-14,
+                &format!("k {k}: var {c}"),
+            );
+        }
+    }
+    // an inference forward uses them and leaves them as they are
+    let before = (bn.running_mean.clone(), bn.running_var.clone());
+    let y = bn.forward(&x, false);
+    let (m, v) = (bn.running_mean[0], bn.running_var[0]);
+    // γ = 1, β = 0; ε is the book's 10e-7 (= 1e-6)
+    assert_eq!(bn.eps, 1e-6);
+    close(
+        y[[3, 0]],
+        (6.0 - m) / (v + 1e-6).sqrt(),
+        1e-12,
+        "inference output",
+    );
+    assert_eq!((bn.running_mean.clone(), bn.running_var.clone()), before);
+}
+
+#[test]
+fn weight_decay_adds_half_lambda_w_squared_to_weights_only() {
+    // MultiLayerNetExtend with batch norm: the penalty is ½λΣ‖W‖² over W1, W2, W3, never
+    // over biases, gamma or beta; the gradient gains λW on the weights and nothing else
+    let mut r = rng(9);
+    let x = randn(IxDyn(&[5, 4]), &mut r);
+    let t = array![0.0, 2.0, 1.0, 1.0, 0.0].into_dyn();
+    let opts = |lambda| ExtendOptions {
+        use_batchnorm: true,
+        weight_decay_lambda: lambda,
+        ..Default::default()
+    };
+    let lambda = 0.07;
+    let mut plain = MultiLayerNetExtend::new(4, &[6, 5], 3, opts(0.0), &mut rng(10));
+    let mut decayed = MultiLayerNetExtend::new(4, &[6, 5], 3, opts(lambda), &mut rng(10));
+    let w = plain.param_values();
+    let penalty: f64 = ["W1", "W2", "W3"]
+        .iter()
+        .map(|n| 0.5 * lambda * w[*n].mapv(|v| v * v).sum())
+        .sum();
+    let (l0, l1) = (plain.loss(&x, &t, true), decayed.loss(&x, &t, true));
+    close(l1 - l0, penalty, 1e-12, "loss difference = ½λΣ‖W‖²");
+    let (g0, g1) = (plain.gradient(&x, &t), decayed.gradient(&x, &t));
+    for name in w.names() {
+        let extra = &g1[name] - &g0[name];
+        let want = if name.starts_with('W') {
+            &w[name] * lambda
+        } else {
+            ArrayD::zeros(w[name].raw_dim())
+        };
+        let off = (&extra - &want).iter().fold(0.0f64, |m, d| m.max(d.abs()));
+        assert!(
+            off < 1e-12,
+            "{name}: gradient gains λW on weights only (off by {off:e})"
+        );
+    }
+}
