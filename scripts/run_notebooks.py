@@ -176,9 +176,20 @@ def write_outputs(nb, result: Result, out_dir: Path) -> None:
                 path.write_bytes(base64.b64decode(text_of(data)))
             result.figures.append(path)
     try:
+        import copy
+
         from nbconvert import HTMLExporter
 
-        html, _ = HTMLExporter().from_notebook_node(nb)
+        # nbconvert's HTML template has no place for image/gif ("not able to be
+        # represented"): give the page's copy of each GIF an <img> of its own
+        page = copy.deepcopy(nb)
+        for cell in page.cells:
+            for out in cell.get("outputs", []):
+                gif = out.get("data", {}).get("image/gif")
+                if gif is not None and "text/html" not in out["data"]:
+                    out["data"]["text/html"] = (
+                        f'<img src="data:image/gif;base64,{text_of(gif).strip()}">')
+        html, _ = HTMLExporter().from_notebook_node(page)
         (out_dir / f"{stem}.html").write_text(html)
     except Exception as exc:  # an export problem must not hide the run's own result
         print(f"  warning: HTML export of {stem} failed: {exc}", file=sys.stderr)

@@ -54,6 +54,10 @@ def check(path: Path, tmp: Path) -> list[str]:
         for ext in ("ipynb", "html"):
             if not (out / path.stem / f"{path.stem}.{ext}").is_file():
                 problems.append(f"no {ext} written")
+        html = out / path.stem / f"{path.stem}.html"
+        if any(f.endswith(".gif") for f in expect.get("figures", [])) and html.is_file() \
+                and "data:image/gif;base64," not in html.read_text():
+            problems.append("the HTML page does not show the GIF")
     else:
         prefix = f"cell {expect['cell']}: "
         if not result["failure"].startswith(prefix):
@@ -174,7 +178,7 @@ def check_lanes(tmp: Path) -> list[str]:
         return problems + [f"no summary.json ({exc})\n{log}"]
     if results.get("good", {}).get("ok") is not True:
         problems.append(f"good: {results.get('good')}")
-    elif sorted(results["good"]["figures"]) != ["cell004.svg", "cell005.png"]:
+    elif sorted(results["good"]["figures"]) != ["cell004.svg", "cell005.png", "cell007.gif"]:
         problems.append(f"good: figures {results['good']['figures']}")
     if not results.get("panic", {}).get("failure", "").startswith("cell 2: panic"):
         problems.append(f"panic: {results.get('panic')}")

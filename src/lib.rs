@@ -47,7 +47,7 @@ pub mod prelude {
     pub use crate::data::{Dataset, DatasetKind, LoadOptions, load_mnist};
     pub use crate::error::ParamsError;
     pub use crate::functions::{cross_entropy_error, relu, sigmoid, softmax};
-    pub use crate::gradient::{abs_diff, numerical_gradient};
+    pub use crate::gradient::{abs_diff, max_rel_error, numerical_gradient, rel_error};
     pub use crate::im2col::{col2im, conv_output_size, im2col};
     pub use crate::init::{Rng, WeightInit, choice, permutation, rand_uniform, randn, rng};
     pub use crate::layers::{

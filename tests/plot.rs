@@ -242,13 +242,47 @@ fn histogram_grid_bins_and_draws_bars() {
         .panel("x", &a)
         .range(0.0, 1.0)
         .build());
+    let t = texts(&svg);
+    assert!(t.iter().any(|s| s == "x"), "{t:?}");
     assert!(
-        texts(&svg)
-            .iter()
-            .any(|s| s == "x (1 non-finite value skipped) (1 outside range)"),
-        "{:?}",
-        texts(&svg)
+        t.iter().any(|s| s == "1 outside range, 1 non-finite"),
+        "{t:?}"
     );
+}
+
+#[test]
+fn histogram_y_limit_cuts_the_spike_like_the_books_ylim() {
+    // 900 zeros and 100 values spread over (0, 1]: without a limit the axis reaches the
+    // spike; with y_limit(50) it stops at 50 and the spike's bar is cut there
+    let v: Vec<f64> = (0..1000)
+        .map(|i| {
+            if i < 900 {
+                0.0
+            } else {
+                (i - 899) as f64 / 100.0
+            }
+        })
+        .collect();
+    let h = HistogramGrid::new("")
+        .range(0.0, 1.0)
+        .bins(10)
+        .panel("a", &v);
+    let ticks = |svg: &str| -> Vec<f64> {
+        texts(svg)
+            .iter()
+            .filter_map(|s| s.parse::<f64>().ok())
+            .collect()
+    };
+    let free = doc(&h.clone().build());
+    assert!(
+        ticks(&free).iter().any(|&t| t >= 800.0),
+        "{:?}",
+        ticks(&free)
+    );
+    let cut = doc(&h.y_limit(50.0).build());
+    let top = ticks(&cut).into_iter().fold(0.0, f64::max);
+    assert!((40.0..=50.0).contains(&top), "{:?}", ticks(&cut));
+    assert_eq!(count(&cut, "rect", "fill", BLUE), 10);
 }
 
 fn path() -> Vec<(f64, f64)> {
@@ -595,4 +629,29 @@ fn an_image_grid_of_a_whole_data_set_draws_only_the_first_images() {
         one_by_one = one_by_one.image(&many.index_axis(dlfs::ndarray::Axis(0), k));
     }
     assert_eq!(one_by_one.build().size().1, first.size().1);
+}
+
+#[test]
+fn x_from_counts_epochs_from_one() {
+    let acc: Vec<f64> = (0..20).map(|i| 0.5 + i as f64 / 50.0).collect();
+    let ticks = |c: LineChart| -> Vec<String> { texts(&doc(&c.build())) };
+    let from0 = ticks(LineChart::new("").series("acc", &acc));
+    assert!(from0.iter().any(|s| s == "0"), "{from0:?}");
+    let from1 = ticks(LineChart::new("").series("acc", &acc).x_from(1.0));
+    assert!(!from1.iter().any(|s| s == "0"), "{from1:?}");
+    assert!(from1.iter().any(|s| s == "20"), "{from1:?}");
+}
+
+#[test]
+fn chart_grid_labels_the_outer_panels() {
+    // 7 panels in 3 columns: "epochs" under the lowest panel of each column (rows 3, 3, 2),
+    // "accuracy" beside the first panel of each row
+    let acc = [0.2, 0.5, 0.7];
+    let mut grid = ChartGrid::new("g").columns(3).labels("epochs", "accuracy");
+    for k in 0..7 {
+        grid = grid.chart(LineChart::new(&format!("p{k}")).series("a", &acc));
+    }
+    let t = texts(&doc(&grid.build()));
+    assert_eq!(t.iter().filter(|s| *s == "epochs").count(), 3, "{t:?}");
+    assert_eq!(t.iter().filter(|s| *s == "accuracy").count(), 3, "{t:?}");
 }

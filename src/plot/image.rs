@@ -79,6 +79,24 @@ impl ImageGrid {
         }
         self
     }
+    /// Leaves the next place of the grid empty (no image, no frame), to line images up: a
+    /// row of filters above a row of responses, with the input in the first column below
+    /// an empty place.
+    ///
+    /// ```
+    /// use dlfs::ndarray::Array2;
+    /// let fig = dlfs::plot::ImageGrid::new("").columns(2).blank()
+    ///     .image(&Array2::<f64>::eye(3)).image(&Array2::<f64>::eye(3)).build();
+    /// assert_eq!(fig.kind(), dlfs::plot::FigureKind::Png);
+    /// ```
+    pub fn blank(mut self) -> Self {
+        self.titles.resize(self.images.len(), String::new());
+        self.titles.push(String::new());
+        if self.images.len() < MAX_IMAGES {
+            self.images.push((0, 0, Vec::new()));
+        }
+        self
+    }
     /// Adds one image with a title under it.
     pub fn image_titled<S: Data<Elem = f64>>(
         mut self,
@@ -205,6 +223,9 @@ impl ImageGrid {
         };
         let mut title_pos = Vec::new();
         for (idx, (h, w, v)) in self.images.iter().enumerate() {
+            if *h == 0 || *w == 0 {
+                continue; // a blank place
+            }
             let (r, c) = ((idx / cols) as u32, (idx % cols) as u32);
             let cx = x_start + gap + c * (cell_w + gap);
             let cy = head_h + gap + r * (cell_h + gap);

@@ -56,6 +56,7 @@ pub struct LineChart {
     smooth: bool,
     markers: Option<bool>,
     size: (u32, u32),
+    x_from: f64,
 }
 
 impl LineChart {
@@ -71,6 +72,7 @@ impl LineChart {
             smooth: false,
             markers: None,
             size: (640, 400),
+            x_from: 0.0,
         }
     }
     /// Axis labels.
@@ -79,7 +81,20 @@ impl LineChart {
         self.y_label = y.to_string();
         self
     }
-    /// A series plotted against 0, 1, 2, ….
+    /// Plots every [`series`](Self::series) against `start`, `start + 1`, … instead of
+    /// 0, 1, 2, …: `.x_from(1.0)` for epochs counted from 1, as the training loop prints them.
+    ///
+    /// ```
+    /// let fig = dlfs::plot::LineChart::new("").series("acc", &[0.5, 0.7, 0.8]).x_from(1.0).build();
+    /// assert!(fig.svg().is_some());
+    /// ```
+    pub fn x_from(mut self, start: f64) -> Self {
+        if start.is_finite() {
+            self.x_from = start;
+        }
+        self
+    }
+    /// A series plotted against 0, 1, 2, … (or from [`x_from`](Self::x_from)).
     pub fn series(mut self, name: &str, y: impl Values) -> Self {
         self.series.push(Series {
             name: name.to_string(),
@@ -180,7 +195,7 @@ impl LineChart {
         for s in &self.series {
             let xs: Vec<f64> = match &s.x {
                 Some(x) => x.clone(),
-                None => (0..s.y.len()).map(|i| i as f64).collect(),
+                None => (0..s.y.len()).map(|i| self.x_from + i as f64).collect(),
             };
             let mut runs: Vec<Vec<(f64, f64)>> = vec![Vec::new()];
             for (&x, &y) in xs.iter().zip(&s.y) {
@@ -222,7 +237,7 @@ impl LineChart {
         // diverged shows where it stopped
         let all_x = self.series.iter().flat_map(|s| match &s.x {
             Some(x) => x.clone(),
-            None => (0..s.y.len()).map(|i| i as f64).collect(),
+            None => (0..s.y.len()).map(|i| self.x_from + i as f64).collect(),
         });
         let x_range = match self.x_range {
             Some(r) => clean_range(r),
@@ -233,6 +248,26 @@ impl LineChart {
             None => padded_range(pts().map(|p| p.1), 0.05),
         };
 
+        let (title_size, label_size, desc_size) = if compact { (15, 12, 12) } else { (21, 15, 16) };
+        let title = with_note(&self.title, skipped);
+        // the title over the whole width (legend included), smaller if it would not fit
+        let area = if title.is_empty() {
+            area.clone()
+        } else {
+            let (w, _) = area.dim_in_pixel();
+            let fit = ((w as f64 - 16.0) / (0.56 * title.chars().count() as f64)) as u32;
+            let size = title_size.min(fit).max(11);
+            let title_h = size * 17 / 10 + 4;
+            let (title_area, rest) = area.split_vertically(title_h);
+            title_area
+                .draw(&Text::new(
+                    title.as_str(),
+                    (w as i32 / 2, title_h as i32 / 2 + 2),
+                    text_style(size, HPos::Center),
+                ))
+                .map_err(draw_err)?;
+            rest
+        };
         let (w, _) = area.dim_in_pixel();
         let show_legend = legend && self.series.len() > 1;
         let legend_w = if show_legend {
@@ -248,18 +283,17 @@ impl LineChart {
         };
         let (plot_area, legend_area) = area.split_horizontally(w - legend_w);
 
-        let (title_size, label_size, desc_size) = if compact { (15, 12, 12) } else { (21, 15, 16) };
-        let title = with_note(&self.title, skipped);
         let mut builder = ChartBuilder::on(&plot_area);
-        if !title.is_empty() {
-            builder.caption(&title, (FONT, title_size));
-        }
         let x_area = match (compact, self.x_label.is_empty()) {
             (true, true) => 22,
             (true, false) => 32,
             (false, _) => 44,
         };
-        let y_area = if compact { 34 } else { 60 };
+        let y_area = match (compact, self.y_label.is_empty()) {
+            (true, true) => 34,
+            (true, false) => 48,
+            (false, _) => 60,
+        };
         let mut chart = builder
             .margin(if compact { 4 } else { 10 })
             .margin_right(if compact { 8 } else { 16 })
@@ -581,6 +615,7 @@ pub struct ChartGrid {
     columns: usize,
     panel_size: (u32, u32),
     y_range: Option<(f64, f64)>,
+    labels: Option<(String, String)>,
 }
 
 impl ChartGrid {
@@ -592,7 +627,14 @@ impl ChartGrid {
             columns: 4,
             panel_size: (220, 170),
             y_range: None,
+            labels: None,
         }
+    }
+    /// Axis labels on the outer panels, as the book draws its grids: `x` under the bottom
+    /// row, `y` beside the left column (a panel's own labels win).
+    pub fn labels(mut self, x: &str, y: &str) -> Self {
+        self.labels = Some((x.to_string(), y.to_string()));
+        self
     }
     /// Adds a panel; its title, labels, series, ranges, smoothing and markers are used.
     pub fn chart(mut self, chart: LineChart) -> Self {
@@ -665,10 +707,19 @@ impl ChartGrid {
                 draw_legend_row(&legend_area, &entries)?;
             }
             let cells = body.split_evenly((rows, cols));
-            for (chart, cell) in self.charts.iter().zip(&cells) {
+            for (k, (chart, cell)) in self.charts.iter().zip(&cells).enumerate() {
                 let mut chart = chart.clone();
                 if chart.y_range.is_none() {
                     chart.y_range = self.y_range;
+                }
+                if let Some((x, y)) = &self.labels {
+                    // the bottom panel of each column (the last row may be short)
+                    if k + cols >= self.charts.len() && chart.x_label.is_empty() {
+                        chart.x_label = x.clone();
+                    }
+                    if k % cols == 0 && chart.y_label.is_empty() {
+                        chart.y_label = y.clone();
+                    }
                 }
                 chart.draw_on(cell, &mut palette, true, false, &mut extra)?;
             }
@@ -692,8 +743,9 @@ impl ChartGrid {
 /// assert!(fig.svg().is_some());
 /// ```
 /// Defaults: 30 bins, the range of all finite values, at most 5 columns, panels of
-/// 200×240 pixels, one y scale for all panels. Values outside the range are left out
-/// (like numpy's `range`); the panel title counts them and the non-finite ones.
+/// 200×240 pixels, one y scale for all panels (or [`y_limit`](Self::y_limit), like the book's
+/// `plt.ylim`). Values outside the range are left out (like numpy's `range`); a small note
+/// in the panel counts them and the non-finite ones.
 #[derive(Clone, Debug)]
 pub struct HistogramGrid {
     title: String,
@@ -703,6 +755,7 @@ pub struct HistogramGrid {
     columns: Option<usize>,
     panel_size: (u32, u32),
     x_label: String,
+    y_limit: Option<f64>,
 }
 
 impl HistogramGrid {
@@ -716,7 +769,16 @@ impl HistogramGrid {
             columns: None,
             panel_size: (200, 240),
             x_label: String::new(),
+            y_limit: None,
         }
+    }
+    /// Top of every panel's count axis (the book's `plt.ylim(0, 7000)` for the ReLU
+    /// histograms): a taller bar is cut off there, so the small bars stay visible.
+    pub fn y_limit(mut self, top: f64) -> Self {
+        if top.is_finite() && top > 0.0 {
+            self.y_limit = Some(top);
+        }
+        self
     }
     /// Adds a panel with the values of one layer (any shape; flattened).
     pub fn panel(mut self, title: &str, values: impl Values) -> Self {
@@ -805,13 +867,15 @@ impl HistogramGrid {
         );
         let (lo, hi) = self.bin_range();
         let counts = self.counts();
-        let y_max = counts
-            .iter()
-            .flat_map(|c| c.0.iter().copied())
-            .max()
-            .unwrap_or(0)
-            .max(1) as f64
-            * 1.05;
+        let y_max = self.y_limit.unwrap_or_else(|| {
+            counts
+                .iter()
+                .flat_map(|c| c.0.iter().copied())
+                .max()
+                .unwrap_or(0)
+                .max(1) as f64
+                * 1.05
+        });
         let width = (hi - lo) / self.bins as f64;
         let color = TAB10[0];
         let mut svg = String::new();
@@ -831,12 +895,15 @@ impl HistogramGrid {
             let cells = body.split_evenly((rows, cols));
             for (((name, _), (cnt, bad, out)), cell) in self.panels.iter().zip(&counts).zip(&cells)
             {
-                let mut title = with_note(name, *bad);
-                if *out > 0 {
-                    title = format!("{title} ({out} outside range)");
-                }
+                // the panel's name as its caption; what was left out as a small note inside
+                let note = match (*bad, *out) {
+                    (0, 0) => String::new(),
+                    (0, o) => format!("{o} outside range"),
+                    (b, 0) => with_note("", b),
+                    (b, o) => format!("{o} outside range, {b} non-finite"),
+                };
                 let mut chart = ChartBuilder::on(cell)
-                    .caption(&title, (FONT, 16))
+                    .caption(name, (FONT, 16))
                     .margin(6)
                     .margin_right(12)
                     .x_label_area_size(if self.x_label.is_empty() { 22 } else { 36 })
@@ -864,10 +931,22 @@ impl HistogramGrid {
                             .filter(|(_, c)| **c > 0)
                             .map(|(k, &c)| {
                                 let x0 = lo + k as f64 * width;
-                                Rectangle::new([(x0, 0.0), (x0 + width, c as f64)], color.filled())
+                                let top = (c as f64).min(y_max);
+                                Rectangle::new([(x0, 0.0), (x0 + width, top)], color.filled())
                             }),
                     )
                     .map_err(draw_err)?;
+                if !note.is_empty() {
+                    let area = chart.plotting_area();
+                    let (px, _) = area.get_pixel_range();
+                    area.strip_coord_spec()
+                        .draw(&Text::new(
+                            note,
+                            (px.end - px.start - 4, 10),
+                            text_style(11, HPos::Right).color(&RGBColor(90, 90, 90)),
+                        ))
+                        .map_err(draw_err)?;
+                }
             }
             root.present().map_err(draw_err)?;
         }
