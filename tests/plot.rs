@@ -649,7 +649,7 @@ fn chart_grid_labels_the_outer_panels() {
     let acc = [0.2, 0.5, 0.7];
     let mut grid = ChartGrid::new("g").columns(3).labels("epochs", "accuracy");
     for k in 0..7 {
-        grid = grid.chart(LineChart::new(&format!("p{k}")).series("a", &acc));
+        grid = grid.chart(LineChart::new(&format!("p{k}")).series("a", acc));
     }
     let t = texts(&doc(&grid.build()));
     assert_eq!(t.iter().filter(|s| *s == "epochs").count(), 3, "{t:?}");
