@@ -2,7 +2,7 @@
 
 Run through `scripts/run-notebooks` (which runs setup and uses the repo's .venv).
 
-For each notebook: start the `rust` kernel with the notebook's folder as working directory,
+For each notebook: start the `dlfs-rust` kernel with the notebook's folder as working directory,
 run the cells in order, stop at the first failing cell, and write under
 `<out>/<notebook-stem>/`: the executed notebook, an HTML export and every figure output
 (`cellNNN.svg|png|gif`, NNN = the cell's index in the notebook, 1-based).
@@ -52,7 +52,7 @@ from notebook_checks import (ANSI, CellFailed, check_all_ran, check_cell, image_
 
 ROOT = Path(__file__).resolve().parent.parent
 NOTEBOOKS = ROOT / "notebooks"
-KERNEL = "rust"
+KERNEL = "dlfs-rust"  # registered by scripts/setup as "Rust (dlfs)"
 
 MANIFEST = NOTEBOOKS / "manifest.txt"
 END_MARKER = "dlfs-runner: end of notebook"
@@ -541,7 +541,7 @@ def main() -> int:
                          "kernel launcher's choice, the first free one of target/evcxr*); "
                          "implies --jobs 1")
     ap.add_argument("--quiet", action="store_true", help="no line per cell")
-    ap.add_argument("--kernel", default=KERNEL, help="kernel name (default: rust)")
+    ap.add_argument("--kernel", default=KERNEL, help="kernel name (default: dlfs-rust)")
     ap.add_argument("--manifest", default=str(MANIFEST),
                     help="the list of notebooks a run of all must find (default: "
                          "notebooks/manifest.txt)")

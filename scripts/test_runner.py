@@ -121,13 +121,13 @@ def main() -> int:
 
 
 def check_lab_kernel(tmp: Path) -> list[str]:
-    """The `rust` kernel as JupyterLab starts it (without the runner's configuration): a
+    """The `dlfs-rust` kernel as JupyterLab starts it (without the runner's configuration): a
     panicking cell prints its message, and the variables of earlier cells are still there."""
     import os
     from jupyter_client.manager import start_new_kernel
 
     env = {k: v for k, v in os.environ.items() if k != "DLFS_EVCXR_CONFIG_DIR"}
-    km, kc = start_new_kernel(kernel_name="rust", cwd=str(tmp), env=env)
+    km, kc = start_new_kernel(kernel_name="dlfs-rust", cwd=str(tmp), env=env)
     problems = []
     try:
         def run(code: str) -> str:

@@ -61,7 +61,7 @@ pub fn softmax<D: Dimension>(x: &ArrayRef<f64, D>) -> Array<f64, D> {
 #[track_caller]
 pub fn label_indices(t: &ArrayRef<f64, IxDyn>, batch: usize, classes: usize) -> Vec<usize> {
     let shape = t.shape();
-    if shape == [batch, classes] && !(classes == 1 && batch == 1 && shape.len() == 1) {
+    if shape == [batch, classes] {
         return t
             .lanes(Axis(1))
             .into_iter()

@@ -1,6 +1,7 @@
 //! The book's `common/trainer.py`: mini-batch training with per-epoch evaluation.
 
 use ndarray::{ArrayD, ArrayRef, Axis, IxDyn, Slice};
+use std::fmt;
 
 pub use crate::error::TrainError;
 use crate::init::{Rng, choice, rng};
@@ -115,6 +116,16 @@ pub struct Trainer<'a> {
     pub test_acc_list: Vec<f64>,
     /// Accuracy on the whole test set after training.
     pub final_test_acc: Option<f64>,
+}
+
+impl fmt::Debug for Trainer<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Trainer")
+            .field("network", &self.network)
+            .field("config", &self.config)
+            .field("steps done", &self.train_loss_list.len())
+            .finish_non_exhaustive()
+    }
 }
 
 impl<'a> Trainer<'a> {

@@ -1,6 +1,7 @@
 //! Chapter 6's exercise checks against deliberately wrong optimizers, initialisations,
 //! batch-norm and dropout layers and weight decays: each must be reported ✗ with a message
 //! that names the mistake; right ones (the library's, the book's variants) must pass.
+#![allow(clippy::todo)] // an unfinished exercise is a `todo!()`: the checks must say "not done yet"
 
 use std::collections::HashMap;
 

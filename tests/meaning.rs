@@ -3,7 +3,7 @@
 //! (a loss summed instead of averaged, dropout keeping p instead of 1 − p, weight decay
 //! without its ½) passes it. These tests catch those.
 
-use dlfs::functions::{cross_entropy_error, softmax};
+use dlfs::functions::{cross_entropy_error, relu_grad, sigmoid, sigmoid_grad, softmax};
 use dlfs::layers::{BatchNormalization, Dropout, Layer, SoftmaxWithLoss};
 use dlfs::ndarray::{Array1, ArrayD, IxDyn, array};
 use dlfs::prelude::*;
@@ -24,6 +24,42 @@ fn softmax_of_the_books_example() {
 }
 
 #[test]
+fn softmax_survives_scores_that_overflow_exp() {
+    // the book's example of overflow: softmax([1010, 1000, 990]) computed naively is NaN;
+    // subtracting the maximum gives [0.99995, 4.54e-5, 2.06e-9]
+    let y = softmax(&array![1010.0, 1000.0, 990.0]);
+    for (v, want) in y
+        .iter()
+        .zip([9.999_546_0e-1, 4.539_786_9e-5, 2.061_060_0e-9])
+    {
+        assert!(
+            (v - want).abs() <= 1e-7 * want.max(1e-2),
+            "softmax {v} (want {want})"
+        );
+    }
+    let y = softmax(&array![[1000.0, 1000.0], [-1000.0, -1000.0]]);
+    assert_eq!(y, array![[0.5, 0.5], [0.5, 0.5]]);
+}
+
+#[test]
+fn the_derivatives_of_sigmoid_and_relu() {
+    // σ'(x) = σ(x)(1 − σ(x)): 0.25 at 0, symmetric; ReLU' is 1 for x > 0, else 0
+    let x = array![-2.0, 0.0, 2.0, 5.0];
+    let g = sigmoid_grad(&x);
+    let s = sigmoid(&x);
+    close(g[1], 0.25, 1e-15, "σ'(0)");
+    close(g[0], g[2], 1e-15, "σ'(−2) = σ'(2)");
+    close(g[2], 0.104_993_585_403_507_4, 1e-15, "σ'(2)");
+    for i in 0..4 {
+        close(g[i], s[i] * (1.0 - s[i]), 1e-15, "σ' = σ(1 − σ)");
+    }
+    assert_eq!(
+        relu_grad(&array![-1.0, 0.0, 1e-9, 3.0]),
+        array![0.0, 0.0, 1.0, 1.0]
+    );
+}
+
+#[test]
 fn cross_entropy_of_the_books_examples() {
     // the book's two predictions for label 2: 0.6 on the right class gives −ln(0.6 + 1e-7),
     // 0.1 gives −ln(0.1 + 1e-7)
@@ -40,6 +76,24 @@ fn cross_entropy_of_the_books_examples() {
         1e-12,
         "y1, label index",
     );
+    // a batch of both: the mean of the two
+    let y = dlfs::ndarray::stack(dlfs::ndarray::Axis(0), &[y1.view(), y2.view()]).unwrap();
+    let tt = array![2.0, 2.0].into_dyn();
+    let mean = (0.510825457099338 + 2.302584092994546) / 2.0;
+    close(
+        cross_entropy_error(&y, &tt),
+        mean,
+        1e-12,
+        "batch of two: the mean",
+    );
+}
+
+#[test]
+fn argmax_takes_the_first_of_equal_maxima_like_numpy() {
+    use dlfs::functions::argmax;
+    assert_eq!(argmax([1.0, 3.0, 3.0, 2.0]), 1);
+    assert_eq!(argmax([-1.0, -1.0]), 0);
+    assert_eq!(argmax([0.1, 0.2, 0.7]), 2);
 }
 
 #[test]
@@ -215,4 +269,25 @@ fn weight_decay_adds_half_lambda_w_squared_to_weights_only() {
             "{name}: gradient gains λW on weights only (off by {off:e})"
         );
     }
+}
+
+#[test]
+fn labels_as_indices_one_hot_or_a_single_number() {
+    use dlfs::functions::label_indices;
+    let one_hot = array![[0.0, 0.0, 1.0], [1.0, 0.0, 0.0]].into_dyn();
+    assert_eq!(label_indices(&one_hot, 2, 3), [2, 0]);
+    assert_eq!(label_indices(&array![2.0, 0.0].into_dyn(), 2, 3), [2, 0]);
+    // one sample may carry its label as a 0-d array
+    let scalar = dlfs::ndarray::arr0(1.0).into_dyn();
+    assert_eq!(label_indices(&scalar, 1, 3), [1]);
+    // but not for a batch of two
+    let two = std::panic::catch_unwind(|| label_indices(&scalar, 2, 3));
+    assert!(two.is_err(), "a 0-d label for a batch of 2 must be refused");
+    // class indices run 0..C: C itself, negatives and fractions are refused
+    for bad in [3.0, -1.0, 1.5] {
+        let t = array![0.0, bad].into_dyn();
+        let r = std::panic::catch_unwind(|| label_indices(&t, 2, 3));
+        assert!(r.is_err(), "label {bad} with 3 classes must be refused");
+    }
+    assert_eq!(label_indices(&array![0.0, 2.0].into_dyn(), 2, 3), [0, 2]);
 }

@@ -41,8 +41,10 @@ pub use ch07::*;
 pub use crate::gradient::rel_error;
 
 /// A numerical gradient agrees with backpropagation when every element's
-/// [`rel_error`] is below this.
-pub const GRAD_REL_TOL: f64 = 1e-6;
+/// [`rel_error`] is below this, the tolerance of the crate's own gradient tests. Correct code
+/// measures up to about 1e-6 here: the book's cross-entropy adds 1e-7 inside the log, which
+/// its backward ignores (a relative difference of about 1e-7 / y).
+pub const GRAD_REL_TOL: f64 = 1e-5;
 
 /// How one exercise came out.
 #[derive(Debug, Clone, PartialEq)]

@@ -69,6 +69,12 @@ pub struct NamedLayer {
     pub layer: Box<dyn Layer>,
 }
 
+impl fmt::Debug for NamedLayer {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{} ({})", self.name, self.layer.kind())
+    }
+}
+
 /// An ordered list of named layers followed by [`SoftmaxWithLoss`]: the body of every
 /// network in the book (`TwoLayerNet`, `MultiLayerNet`, `SimpleConvNet`, …).
 ///
@@ -91,6 +97,18 @@ pub struct Sequential {
 impl Default for Sequential {
     fn default() -> Self {
         Self::new()
+    }
+}
+
+/// `{:?}` lists the layers in order: `Sequential [Affine1 (Affine), Relu1 (Relu), …]`.
+impl fmt::Debug for Sequential {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "Sequential ")?;
+        f.debug_list().entries(&self.layers).finish()?;
+        if self.weight_decay_lambda != 0.0 {
+            write!(f, ", weight decay λ = {}", self.weight_decay_lambda)?;
+        }
+        Ok(())
     }
 }
 

@@ -80,6 +80,7 @@ pub(super) fn affine(
 ///     ["Affine1", "Activation_function1", "Affine2", "Activation_function2", "Affine3"]);
 /// assert_eq!(net.weight_decay_lambda, 0.1);
 /// ```
+#[derive(Debug)]
 pub struct MultiLayerNet(pub Sequential);
 
 impl MultiLayerNet {

@@ -62,6 +62,7 @@ impl Default for ExtendOptions {
 /// let names: Vec<String> = net.params().into_iter().map(|p| p.name).collect();
 /// assert_eq!(names, ["W1", "b1", "gamma1", "beta1", "W2", "b2"]);
 /// ```
+#[derive(Debug)]
 pub struct MultiLayerNetExtend(pub Sequential);
 
 impl MultiLayerNetExtend {

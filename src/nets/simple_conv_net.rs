@@ -82,6 +82,7 @@ impl Default for ConvNetConfig {
 /// # Panics
 /// `new` if the filter does not fit the padded input, the conv output is smaller than the
 /// 2×2 pool, or any size is 0.
+#[derive(Debug)]
 pub struct SimpleConvNet {
     /// The layers (this struct dereferences to it).
     pub net: Sequential,

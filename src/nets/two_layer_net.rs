@@ -19,6 +19,7 @@ use crate::layers::{Affine, Relu};
 /// let names: Vec<String> = net.params().into_iter().map(|p| p.name).collect();
 /// assert_eq!(names, ["W1", "b1", "W2", "b2"]);
 /// ```
+#[derive(Debug)]
 pub struct TwoLayerNet(pub Sequential);
 
 impl TwoLayerNet {

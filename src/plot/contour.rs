@@ -9,6 +9,7 @@ use plotters::coord::Shift;
 use plotters::prelude::*;
 use plotters::style::text_anchor::HPos;
 use std::collections::HashMap;
+use std::fmt;
 
 const FONT: &str = "sans-serif";
 const TRAJ: RGBColor = RGBColor(0xe4, 0x1a, 0x1c);
@@ -240,6 +241,17 @@ pub struct ContourPlot<'a> {
     panel_size: Option<(u32, u32)>,
     frame_delay_ms: u32,
     max_frames: usize,
+}
+
+impl fmt::Debug for ContourPlot<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ContourPlot")
+            .field("title", &self.title)
+            .field("x_range", &self.x_range)
+            .field("y_range", &self.y_range)
+            .field("trajectories", &self.panels.len())
+            .finish_non_exhaustive()
+    }
 }
 
 impl<'a> ContourPlot<'a> {
@@ -590,10 +602,17 @@ impl<'a> ContourPlot<'a> {
             .y_label_formatter(&tick)
             .draw()
             .map_err(draw_err)?;
+        // The GIF's frames (`upto` is given) are bitmaps: a 1-pixel contour of a light colour
+        // is drawn there as scattered, paler pixels, which read as a faint dotted line; 2
+        // pixels read like the SVG's lines.
+        let line_w = if upto.is_some() { 2 } else { 1 };
         for (color, lines) in levels {
             for line in lines {
                 chart
-                    .draw_series(LineSeries::new(line.iter().copied(), color.stroke_width(1)))
+                    .draw_series(LineSeries::new(
+                        line.iter().copied(),
+                        color.stroke_width(line_w),
+                    ))
                     .map_err(draw_err)?;
             }
         }
@@ -722,7 +741,8 @@ fn changed_box(a: &[u8], b: &[u8], w: usize, h: usize) -> (usize, usize, usize, 
 /// assert!(fig.svg().is_some());
 /// ```
 /// `grad` returns ∇f = (∂f/∂x, ∂f/∂y); the arrows point the other way (downhill), scaled
-/// so the longest is 0.9 grid cells. Defaults: a 21×11 grid, 640×400 pixels.
+/// so the longest is 0.7 of a grid cell (a gap to the next arrow, as in the book's quiver).
+/// Defaults: a 21×11 grid, 640×400 pixels.
 pub struct GradientField<'a> {
     grad: Box<dyn Fn(f64, f64) -> (f64, f64) + 'a>,
     x_range: (f64, f64),
@@ -731,6 +751,17 @@ pub struct GradientField<'a> {
     grid: (usize, usize),
     minimum: Option<(f64, f64)>,
     size: (u32, u32),
+}
+
+impl fmt::Debug for GradientField<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("GradientField")
+            .field("title", &self.title)
+            .field("x_range", &self.x_range)
+            .field("y_range", &self.y_range)
+            .field("grid", &self.grid)
+            .finish_non_exhaustive()
+    }
 }
 
 impl<'a> GradientField<'a> {
@@ -833,7 +864,8 @@ impl<'a> GradientField<'a> {
                 .map_err(draw_err)?;
             let (pw, ph) = chart.plotting_area().dim_in_pixel();
             let cell = (pw as f64 / nx as f64).min(ph as f64 / ny as f64);
-            let scale = if max > 0.0 { 0.9 * cell / max } else { 0.0 };
+            // the longest arrow 0.7 of a grid cell, so neighbouring rows never touch
+            let scale = if max > 0.0 { 0.7 * cell / max } else { 0.0 };
             let color = TAB10[0];
             for &(p, (u, v)) in &arrows {
                 // screen space: y grows downwards

@@ -8,7 +8,7 @@ use super::{
 use plotters::coord::Shift;
 use plotters::prelude::*;
 use plotters::style::text_anchor::HPos;
-use std::fmt::Write as _;
+use std::fmt::{self, Write as _};
 
 const FONT: &str = "sans-serif";
 const GRID: RGBColor = RGBColor(225, 225, 225);
@@ -538,6 +538,17 @@ pub struct FunctionPlot<'a> {
     range: (f64, f64),
     samples: usize,
     functions: Vec<(String, Func<'a>)>,
+}
+
+impl fmt::Debug for FunctionPlot<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let names: Vec<&str> = self.functions.iter().map(|(n, _)| n.as_str()).collect();
+        f.debug_struct("FunctionPlot")
+            .field("title", &self.chart.title)
+            .field("range", &self.range)
+            .field("functions", &names)
+            .finish_non_exhaustive()
+    }
 }
 
 impl<'a> FunctionPlot<'a> {
