@@ -291,3 +291,21 @@ fn labels_as_indices_one_hot_or_a_single_number() {
     }
     assert_eq!(label_indices(&array![0.0, 2.0].into_dyn(), 2, 3), [0, 2]);
 }
+
+#[test]
+fn the_gradient_checks_own_arithmetic() {
+    use dlfs::gradient::{abs_diff, max_rel_error, rel_error};
+    let a = array![1.0, 2.0, 3.0, -4.0].into_dyn();
+    let b = array![1.0, 1.0, 5.0, -4.0].into_dyn();
+    // |a − b| = 0, 1, 2, 0: the max and the mean (what the book prints)
+    assert_eq!(abs_diff(&a, &b), (2.0, 0.75));
+    // relative: 0, 1/2, 2/5, 0; the largest and its (first) index
+    assert_eq!(max_rel_error(&a, &b), (0.5, 1));
+    let tie = array![1.0, 1.0].into_dyn();
+    assert_eq!(max_rel_error(&tie, &(&tie * 2.0)), (0.5, 0));
+    // below the floor 1e-4 the difference is measured against the floor
+    close(rel_error(3e-5, 1e-5), 0.2, 1e-15, "tiny numbers");
+    let nan = array![1.0, f64::NAN, 2.0].into_dyn();
+    let (e, at) = max_rel_error(&nan, &a.slice(dlfs::ndarray::s![..3]).to_owned().into_dyn());
+    assert!(e.is_nan() && at == 1, "a NaN is reported, at its index");
+}

@@ -1,5 +1,6 @@
 //! Contour plots with optimizer trajectories (SVG, or an animated GIF) and gradient fields.
 
+use super::bitmap_text::{Anchor, Canvas};
 use super::line::clip_to;
 use super::text_style;
 use super::{
@@ -468,6 +469,18 @@ impl<'a> ContourPlot<'a> {
                     self.draw_all(&root, &contours, Some(upto), title_h, rows, cols)?;
                     root.present().map_err(draw_err)?;
                 }
+                Canvas {
+                    buf: &mut buf,
+                    width: size.0,
+                    height: size.1,
+                }
+                .text(
+                    &self.frame_title(Some(upto)),
+                    (size.0 as i32 / 2, title_h as i32 / 2 + 2),
+                    20.0,
+                    Anchor::Center,
+                    [0, 0, 0],
+                );
                 // only the part that changed since the previous frame is stored
                 let (x0, y0, x1, y1) = match &prev {
                     None => (0, 0, size.0 as usize, size.1 as usize),
@@ -505,6 +518,29 @@ impl<'a> ContourPlot<'a> {
         Ok(Figure::from_gif(out, size, shown.len()))
     }
 
+    /// The figure's title row: the title when there are several panels (one panel carries
+    /// it in its own caption), and in a GIF frame the step it shows.
+    fn frame_title(&self, upto: Option<usize>) -> String {
+        let t = if self.panels.len() <= 1 {
+            String::new()
+        } else {
+            self.title.clone()
+        };
+        let Some(k) = upto else { return t };
+        let steps = self
+            .panels
+            .iter()
+            .map(|p| p.points.len())
+            .max()
+            .unwrap_or(0);
+        let step = format!("step {} / {}", k.saturating_sub(1), steps.saturating_sub(1));
+        if t.is_empty() {
+            step
+        } else {
+            format!("{t} — {step}")
+        }
+    }
+
     #[allow(clippy::too_many_arguments)]
     fn draw_all<DB: DrawingBackend>(
         &self,
@@ -518,30 +554,12 @@ impl<'a> ContourPlot<'a> {
         root.fill(&WHITE).map_err(draw_err)?;
         let (title_area, body) = root.split_vertically(title_h);
         let single = self.panels.len() <= 1;
-        if title_h > 0 {
-            let mut t = if single {
-                String::new()
-            } else {
-                self.title.clone()
-            };
-            if let Some(k) = upto {
-                let steps = self
-                    .panels
-                    .iter()
-                    .map(|p| p.points.len())
-                    .max()
-                    .unwrap_or(0);
-                let step = format!("step {} / {}", k.saturating_sub(1), steps.saturating_sub(1));
-                t = if t.is_empty() {
-                    step
-                } else {
-                    format!("{t} — {step}")
-                };
-            }
+        // a GIF frame's title is drawn afterwards into the bitmap (bitmap_text: even spacing)
+        if title_h > 0 && upto.is_none() {
             let (w, _) = title_area.dim_in_pixel();
             title_area
                 .draw(&Text::new(
-                    t,
+                    self.frame_title(None),
                     (w as i32 / 2, title_h as i32 / 2 + 2),
                     text_style(20, HPos::Center),
                 ))

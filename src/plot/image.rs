@@ -1,10 +1,8 @@
 //! Grids of small greyscale images (filters, digits, feature maps) as PNG.
 
-use super::text_style;
-use super::{Figure, PlotError, draw_err, register_fonts};
+use super::bitmap_text::{Anchor, Canvas, text_width};
+use super::{Figure, PlotError, register_fonts};
 use ndarray::{ArrayBase, Axis, Data, Dimension, Ix2};
-use plotters::prelude::*;
-use plotters::style::text_anchor::HPos;
 
 /// How pixel values become grey levels.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -183,14 +181,14 @@ impl ImageGrid {
             .unwrap_or_else(|| ((72.0 / max_h.max(max_w) as f64).round() as u32).clamp(1, 24));
         let (img_w, img_h) = (max_w as u32 * s, max_h as u32 * s);
         let has_titles = self.titles.iter().any(|t| !t.is_empty());
-        let title_chars = self
+        let title_px = self
             .titles
             .iter()
-            .map(|t| t.chars().count())
+            .map(|t| text_width(t, 14.0).ceil() as u32)
             .max()
             .unwrap_or(0);
         let gap = 10u32;
-        let cell_w = (img_w + 2).max(title_chars as u32 * 7 + 4);
+        let cell_w = (img_w + 2).max(title_px + 6);
         let cell_h = img_h + 2 + if has_titles { 20 } else { 0 };
         let bad: usize = self
             .images
@@ -208,7 +206,7 @@ impl ImageGrid {
             head = format!("{head}{sep}({bad} non-finite value{s} shown red)");
         }
         let head_h = if head.is_empty() { 0 } else { 32 };
-        let title_w = head.chars().count() as u32 * 9 + 20;
+        let title_w = text_width(&head, 19.0).ceil() as u32 + 24;
         let width = (cols as u32 * (cell_w + gap) + gap).max(title_w);
         let height = rows as u32 * (cell_h + gap) + gap + head_h;
         let mut buf = vec![255u8; width as usize * height as usize * 3];
@@ -285,20 +283,18 @@ impl ImageGrid {
             }
         }
         {
-            let root = BitMapBackend::with_buffer(&mut buf, (width, height)).into_drawing_area();
+            let mut canvas = Canvas {
+                buf: &mut buf,
+                width,
+                height,
+            };
             if !head.is_empty() {
-                root.draw(&Text::new(
-                    head,
-                    (width as i32 / 2, head_h as i32 / 2 + 4),
-                    text_style(19, HPos::Center),
-                ))
-                .map_err(draw_err)?;
+                let at = (width as i32 / 2, head_h as i32 / 2 + 4);
+                canvas.text(&head, at, 19.0, Anchor::Center, [0, 0, 0]);
             }
             for (t, x, y) in title_pos {
-                root.draw(&Text::new(t, (x, y), text_style(14, HPos::Center)))
-                    .map_err(draw_err)?;
+                canvas.text(&t, (x, y), 14.0, Anchor::Center, [0, 0, 0]);
             }
-            root.present().map_err(draw_err)?;
         }
         let png = encode_png(&buf, width, height)?;
         Ok(Figure::from_png(png, (width, height)))

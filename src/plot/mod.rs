@@ -31,6 +31,7 @@
 //! Colours: series get matplotlib's `tab10` colours in order of first appearance, and a
 //! name keeps its colour in every panel of a figure.
 
+mod bitmap_text;
 mod contour;
 mod graph;
 mod image;
