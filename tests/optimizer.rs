@@ -221,3 +221,20 @@ fn large_parameters_update_like_single_elements() {
         }
     }
 }
+
+#[test]
+fn each_optimizer_is_named_as_in_the_book() {
+    // the names label the curves of 6.1.7 and 6.1.8 and the exercise reports
+    let names: Vec<&str> = [
+        &SGD::default() as &dyn Optimizer,
+        &Momentum::default(),
+        &Nesterov::default(),
+        &AdaGrad::default(),
+        &RMSprop::default(),
+        &Adam::default(),
+    ]
+    .iter()
+    .map(|o| o.name())
+    .collect();
+    assert_eq!(names, ["SGD", "Momentum", "Nesterov", "AdaGrad", "RMSprop", "Adam"]);
+}
