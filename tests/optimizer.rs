@@ -236,5 +236,8 @@ fn each_optimizer_is_named_as_in_the_book() {
     .iter()
     .map(|o| o.name())
     .collect();
-    assert_eq!(names, ["SGD", "Momentum", "Nesterov", "AdaGrad", "RMSprop", "Adam"]);
+    assert_eq!(
+        names,
+        ["SGD", "Momentum", "Nesterov", "AdaGrad", "RMSprop", "Adam"]
+    );
 }
