@@ -107,6 +107,9 @@ fn uniform_scores_give_ln_c_and_the_mean_over_the_batch() {
         let mut layer = SoftmaxWithLoss::new();
         let loss = layer.forward(&x, &t);
         close(loss, (c as f64).ln(), 1e-6, &format!("N {n}, C {c}: loss"));
+        // the probabilities it keeps for backward (and shows): 1/C each
+        let y = layer.output().expect("forward keeps its softmax output");
+        assert!(y.iter().all(|v| (v - 1.0 / c as f64).abs() < 1e-15), "{y}");
         let dx = layer.backward(1.0);
         for i in 0..n {
             for j in 0..c {
@@ -182,6 +185,9 @@ fn dropout_keeps_one_minus_p_scaled_by_its_inverse() {
         "E[out] = E[x] in training",
     );
     assert_eq!(d.forward(&x, false), x, "inference is the identity");
+    // and backward after an inference forward passes dout through
+    let ones = ArrayD::ones(IxDyn(&[100, 1000]));
+    assert_eq!(d.backward(&ones), ones, "backward after inference");
     // backward after the training forward: dout · mask / (1 − p)
     d.forward(&x, true);
     let mask_out = d.forward(&x, true);

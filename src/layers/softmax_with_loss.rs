@@ -74,7 +74,7 @@ impl SoftmaxWithLoss {
             );
         }
         self.one_sample = x.ndim() == 1;
-        let one_hot = if x.shape() == t.shape() && !(c == 1 && t.ndim() == 1 && x.ndim() == 2) {
+        let one_hot = if x.shape() == t.shape() {
             Some(
                 t.as_standard_layout()
                     .into_shape_with_order((n, c))
