@@ -40,10 +40,14 @@ pub(crate) fn out_size(size: usize, filter: usize, stride: usize, pad: usize) ->
     (size + 2 * pad - filter) / stride + 1
 }
 
-/// Products with fewer multiply-adds than this run on one thread (splitting costs more).
-/// Whether it should be higher, counting the cost of waking the pool (TwoLayerNet's
-/// 100×784×50 product, 3.9 M, is split today), is still to be measured.
-pub(crate) const PARALLEL_MIN_FLOP: usize = 1 << 20;
+/// Products with fewer multiply-adds than this run on one thread: below it, waking the
+/// pool and splitting costs more than the second core gives back. Measured on 2 cores
+/// (medians of 8 interleaved rounds, docs/benchmarks.md): at 2²⁰ the TwoLayerNet step took
+/// 0.85 ms, at 2²⁴ 0.69 ms, on one thread 0.64 ms; MultiLayerNet 2.60 → 2.39 ms;
+/// SimpleConvNet 20.8 → 18.8 ms. So the training steps' products (TwoLayerNet's
+/// 100×784×50 is 3.9 M, MultiLayerNet's 128×784×100 is 10 M) stay whole, and evaluation
+/// batches (10 000×784×50 = 392 M) and the CNN's larger products split.
+pub(crate) const PARALLEL_MIN_FLOP: usize = 1 << 24;
 
 /// Products inside a parallel section (already on a worker thread, e.g. one of several
 /// networks trained side by side) split again only from this many multiply-adds on: big
