@@ -5,7 +5,7 @@ use std::hint::black_box;
 use std::time::Duration;
 
 use criterion::{Criterion, criterion_group, criterion_main};
-use dlfs::init::{choice, rand_uniform, randn, rng};
+use dlfs::init::{choice, rand_uniform, randn, seeded_rng};
 use dlfs::kernels::matmul;
 use dlfs::ndarray::{Array1, Array2, ArrayD, Axis, IxDyn};
 use dlfs::prelude::*;
@@ -31,7 +31,7 @@ fn bench_step(
 }
 
 fn workloads(c: &mut Criterion) {
-    let mut r = rng(0);
+    let mut r = seeded_rng(0);
     let x = rand_uniform(IxDyn(&[10000, 784]), 0.0, 1.0, &mut r);
     let t = labels(10000, &mut r);
     let rows = |n: usize| x.slice_axis(Axis(0), (0..n).into()).to_owned();

@@ -4,7 +4,7 @@
 
 use std::time::Instant;
 
-use dlfs::init::{choice, rand_uniform, randn, rng};
+use dlfs::init::{choice, rand_uniform, randn, seeded_rng};
 use dlfs::kernels::matmul;
 use dlfs::ndarray::{Array1, Array2, ArrayD, Axis, IxDyn};
 use dlfs::prelude::*;
@@ -31,7 +31,7 @@ fn labels(n: usize, r: &mut Rng) -> ArrayD<f64> {
 
 fn main() {
     let quick = std::env::args().any(|a| a == "--quick");
-    let mut r = rng(0);
+    let mut r = seeded_rng(0);
     let x_train = rand_uniform(IxDyn(&[60000, 784]), 0.0, 1.0, &mut r);
     let t_train = labels(60000, &mut r);
     let x_test = rand_uniform(IxDyn(&[10000, 784]), 0.0, 1.0, &mut r);

@@ -19,7 +19,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         one_hot: true,
         ..Default::default()
     })?;
-    let mut rng = rng(seed);
+    let mut rng = seeded_rng(seed);
     let mut network = TwoLayerNet::new(784, 50, 10, 0.01, &mut rng);
     let x_batch = data.x_train.slice(s![..n, ..]).to_owned().into_dyn();
     let t_batch = data.t_train.slice(s![..n, ..]).to_owned().into_dyn();

@@ -23,7 +23,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         one_hot: true,
         ..Default::default()
     })?;
-    let mut rng = rng(seed);
+    let mut rng = seeded_rng(seed);
     let mut network = TwoLayerNet::new(784, 50, 10, 0.01, &mut rng);
     let train_size = data.x_train.shape()[0];
     let iter_per_epoch = (train_size / batch_size).max(1);

@@ -37,7 +37,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     .y_range(0.0, 1.0);
     for (i, &w) in weight_scales.iter().enumerate() {
         println!("============== {}/{n_scales} ==============", i + 1);
-        let mut rng = rng(seed + i as u64);
+        let mut rng = seeded_rng(seed + i as u64);
         let opts = |use_batchnorm| ExtendOptions {
             weight_init_std: WeightInit::Std(w),
             use_batchnorm,

@@ -29,7 +29,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let dir = common::out_dir("ch06_hyperparameter_optimization");
 
     let data = load_mnist(LoadOptions::default())?;
-    let mut rng = rng(seed);
+    let mut rng = seeded_rng(seed);
     let perm = permutation(n, &mut rng);
     let x_all = data.x_train.slice(s![..n, ..]).select(Axis(0), &perm);
     let t_all = data.t_train.slice(s![..n]).select(Axis(0), &perm);
@@ -46,25 +46,22 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         let lr = 10f64.powf(rng.random_range(-6.0..-2.0));
         let mut network =
             MultiLayerNet::new(784, &[100; 6], 10, "relu", "he", weight_decay, &mut rng);
-        let report = {
-            let mut trainer = Trainer::new(
-                &mut network,
-                &x_tr,
-                &t_tr,
-                &x_val,
-                &t_val,
-                Box::new(SGD::new(lr)),
-                TrainerConfig {
-                    epochs,
-                    mini_batch_size: 100,
-                    verbose: false,
-                    seed: seed + 1 + trial,
-                    ..Default::default()
-                },
-            );
-            trainer.train()?;
-            trainer.report()
-        };
+        let report = Trainer::new(
+            &mut network,
+            &x_tr,
+            &t_tr,
+            &x_val,
+            &t_val,
+            SGD::new(lr),
+            TrainerConfig {
+                epochs,
+                mini_batch_size: 100,
+                verbose: false,
+                seed: seed + 1 + trial,
+                ..Default::default()
+            },
+        )
+        .run()?;
         let val_acc = report.test_acc_list.last().copied().unwrap_or(0.0);
         println!("val acc:{val_acc} | lr:{lr:e}, weight decay:{weight_decay:e}");
         results.push(Trial {

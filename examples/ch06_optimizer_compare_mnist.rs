@@ -20,7 +20,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
 
     let data = load_mnist(LoadOptions::default())?;
     let train_size = data.x_train.shape()[0];
-    let mut rng = rng(seed);
+    let mut rng = seeded_rng(seed);
     let mut opts: Vec<Box<dyn Optimizer>> = vec![
         Box::new(SGD::default()),
         Box::new(Momentum::default()),

@@ -22,7 +22,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let data = load_mnist(LoadOptions::default())?;
     let x_train = data.x_train.slice(s![..n, ..]).to_owned().into_dyn();
     let t_train = data.t_train.slice(s![..n]).to_owned().into_dyn();
-    let mut rng = rng(seed);
+    let mut rng = seeded_rng(seed);
     let mut network = MultiLayerNetExtend::new(
         784,
         &[100; 6],
@@ -34,24 +34,21 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         },
         &mut rng,
     );
-    let report = {
-        let mut trainer = Trainer::new(
-            &mut network,
-            &x_train,
-            &t_train,
-            &data.x_test,
-            &data.t_test,
-            Box::new(SGD::new(lr)),
-            TrainerConfig {
-                epochs,
-                mini_batch_size: 100.min(n),
-                seed,
-                ..Default::default()
-            },
-        );
-        trainer.train()?;
-        trainer.report()
-    };
+    let report = Trainer::new(
+        &mut network,
+        &x_train,
+        &t_train,
+        &data.x_test,
+        &data.t_test,
+        SGD::new(lr),
+        TrainerConfig {
+            epochs,
+            mini_batch_size: 100.min(n),
+            seed,
+            ..Default::default()
+        },
+    )
+    .run()?;
 
     let fig = LineChart::new(&format!(
         "Dropout, ratio {dropout_ratio} ({n} samples, 7 layers)"

@@ -23,7 +23,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let data = load_mnist(LoadOptions::default())?;
     let x_train = data.x_train.slice(s![..n, ..]).to_owned().into_dyn();
     let t_train = data.t_train.slice(s![..n]).to_owned().into_dyn();
-    let mut rng = rng(seed);
+    let mut rng = seeded_rng(seed);
     let mut network =
         MultiLayerNet::new(784, &[100; 6], 10, "relu", WeightInit::He, lambda, &mut rng);
     let mut optimizer = SGD::new(lr);

@@ -18,7 +18,7 @@ struct Setup {
 }
 
 fn activation_histograms(s: &Setup, title: &str, activation: &str, init: WeightInit) -> Figure {
-    let mut rng = rng(s.seed);
+    let mut rng = seeded_rng(s.seed);
     let mut x: Array2<f64> = randn((s.samples, s.nodes), &mut rng);
     let mut grid = HistogramGrid::new(title)
         .range(0.0, 1.0)

@@ -26,7 +26,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         ("Xavier", WeightInit::Xavier),
         ("He", WeightInit::He),
     ];
-    let mut rng = rng(seed);
+    let mut rng = seeded_rng(seed);
     let mut nets: Vec<MultiLayerNet> = inits
         .iter()
         .map(|(_, init)| {

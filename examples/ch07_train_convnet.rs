@@ -33,27 +33,24 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         .into_dyn();
     let t_train = data.t_train.slice(s![..n]).to_owned().into_dyn();
 
-    let mut rng = rng(seed);
+    let mut rng = seeded_rng(seed);
     let mut network = SimpleConvNet::new(ConvNetConfig::default(), &mut rng);
-    let report = {
-        let mut trainer = Trainer::new(
-            &mut network,
-            &x_train,
-            &t_train,
-            &data.x_test,
-            &data.t_test,
-            Box::new(Adam::new(lr)),
-            TrainerConfig {
-                epochs: max_epochs,
-                mini_batch_size: batch_size,
-                evaluate_sample_num_per_epoch: Some(eval),
-                seed,
-                ..Default::default()
-            },
-        );
-        trainer.train()?;
-        trainer.report()
-    };
+    let report = Trainer::new(
+        &mut network,
+        &x_train,
+        &t_train,
+        &data.x_test,
+        &data.t_test,
+        Adam::new(lr),
+        TrainerConfig {
+            epochs: max_epochs,
+            mini_batch_size: batch_size,
+            evaluate_sample_num_per_epoch: Some(eval),
+            seed,
+            ..Default::default()
+        },
+    )
+    .run()?;
 
     let params = dir.join("params.npz");
     network.save_params(&params)?;

@@ -24,7 +24,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let seed: u64 = args.get("seed", 7);
     let dir = common::out_dir("ch07_visualize_filter");
 
-    let mut rng = rng(seed);
+    let mut rng = seeded_rng(seed);
     let mut network = SimpleConvNet::new(ConvNetConfig::default(), &mut rng);
     let filters_before = network.param_values()["W1"].clone();
 
@@ -47,13 +47,13 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             .to_owned()
             .into_dyn();
         let t_train = data.t_train.slice(s![..n]).to_owned().into_dyn();
-        let mut trainer = Trainer::new(
+        Trainer::new(
             &mut network,
             &x_train,
             &t_train,
             &data.x_test,
             &data.t_test,
-            Box::new(Adam::new(0.001)),
+            Adam::new(0.001),
             TrainerConfig {
                 epochs: 1,
                 mini_batch_size: 100.min(n),
@@ -61,8 +61,8 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
                 seed,
                 ..Default::default()
             },
-        );
-        trainer.train()?;
+        )
+        .run()?;
     }
     let filters_after = network.param_values()["W1"].clone();
 

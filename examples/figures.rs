@@ -4,7 +4,7 @@
 use dlfs::ndarray::{Array2, Array4};
 use dlfs::plot::{
     ChartGrid, Colormap, CompGraph, ContourPlot, Figure, FunctionPlot, GradientField,
-    HistogramGrid, ImageGrid, LineChart,
+    HistogramGrid, ImageGrid, LineChart, Plot,
 };
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;

@@ -5,7 +5,7 @@
 
 use std::time::Instant;
 
-use dlfs::init::{choice, rand_uniform, rng};
+use dlfs::init::{choice, rand_uniform, seeded_rng};
 use dlfs::ndarray::{Array1, ArrayD, IxDyn};
 use dlfs::prelude::*;
 
@@ -56,7 +56,7 @@ fn profile(title: &str, net: &mut Sequential, x: &ArrayD<f64>, t: &ArrayD<f64>, 
 }
 
 fn main() {
-    let mut r = rng(0);
+    let mut r = seeded_rng(0);
     let labels = |n: usize, r: &mut Rng| {
         Array1::from_iter(choice(10, n, r).into_iter().map(|k| k as f64)).into_dyn()
     };

@@ -9,17 +9,18 @@ A cell fails when
     compile errors this way, and panics under `:preserve_vars_on_panic 0`, the runner's
     evcxr configuration);
   - a stderr stream output contains "panicked at" (a second net for panics);
-  - it wrote anything on stderr and does not opt in with the tag "allow-stderr" (or a line
-    `// allow-stderr`): evcxr reports an error returned through `?` at the top level of a
+  - it wrote anything on stderr and is not tagged "allow-stderr": evcxr reports an error returned through `?` at the top level of a
     cell only by printing it on stderr, with the cell's status "ok". Lines that arrive after
     the cell ended count for the cell that printed them;
-  - it is a figure cell (tag "figure", or a line `// figure`) and shows no image
+  - it is a figure cell (tag "figure") and shows no image
     (image/svg+xml, image/png or image/gif), or one that is empty (an SVG with fewer than two
     drawn elements, a PNG of one colour, a zero-sized image) or that is dlfs's error figure
     (`data-dlfs="plot-error"`: the plot builder failed);
   - in an exercise notebook, it prints a line starting with "✗ " (a failed check); in a
     learner's copy (notebook metadata dlfs.exercise == "learner"), a cell tagged "check"
     reports "✓ " or does not report "not done yet".
+  - its source has a line `// figure` or `// allow-stderr`: the runner reads cell tags, so
+    such a line would silently mean nothing (tag the cell instead).
 A notebook fails when fewer code cells ran than it has (a cell tagged "skip-execution" is
 skipped by nbclient: the runner does not allow it). A run of all notebooks fails when one
 listed in notebooks/manifest.txt is missing or one is there that is not listed.
@@ -34,8 +35,8 @@ import xml.etree.ElementTree as ET
 import zlib
 from pathlib import Path
 
-FIGURE_LINE = re.compile(r"^\s*//\s*figure\s*$", re.MULTILINE)
-ALLOW_STDERR_LINE = re.compile(r"^\s*//\s*allow-stderr\s*$", re.MULTILINE)
+# runner markers written as a line of code instead of a cell tag
+MARKER_LINE = re.compile(r"^\s*//\s*(figure|allow-stderr)\s*$", re.MULTILINE)
 IMAGE_TYPES = {"image/svg+xml": "svg", "image/png": "png", "image/gif": "gif"}
 ANSI = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
 CHECK_FAILED = re.compile(r"^✗ .*$", re.MULTILINE)
@@ -70,11 +71,19 @@ def is_code_cell(cell) -> bool:
 
 
 def is_figure_cell(cell) -> bool:
-    return bool(FIGURE_LINE.search(text_of(cell.source))) or "figure" in tags(cell)
+    return "figure" in tags(cell)
 
 
 def allows_stderr(cell) -> bool:
-    return bool(ALLOW_STDERR_LINE.search(text_of(cell.source))) or "allow-stderr" in tags(cell)
+    return "allow-stderr" in tags(cell)
+
+
+def check_markers(cell, number: int) -> None:
+    """A marker line in the source means nothing to the runner: say so instead of ignoring it."""
+    m = MARKER_LINE.search(text_of(cell.source))
+    if m:
+        raise CellFailed(number, f"the line `{m.group(0).strip()}` is not a cell tag",
+                         f'the runner reads cell tags: remove the line and tag the cell "{m.group(1)}"')
 
 
 def is_learner_copy(nb) -> bool:
@@ -229,6 +238,7 @@ def check_figures(cell, number: int) -> None:
 def check_cell(cell, number: int, reply, learner: bool = False, late: bool = False) -> None:
     """Raise CellFailed if this executed cell counts as a failure. `late`: the cell is judged
     again because output of its arrived after it ended."""
+    check_markers(cell, number)
     stderr = stream_text(cell, "stderr")
     for out in cell.get("outputs", []):
         if out.get("output_type") == "error":

@@ -553,6 +553,9 @@ def main() -> int:
     # a panic fails its cell at once. The learner's JupyterLab kernel keeps its own, under
     # which a panic only prints and the session's variables survive.
     os.environ.setdefault("DLFS_EVCXR_CONFIG_DIR", str(ROOT / ".cache" / "evcxr-runner"))
+    # No progress lines (elapsed and remaining time) in the saved outputs: they differ from
+    # run to run, and a re-run notebook must come out the same. JupyterLab shows them.
+    os.environ["DLFS_PROGRESS"] = "0"
 
     paths, listing = resolve(args.names, Path(args.manifest))
     paths = list(dict.fromkeys(paths))  # each notebook once

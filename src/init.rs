@@ -1,11 +1,11 @@
 //! Weight initialisation (chapter 6.2) and the seeded random numbers behind it.
 //!
-//! There is no global RNG (evcxr resets statics every cell): make one with [`rng`] and
+//! There is no global RNG (evcxr resets statics every cell): make one with [`seeded_rng`] and
 //! pass it by `&mut`. The same seed gives the same numbers on every machine (ChaCha8).
 //!
 //! ```
-//! use dlfs::init::{randn, rng, WeightInit};
-//! let mut r = rng(42);
+//! use dlfs::init::{randn, seeded_rng, WeightInit};
+//! let mut r = seeded_rng(42);
 //! let w = randn((784, 100), &mut r) * WeightInit::He.std(784);
 //! assert_eq!(w.dim(), (784, 100));
 //! assert_eq!(WeightInit::He.std(2), 1.0); // √(2/2)
@@ -23,7 +23,7 @@ use rand_distr::StandardNormal;
 pub type Rng = rand_chacha::ChaCha8Rng;
 
 /// A generator seeded with `seed`.
-pub fn rng(seed: u64) -> Rng {
+pub fn seeded_rng(seed: u64) -> Rng {
     Rng::seed_from_u64(seed)
 }
 

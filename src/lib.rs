@@ -12,22 +12,8 @@ pub use rand;
 /// experiments on all cores: `use dlfs::rayon::prelude::*;`.
 pub use rayon;
 
-/// A shape written the way numpy prints it: `(2,)`, `(2, 3)`, `(10, 1, 28, 28)`.
-///
-/// ```
-/// assert_eq!(dlfs::np_shape(&[2]), "(2,)");
-/// assert_eq!(dlfs::np_shape(&[10, 1, 28, 28]), "(10, 1, 28, 28)");
-/// ```
-pub fn np_shape(shape: &[usize]) -> String {
-    match shape {
-        [n] => format!("({n},)"),
-        _ => {
-            let dims: Vec<String> = shape.iter().map(|d| d.to_string()).collect();
-            format!("({})", dims.join(", "))
-        }
-    }
-}
-
+pub mod arrays;
+pub use arrays::np_shape;
 pub mod data;
 pub mod error;
 pub mod exercise;
@@ -39,17 +25,19 @@ pub mod kernels;
 pub mod layers;
 pub mod nets;
 pub mod optimizer;
+pub mod parallel;
 pub mod plot;
 pub mod trainer;
 
 /// Everything a notebook needs, in one `use dlfs::prelude::*;`.
 pub mod prelude {
+    pub use crate::arrays::{as_nchw, np_shape, plane_of, rows_of};
     pub use crate::data::{Dataset, DatasetKind, LoadOptions, load_mnist};
     pub use crate::error::ParamsError;
     pub use crate::functions::{cross_entropy_error, relu, sigmoid, softmax};
     pub use crate::gradient::{abs_diff, max_rel_error, numerical_gradient, rel_error};
     pub use crate::im2col::{col2im, conv_output_size, im2col};
-    pub use crate::init::{Rng, WeightInit, choice, permutation, rand_uniform, randn, rng};
+    pub use crate::init::{Rng, WeightInit, choice, permutation, rand_uniform, randn, seeded_rng};
     pub use crate::layers::{
         AddLayer, Affine, BatchNormalization, Convolution, Dropout, Hint, Layer, LossLayer,
         MulLayer, ParamRef, Pooling, Relu, Sigmoid, SoftmaxWithLoss,
@@ -58,11 +46,11 @@ pub mod prelude {
         Activation, ConvNetConfig, ConvReluPool, ExtendOptions, GradCheck, MultiLayerNet,
         MultiLayerNetExtend, NamedArrays, Sequential, SimpleConvNet, TwoLayerNet, gradient_check,
     };
-    pub use crate::np_shape;
     pub use crate::optimizer::{AdaGrad, Adam, Momentum, Nesterov, Optimizer, RMSprop, SGD};
+    pub use crate::parallel::in_parallel;
     pub use crate::plot::{
         ChartGrid, CompGraph, ContourPlot, Figure, FunctionPlot, GradientField, HistogramGrid,
-        ImageGrid, LineChart, smooth_curve,
+        ImageGrid, LineChart, Plot, smooth_curve,
     };
     pub use crate::trainer::{TrainError, TrainReport, Trainer, TrainerConfig};
     pub use ndarray::{

@@ -80,6 +80,24 @@ pub trait Optimizer: Send {
     }
 }
 
+/// A boxed optimizer is one too, so a list of different ones (`Vec<Box<dyn Optimizer>>`)
+/// can be handed to anything that takes an optimizer by value, [`Trainer`](crate::trainer::Trainer)
+/// among them.
+impl<O: Optimizer + ?Sized> Optimizer for Box<O> {
+    fn update(&mut self, params: Vec<ParamRef<'_>>) {
+        (**self).update(params)
+    }
+
+    fn name(&self) -> &'static str {
+        (**self).name()
+    }
+
+    #[track_caller]
+    fn update_xy(&mut self, xy: (f64, f64), grad: (f64, f64)) -> (f64, f64) {
+        (**self).update_xy(xy, grad)
+    }
+}
+
 /// Checks one update's params: each grad has its value's shape, no name twice.
 #[track_caller]
 fn check_params(optimizer: &str, params: &[ParamRef<'_>]) {

@@ -4,7 +4,7 @@ use ndarray::{ArrayD, ArrayRef, Axis, IxDyn, Slice};
 use std::fmt;
 
 pub use crate::error::TrainError;
-use crate::init::{Rng, choice, rng};
+use crate::init::{Rng, choice, seeded_rng};
 use crate::nets::Sequential;
 use crate::optimizer::Optimizer;
 
@@ -89,12 +89,11 @@ pub struct TrainReport {
 /// /// // two separable blobs
 /// let x = Array2::from_shape_fn((40, 2), |(i, j)| (if (i % 2 == 0) == (j == 0) { 1.0 } else { -1.0 }) + 0.01 * i as f64).into_dyn();
 /// let t = Array1::from_shape_fn(40, |i| (i % 2) as f64).into_dyn();
-/// let mut net = TwoLayerNet::new(2, 8, 2, 0.5, &mut rng(1));
+/// let mut net = TwoLayerNet::new(2, 8, 2, 0.5, &mut seeded_rng(1));
 /// let config = TrainerConfig { epochs: 5, mini_batch_size: 10, verbose: false, ..Default::default() };
-/// let mut trainer = Trainer::new(&mut net, &x, &t, &x, &t, Box::new(SGD::new(0.5)), config);
-/// trainer.train().unwrap();
-/// assert_eq!(trainer.train_loss_list.len(), 5 * 4);
-/// assert_eq!(trainer.final_test_acc, Some(1.0));
+/// let report = Trainer::new(&mut net, &x, &t, &x, &t, SGD::new(0.5), config).run().unwrap();
+/// assert_eq!(report.train_loss_list.len(), 5 * 4);
+/// assert_eq!(report.final_test_acc, Some(1.0));
 /// ```
 pub struct Trainer<'a> {
     /// The network being trained.
@@ -129,31 +128,53 @@ impl fmt::Debug for Trainer<'_> {
 }
 
 impl<'a> Trainer<'a> {
-    /// A trainer for `network` (a `&mut` to any net: `&mut net` coerces). Labels are
-    /// indices (N,) or one-hot (N, C).
+    /// A trainer for `network` (a `&mut` to any net: `&mut net` coerces) with `optimizer`
+    /// (any optimizer by value: `Adam::new(0.001)`; a `Box<dyn Optimizer>` works too).
+    /// Labels are indices (N,) or one-hot (N, C).
     pub fn new(
         network: &'a mut Sequential,
         x_train: &'a ArrayRef<f64, IxDyn>,
         t_train: &'a ArrayRef<f64, IxDyn>,
         x_test: &'a ArrayRef<f64, IxDyn>,
         t_test: &'a ArrayRef<f64, IxDyn>,
-        optimizer: Box<dyn Optimizer + 'a>,
+        optimizer: impl Optimizer + 'a,
         config: TrainerConfig,
     ) -> Self {
         let seed = config.seed;
         Self {
             network,
-            optimizer,
+            optimizer: Box::new(optimizer),
             config,
             x_train,
             t_train,
             x_test,
             t_test,
-            rng: rng(seed),
+            rng: seeded_rng(seed),
             train_loss_list: Vec::new(),
             train_acc_list: Vec::new(),
             test_acc_list: Vec::new(),
             final_test_acc: None,
+        }
+    }
+
+    /// Trains all epochs and hands back what was recorded, ending the trainer's borrow of
+    /// the network and the data: `let report = Trainer::new(…).run()?;` in one statement.
+    ///
+    /// # Errors
+    /// As [`train`](Self::train) (the lists recorded up to the error are dropped; use
+    /// `train` and [`report`](Self::report) to keep them).
+    pub fn run(mut self) -> Result<TrainReport, TrainError> {
+        self.train()?;
+        Ok(self.into_report())
+    }
+
+    /// The recorded lists and the final accuracy, without copying them.
+    pub fn into_report(self) -> TrainReport {
+        TrainReport {
+            train_loss_list: self.train_loss_list,
+            train_acc_list: self.train_acc_list,
+            test_acc_list: self.test_acc_list,
+            final_test_acc: self.final_test_acc,
         }
     }
 

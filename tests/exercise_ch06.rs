@@ -6,7 +6,7 @@
 use std::collections::HashMap;
 
 use dlfs::exercise::*;
-use dlfs::init::{Rng, rng};
+use dlfs::init::{Rng, seeded_rng};
 use dlfs::layers::{self, Layer, ParamRef};
 use dlfs::ndarray::{Array1, ArrayD, ArrayRef, Axis, IxDyn, Zip};
 use dlfs::nets::Sequential;
@@ -530,7 +530,7 @@ impl Layer for BookDropout {
 fn book_dropout(mistake: DropMistake) -> impl Fn(f64, u64) -> BookDropout {
     move |ratio, seed| BookDropout {
         ratio,
-        rng: rng(seed),
+        rng: seeded_rng(seed),
         mask: None,
         mistake,
     }

@@ -3,7 +3,7 @@
 //! scores, to rounding (the fused layer sums each product in another order), over
 //! geometries with padding, strides, overlapping and tiling windows, and ties.
 
-use dlfs::init::{rand_uniform, randn, rng};
+use dlfs::init::{rand_uniform, randn, seeded_rng};
 use dlfs::layers::{Affine, Convolution, Layer, Pooling, Relu};
 use dlfs::ndarray::{Array1, ArrayD, IxDyn};
 use dlfs::nets::ConvReluPool;
@@ -23,7 +23,7 @@ struct Spec {
 }
 
 fn build(spec: &Spec, seed: u64, fused: bool) -> Sequential {
-    let mut r = rng(seed);
+    let mut r = seeded_rng(seed);
     let conv = Convolution::new(
         randn((4, spec.c, spec.fs, spec.fs), &mut r) * 0.3,
         randn(4, &mut r) * 0.1,
@@ -54,7 +54,7 @@ fn build(spec: &Spec, seed: u64, fused: bool) -> Sequential {
 }
 
 fn data(spec: &Spec, n: usize, seed: u64) -> (ArrayD<f64>, ArrayD<f64>) {
-    let mut r = rng(seed);
+    let mut r = seeded_rng(seed);
     // values around 0, so ReLU masks and pooling ties both happen
     let x = (rand_uniform((n, spec.c, spec.hw, spec.hw), -1.0, 1.0, &mut r) * 4.0)
         .mapv(f64::round)
@@ -190,7 +190,7 @@ fn overlapping_padded_pooling_and_strided_conv() {
 #[test]
 #[should_panic(expected = "ConvReluPool.forward: got shape [1, 2, 2, 2]")]
 fn pooling_too_large_is_reported() {
-    let mut r = rng(0);
+    let mut r = seeded_rng(0);
     let conv = Convolution::new(randn((2, 1, 3, 3), &mut r), Array1::zeros(2), 1, 0);
     let mut layer = ConvReluPool::new(conv, Pooling::new(4, 4, 1, 0));
     let x = randn((1, 1, 4, 4), &mut r).into_dyn();

@@ -1,6 +1,6 @@
 //! Weight initialisation and seeded sampling.
 
-use dlfs::init::{WeightInit, choice, permutation, rand_uniform, randn, rng};
+use dlfs::init::{WeightInit, choice, permutation, rand_uniform, randn, seeded_rng};
 
 fn std_of(a: &[f64]) -> f64 {
     let n = a.len() as f64;
@@ -32,7 +32,7 @@ fn scales() {
 
 #[test]
 fn weights_have_the_requested_spread() {
-    let mut r = rng(0);
+    let mut r = seeded_rng(0);
     let w = WeightInit::He.weights(200, 300, &mut r);
     let s = std_of(w.as_slice().unwrap());
     println!("He(200) std: {s} (expected 0.1)");
@@ -43,16 +43,22 @@ fn weights_have_the_requested_spread() {
 
 #[test]
 fn seeded_and_repeatable() {
-    assert_eq!(randn((3, 4), &mut rng(5)), randn((3, 4), &mut rng(5)));
-    assert_ne!(randn((3, 4), &mut rng(5)), randn((3, 4), &mut rng(6)));
-    let u = rand_uniform(1000, -1.0, 1.0, &mut rng(1));
+    assert_eq!(
+        randn((3, 4), &mut seeded_rng(5)),
+        randn((3, 4), &mut seeded_rng(5))
+    );
+    assert_ne!(
+        randn((3, 4), &mut seeded_rng(5)),
+        randn((3, 4), &mut seeded_rng(6))
+    );
+    let u = rand_uniform(1000, -1.0, 1.0, &mut seeded_rng(1));
     assert!(u.iter().all(|&v| (-1.0..1.0).contains(&v)));
     assert!(u.mean().unwrap().abs() < 0.1);
 }
 
 #[test]
 fn choice_draws_with_replacement_and_permutation_is_a_permutation() {
-    let c = choice(10, 1000, &mut rng(2));
+    let c = choice(10, 1000, &mut seeded_rng(2));
     assert_eq!(c.len(), 1000);
     assert!(c.iter().all(|&i| i < 10));
     // with replacement: 1000 draws from 10 repeat
@@ -60,7 +66,7 @@ fn choice_draws_with_replacement_and_permutation_is_a_permutation() {
     c.iter().for_each(|&i| seen[i] += 1);
     assert!(seen.iter().all(|&k| k > 50));
 
-    let mut p = permutation(100, &mut rng(3));
+    let mut p = permutation(100, &mut seeded_rng(3));
     assert_ne!(p, (0..100).collect::<Vec<_>>());
     p.sort();
     assert_eq!(p, (0..100).collect::<Vec<_>>());

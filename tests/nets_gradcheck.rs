@@ -7,7 +7,7 @@ mod common;
 use common::{assert_grad, assert_grad_check};
 
 fn data(n: usize, d: usize, classes: usize, seed: u64) -> (ArrayD<f64>, ArrayD<f64>) {
-    let mut r = rng(seed);
+    let mut r = seeded_rng(seed);
     let x = randn(IxDyn(&[n, d]), &mut r);
     let t = ArrayD::from_shape_vec(
         IxDyn(&[n]),
@@ -36,7 +36,7 @@ fn assert_tight(label: &str, report: &GradCheck, names: &[&str]) {
 #[test]
 fn two_layer_net() {
     let (x, t) = data(3, 6, 4, 1);
-    let mut net = TwoLayerNet::new(6, 5, 4, 0.5, &mut rng(2));
+    let mut net = TwoLayerNet::new(6, 5, 4, 0.5, &mut seeded_rng(2));
     let report = gradient_check(&mut net, &x, &t);
     assert_tight("TwoLayerNet", &report, &["W1", "b1", "W2", "b2"]);
 }
@@ -45,7 +45,7 @@ fn two_layer_net() {
 fn two_layer_net_book_order_numerical_first() {
     // the book computes the numerical gradient first, then backprop
     let (x, t) = data(3, 6, 4, 3);
-    let mut net = TwoLayerNet::new(6, 5, 4, 0.5, &mut rng(4));
+    let mut net = TwoLayerNet::new(6, 5, 4, 0.5, &mut seeded_rng(4));
     let num = net.numerical_gradient(&x, &t);
     let bp = net.gradient(&x, &t);
     for (name, g) in num.iter() {
@@ -60,7 +60,7 @@ fn multi_layer_net_relu_and_sigmoid_with_weight_decay() {
         (Activation::Relu, WeightInit::He),
         (Activation::Sigmoid, WeightInit::Xavier),
     ] {
-        let mut net = MultiLayerNet::new(5, &[6, 4], 3, act, init, 0.1, &mut rng(6));
+        let mut net = MultiLayerNet::new(5, &[6, 4], 3, act, init, 0.1, &mut seeded_rng(6));
         let report = net.gradient_check(&x, &t);
         assert_tight(
             &format!("MultiLayerNet {act:?} λ=0.1"),
@@ -73,8 +73,8 @@ fn multi_layer_net_relu_and_sigmoid_with_weight_decay() {
 #[test]
 fn weight_decay_enters_loss_and_gradient() {
     let (x, t) = data(4, 5, 3, 7);
-    let mut plain = MultiLayerNet::new(5, &[6], 3, "relu", "he", 0.0, &mut rng(8));
-    let mut decayed = MultiLayerNet::new(5, &[6], 3, "relu", "he", 0.5, &mut rng(8));
+    let mut plain = MultiLayerNet::new(5, &[6], 3, "relu", "he", 0.0, &mut seeded_rng(8));
+    let mut decayed = MultiLayerNet::new(5, &[6], 3, "relu", "he", 0.5, &mut seeded_rng(8));
     let w = plain.param_values();
     let penalty: f64 = ["W1", "W2"]
         .iter()
@@ -98,7 +98,7 @@ fn multi_layer_net_extend_batchnorm_and_dropout() {
         weight_decay_lambda: 0.05,
         ..Default::default()
     };
-    let mut net = MultiLayerNetExtend::new(4, &[6, 5], 3, opts, &mut rng(10));
+    let mut net = MultiLayerNetExtend::new(4, &[6, 5], 3, opts, &mut seeded_rng(10));
     let before = net.buffer_values();
     let report = net.gradient_check(&x, &t);
     assert_tight(
@@ -124,7 +124,7 @@ fn multi_layer_net_extend_batchnorm_sigmoid() {
         weight_init_std: WeightInit::Std(0.3),
         ..Default::default()
     };
-    let mut net = MultiLayerNetExtend::new(4, &[5], 3, opts, &mut rng(12));
+    let mut net = MultiLayerNetExtend::new(4, &[5], 3, opts, &mut seeded_rng(12));
     let report = net.gradient_check(&x, &t);
     assert_tight(
         "MultiLayerNetExtend BN sigmoid",
@@ -135,11 +135,11 @@ fn multi_layer_net_extend_batchnorm_sigmoid() {
 
 #[test]
 fn extend_without_options_has_same_weights_as_multi_layer_net() {
-    let mut a = MultiLayerNet::new(4, &[5, 5], 3, "relu", "he", 0.0, &mut rng(3));
+    let mut a = MultiLayerNet::new(4, &[5, 5], 3, "relu", "he", 0.0, &mut seeded_rng(3));
     let opts = ExtendOptions {
         use_dropout: true,
         ..Default::default()
     };
-    let mut b = MultiLayerNetExtend::new(4, &[5, 5], 3, opts, &mut rng(3));
+    let mut b = MultiLayerNetExtend::new(4, &[5, 5], 3, opts, &mut seeded_rng(3));
     assert_eq!(a.param_values(), b.param_values());
 }

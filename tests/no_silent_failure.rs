@@ -33,7 +33,7 @@ fn a_huge_learning_rate_stops_as_diverged() {
         ("Momentum", Box::new(Momentum::new(1e6))),
         ("Adam", Box::new(Adam::new(1e6))),
     ] {
-        let mut net = TwoLayerNet::new(2, 8, 2, 0.5, &mut rng(1));
+        let mut net = TwoLayerNet::new(2, 8, 2, 0.5, &mut seeded_rng(1));
         let mut trainer = Trainer::new(&mut net, &x, &t, &x, &t, opt, config());
         let err = trainer.train().expect_err(name);
         let text = err.to_string();
@@ -55,7 +55,7 @@ fn a_huge_learning_rate_stops_as_diverged() {
 #[test]
 fn the_divergence_rule_names_the_loss_rise() {
     let (x, t) = blobs();
-    let mut net = TwoLayerNet::new(2, 8, 2, 0.5, &mut rng(1));
+    let mut net = TwoLayerNet::new(2, 8, 2, 0.5, &mut seeded_rng(1));
     let mut trainer = Trainer::new(&mut net, &x, &t, &x, &t, Box::new(SGD::new(1e6)), config());
     let text = trainer.train().unwrap_err().to_string();
     assert!(
@@ -112,7 +112,7 @@ fn a_non_finite_gradient_stops_training_before_the_update() {
 #[test]
 fn an_ordinary_run_is_not_called_diverged() {
     let (x, t) = blobs();
-    let mut net = TwoLayerNet::new(2, 8, 2, 0.5, &mut rng(1));
+    let mut net = TwoLayerNet::new(2, 8, 2, 0.5, &mut seeded_rng(1));
     let mut trainer = Trainer::new(&mut net, &x, &t, &x, &t, Box::new(SGD::new(0.5)), config());
     trainer.train().unwrap();
     assert_eq!(trainer.final_test_acc, Some(1.0));
@@ -121,7 +121,7 @@ fn an_ordinary_run_is_not_called_diverged() {
 #[test]
 fn nan_parameters_give_a_nan_accuracy_not_a_score() {
     let (x, _) = blobs();
-    let mut net = TwoLayerNet::new(2, 8, 2, 0.5, &mut rng(1));
+    let mut net = TwoLayerNet::new(2, 8, 2, 0.5, &mut seeded_rng(1));
     for p in net.params() {
         p.value.fill(f64::NAN);
     }
@@ -133,7 +133,7 @@ fn nan_parameters_give_a_nan_accuracy_not_a_score() {
 
 #[test]
 fn an_empty_set_has_no_accuracy() {
-    let mut net = TwoLayerNet::new(2, 8, 2, 0.5, &mut rng(1));
+    let mut net = TwoLayerNet::new(2, 8, 2, 0.5, &mut seeded_rng(1));
     let x = ArrayD::zeros(IxDyn(&[0, 2]));
     let t = ArrayD::zeros(IxDyn(&[0]));
     assert!(net.accuracy(&x, &t).is_nan());
@@ -143,7 +143,7 @@ fn an_empty_set_has_no_accuracy() {
 fn a_trainer_refuses_an_empty_test_set() {
     let (x, t) = blobs();
     let (xe, te) = (ArrayD::zeros(IxDyn(&[0, 2])), ArrayD::zeros(IxDyn(&[0])));
-    let mut net = TwoLayerNet::new(2, 8, 2, 0.5, &mut rng(1));
+    let mut net = TwoLayerNet::new(2, 8, 2, 0.5, &mut seeded_rng(1));
     let mut trainer = Trainer::new(
         &mut net,
         &x,
@@ -162,7 +162,7 @@ fn a_trainer_refuses_an_empty_test_set() {
 fn a_trainer_names_the_first_bad_label() {
     let (x, mut t) = blobs();
     t[17] = 12.0;
-    let mut net = TwoLayerNet::new(2, 8, 2, 0.5, &mut rng(1));
+    let mut net = TwoLayerNet::new(2, 8, 2, 0.5, &mut seeded_rng(1));
     let (xt, tt) = blobs();
     let mut trainer = Trainer::new(
         &mut net,
@@ -178,7 +178,7 @@ fn a_trainer_names_the_first_bad_label() {
     assert!(err.contains("2 outputs"), "{err}");
     let mut t2 = tt.clone();
     t2[3] = 0.5;
-    let mut net = TwoLayerNet::new(2, 8, 2, 0.5, &mut rng(1));
+    let mut net = TwoLayerNet::new(2, 8, 2, 0.5, &mut seeded_rng(1));
     let mut trainer = Trainer::new(
         &mut net,
         &x,
@@ -191,7 +191,7 @@ fn a_trainer_names_the_first_bad_label() {
     let err = trainer.train().unwrap_err().to_string();
     assert!(err.contains("t_test[3] = 0.5"), "{err}");
     let one_hot = ArrayD::zeros(IxDyn(&[40, 3]));
-    let mut net = TwoLayerNet::new(2, 8, 2, 0.5, &mut rng(1));
+    let mut net = TwoLayerNet::new(2, 8, 2, 0.5, &mut seeded_rng(1));
     let mut trainer = Trainer::new(
         &mut net,
         &x,
@@ -207,7 +207,7 @@ fn a_trainer_names_the_first_bad_label() {
 
 #[test]
 fn a_bad_label_outside_a_trainer_names_its_sample() {
-    let mut net = TwoLayerNet::new(2, 8, 2, 0.5, &mut rng(1));
+    let mut net = TwoLayerNet::new(2, 8, 2, 0.5, &mut seeded_rng(1));
     let (x, mut t) = blobs();
     t[5] = 7.0;
     let msg = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| net.loss(&x, &t, true)))
@@ -252,7 +252,7 @@ fn relu_keeps_nan() {
 
 #[test]
 fn predicting_zero_rows_gives_zero_rows() {
-    let mut r = rng(2);
+    let mut r = seeded_rng(2);
     let mut two = TwoLayerNet::new(4, 5, 3, 0.1, &mut r);
     assert_eq!(
         two.predict_batched(&ArrayD::zeros(IxDyn(&[0, 4]))).shape(),

@@ -8,13 +8,13 @@ use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::time::Duration;
 
 use dlfs::nets::{MultiLayerNet, STALE_TMP_SECS, Sequential};
-use dlfs::prelude::rng;
+use dlfs::prelude::seeded_rng;
 
 const CHILD: &str = "DLFS_PARAMS_FAULT_CHILD";
 
 /// A 784-300-10 net (about 1.9 MB of parameters) with every value set to `k`.
 fn net(k: f64) -> MultiLayerNet {
-    let mut net = MultiLayerNet::new(784, &[300], 10, "relu", "he", 0.0, &mut rng(0));
+    let mut net = MultiLayerNet::new(784, &[300], 10, "relu", "he", 0.0, &mut seeded_rng(0));
     for p in net.params() {
         p.value.fill(k);
     }

@@ -15,7 +15,7 @@ fn bn_net(seed: u64) -> MultiLayerNetExtend {
         use_batchnorm: true,
         ..Default::default()
     };
-    MultiLayerNetExtend::new(4, &[5], 3, opts, &mut rng(seed))
+    MultiLayerNetExtend::new(4, &[5], 3, opts, &mut seeded_rng(seed))
 }
 
 fn snapshot(net: &mut Sequential) -> (NamedArrays, NamedArrays) {
@@ -28,7 +28,7 @@ fn round_trip_with_buffers() {
     let path = dir.join("params.npz");
     let mut a = bn_net(1);
     // move the running statistics away from their initial values
-    let x = randn(IxDyn(&[8, 4]), &mut rng(2));
+    let x = randn(IxDyn(&[8, 4]), &mut seeded_rng(2));
     a.predict(&x, true);
     a.save_params(&path).unwrap();
     let leftovers: Vec<_> = std::fs::read_dir(&dir)
@@ -87,7 +87,7 @@ fn wrong_shape_is_an_error_and_leaves_the_network_unchanged() {
         use_batchnorm: true,
         ..Default::default()
     };
-    MultiLayerNetExtend::new(4, &[6], 3, opts, &mut rng(1))
+    MultiLayerNetExtend::new(4, &[6], 3, opts, &mut seeded_rng(1))
         .save_params(&path)
         .unwrap();
     let mut b = bn_net(2);
@@ -121,7 +121,7 @@ fn wrong_names_are_errors_and_leave_the_network_unchanged() {
     let dir = tmp_dir("names");
     let path = dir.join("params.npz");
     // a net without batch norm lacks gamma1 …
-    MultiLayerNet::new(4, &[5], 3, "relu", "he", 0.0, &mut rng(1))
+    MultiLayerNet::new(4, &[5], 3, "relu", "he", 0.0, &mut seeded_rng(1))
         .save_params(&path)
         .unwrap();
     let mut b = bn_net(2);
@@ -136,7 +136,7 @@ fn wrong_names_are_errors_and_leave_the_network_unchanged() {
 
     // … and a net without batch norm finds extra arrays in a batch-norm file
     bn_net(3).save_params(&path).unwrap();
-    let mut plain = MultiLayerNet::new(4, &[5], 3, "relu", "he", 0.0, &mut rng(4));
+    let mut plain = MultiLayerNet::new(4, &[5], 3, "relu", "he", 0.0, &mut seeded_rng(4));
     let before = plain.param_values();
     let err = plain.load_params(&path).unwrap_err();
     println!("{err}");

@@ -3,7 +3,7 @@
 use dlfs::ndarray::{Array2, Array4, array};
 use dlfs::plot::{
     ChartGrid, Colormap, CompGraph, ContourPlot, Figure, FigureKind, FunctionPlot, GradientField,
-    HistogramGrid, ImageGrid, LineChart, Normalize, PlotError, kaiser, smooth_curve,
+    HistogramGrid, ImageGrid, LineChart, Normalize, Plot, PlotError, kaiser, smooth_curve,
 };
 
 const BLUE: &str = "#1F77B4";
@@ -654,4 +654,39 @@ fn chart_grid_labels_the_outer_panels() {
     let t = texts(&doc(&grid.build()));
     assert_eq!(t.iter().filter(|s| *s == "epochs").count(), 3, "{t:?}");
     assert_eq!(t.iter().filter(|s| *s == "accuracy").count(), 3, "{t:?}");
+}
+
+/// The list forms draw what the reassigning loops draw.
+#[test]
+fn list_builders_draw_what_the_loops_draw() {
+    let names = ["SGD", "Adam"];
+    let losses = [vec![2.0, 1.0, 0.5], vec![2.0, 0.6, 0.2]];
+    let mut looped = LineChart::new("loss");
+    for (name, loss) in names.iter().zip(&losses) {
+        looped = looped.series(name, loss);
+    }
+    let listed = LineChart::new("loss").series_all(names.iter().zip(&losses));
+    assert_eq!(listed.build().svg(), looped.build().svg());
+    assert!(listed.build().svg().unwrap().contains("Adam"));
+
+    let f = |x: f64, y: f64| x * x / 20.0 + y * y;
+    let paths: Vec<(String, Vec<(f64, f64)>)> = vec![
+        ("SGD".into(), vec![(-7.0, 2.0), (-6.0, 1.0)]),
+        ("Momentum".into(), vec![(-7.0, 2.0), (-5.0, 0.5)]),
+    ];
+    let mut contour = ContourPlot::new("paths", f, (-10.0, 10.0), (-5.0, 5.0));
+    for (name, path) in &paths {
+        contour = contour.trajectory(name, path);
+    }
+    let listed = ContourPlot::new("paths", f, (-10.0, 10.0), (-5.0, 5.0)).trajectories(&paths);
+    assert_eq!(listed.build().svg(), contour.build().svg());
+
+    let chart =
+        |k: usize| LineChart::new(&format!("run {k}")).series("acc", [0.1, 0.5 + k as f64 / 10.0]);
+    let mut grid = ChartGrid::new("runs");
+    for k in 0..3 {
+        grid = grid.chart(chart(k));
+    }
+    let listed = ChartGrid::new("runs").charts((0..3).map(chart));
+    assert_eq!(listed.build().svg(), grid.build().svg());
 }

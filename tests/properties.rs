@@ -11,7 +11,7 @@ use dlfs::exercise::rel_error;
 use dlfs::gradient::numerical_gradient;
 use dlfs::layers::{Convolution, Layer, Pooling};
 use dlfs::ndarray::{Array1, Array4, ArrayD, IxDyn};
-use dlfs::prelude::rng;
+use dlfs::prelude::seeded_rng;
 use dlfs::rand::Rng as _;
 use dlfs::rand::seq::SliceRandom;
 use proptest::prelude::*;
@@ -33,7 +33,7 @@ fn runner() -> TestRunner {
 fn distinct(shape: &[usize], seed: u64) -> ArrayD<f64> {
     let n: usize = shape.iter().product();
     let mut v: Vec<f64> = (0..n).map(|k| k as f64 * 0.01 - n as f64 * 0.005).collect();
-    v.shuffle(&mut rng(seed));
+    v.shuffle(&mut seeded_rng(seed));
     ArrayD::from_shape_vec(IxDyn(shape), v).unwrap()
 }
 
@@ -58,7 +58,7 @@ fn panic_message(f: impl FnOnce()) -> Option<String> {
 /// the largest relative error.
 fn grad_check(layer: &mut dyn Layer, x: &ArrayD<f64>, seed: u64) -> f64 {
     let y = layer.forward(x, true);
-    let mut r = rng(seed);
+    let mut r = seeded_rng(seed);
     let w = ArrayD::from_shape_simple_fn(y.raw_dim(), || r.random_range(-1.0..1.0));
     let dx = layer.backward(&w);
     let grads: Vec<ArrayD<f64>> = layer.params().iter().map(|p| p.grad.clone()).collect();

@@ -114,3 +114,21 @@ fn softmax_with_loss_forward() {
 fn softmax_with_loss_labels() {
     SoftmaxWithLoss::new().forward(&z(&[2, 3]), &z(&[3]));
 }
+
+#[test]
+#[should_panic(expected = "rows_of: rows 0..300 of an array with 20 rows (shape (20, 3))")]
+fn rows_of_past_the_end() {
+    dlfs::arrays::rows_of(&z(&[20, 3]), ..300);
+}
+
+#[test]
+#[should_panic(expected = "plane_of: expected an (N, C, H, W) array, got shape (4, 4)")]
+fn plane_of_a_matrix() {
+    dlfs::arrays::plane_of(&z(&[4, 4]), 0, 0);
+}
+
+#[test]
+#[should_panic(expected = "plane_of: sample 0, channel 1 of an array of shape (1, 1, 4, 4)")]
+fn plane_of_a_missing_channel() {
+    dlfs::arrays::plane_of(&z(&[1, 1, 4, 4]), 0, 1);
+}

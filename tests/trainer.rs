@@ -4,7 +4,7 @@ use dlfs::prelude::*;
 
 /// Three Gaussian blobs in 2-D, well apart; labels 0, 1, 2.
 fn blobs(n: usize, seed: u64) -> (ArrayD<f64>, ArrayD<f64>) {
-    let mut r = rng(seed);
+    let mut r = seeded_rng(seed);
     let centers = [[2.0, 0.0], [-1.0, 1.7], [-1.0, -1.7]];
     let labels = choice(3, n, &mut r);
     let noise = randn((n, 2), &mut r) * 0.4;
@@ -16,7 +16,7 @@ fn blobs(n: usize, seed: u64) -> (ArrayD<f64>, ArrayD<f64>) {
 fn run(seed: u64) -> (Vec<f64>, Vec<f64>, Vec<f64>, Option<f64>) {
     let (x_train, t_train) = blobs(300, 1);
     let (x_test, t_test) = blobs(100, 2);
-    let mut net = TwoLayerNet::new(2, 10, 3, 0.01, &mut rng(3));
+    let mut net = TwoLayerNet::new(2, 10, 3, 0.01, &mut seeded_rng(3));
     let config = TrainerConfig {
         epochs: 6,
         mini_batch_size: 30,
@@ -68,7 +68,7 @@ fn stops_when_the_loss_becomes_nan() {
     // one sample of NaN: the first mini-batch that draws it has a NaN loss (a huge learning
     // rate no longer gets this far: it stops as diverged, see tests/no_silent_failure.rs)
     x[[37, 0]] = f64::NAN;
-    let mut net = MultiLayerNet::new(2, &[20, 20], 3, "relu", "he", 0.0, &mut rng(5));
+    let mut net = MultiLayerNet::new(2, &[20, 20], 3, "relu", "he", 0.0, &mut seeded_rng(5));
     let config = TrainerConfig {
         epochs: 50,
         mini_batch_size: 10,
@@ -109,7 +109,7 @@ fn stops_when_the_loss_becomes_nan() {
 fn mismatched_data_is_a_config_error() {
     let (x, t) = blobs(10, 6);
     let t_short = t.slice(s![..9]).to_owned().into_dyn();
-    let mut net = TwoLayerNet::new(2, 4, 3, 0.1, &mut rng(0));
+    let mut net = TwoLayerNet::new(2, 4, 3, 0.1, &mut seeded_rng(0));
     let config = TrainerConfig {
         verbose: false,
         ..Default::default()
@@ -129,4 +129,50 @@ fn mismatched_data_is_a_config_error() {
         err.to_string().contains("[10, 2]") && err.to_string().contains("[9]"),
         "{err}"
     );
+}
+
+/// `run` (one statement, optimizer by value) records what `train` + `report` record, and a
+/// boxed optimizer trains the same as the unboxed one.
+#[test]
+fn run_by_value_and_boxed_match_train_and_report() {
+    let (x_train, t_train) = blobs(300, 1);
+    let (x_test, t_test) = blobs(100, 2);
+    let config = || TrainerConfig {
+        epochs: 3,
+        mini_batch_size: 30,
+        seed: 7,
+        verbose: false,
+        ..Default::default()
+    };
+    let net = || TwoLayerNet::new(2, 10, 3, 0.01, &mut seeded_rng(3));
+    let (mut a, mut b) = (net(), net());
+    let by_value = Trainer::new(
+        &mut a,
+        &x_train,
+        &t_train,
+        &x_test,
+        &t_test,
+        Momentum::new(0.1),
+        config(),
+    )
+    .run()
+    .unwrap();
+    let boxed: Box<dyn Optimizer> = Box::new(Momentum::new(0.1));
+    let mut trainer = Trainer::new(
+        &mut b,
+        &x_train,
+        &t_train,
+        &x_test,
+        &t_test,
+        boxed,
+        config(),
+    );
+    trainer.train().unwrap();
+    let report = trainer.report();
+    drop(trainer);
+    assert_eq!(by_value.train_loss_list.len(), 3 * 10);
+    assert_eq!(by_value.train_loss_list, report.train_loss_list);
+    assert_eq!(by_value.test_acc_list, report.test_acc_list);
+    assert_eq!(by_value.final_test_acc, report.final_test_acc);
+    assert_eq!(a.param_values(), b.param_values());
 }

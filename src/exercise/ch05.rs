@@ -8,7 +8,7 @@ use super::{
     Report, attempt, awkward, check_array_layer, compare, fail, grad_check, numerical, random,
     rel_error, report, shape_str,
 };
-use crate::init::rng;
+use crate::init::seeded_rng;
 use crate::layers::{self, Layer, LossLayer, ScalarLayer};
 
 /// Checks a multiplication layer (5.4.1): the book's apple example must give its numbers
@@ -60,7 +60,7 @@ fn check_scalar<L: ScalarLayer, R: ScalarLayer>(
             }
             parts.push("the apple-and-orange sum (650)".into());
         }
-        let mut r = rng(5);
+        let mut r = seeded_rng(5);
         let (mut yours, mut reference) = (attempt("new", &make)?, make_ref());
         for _ in 0..20 {
             let (x, y, d): (f64, f64, f64) = (
@@ -90,7 +90,7 @@ fn check_scalar<L: ScalarLayer, R: ScalarLayer>(
 /// Checks a ReLU layer (5.5.1) against the library's: the book's mask example, odd shapes,
 /// exact zeros (the book's mask is x ≤ 0), inference, and a gradient check.
 pub fn check_relu<L: Layer>(make: impl Fn() -> L) -> Report {
-    let mut r = rng(11);
+    let mut r = seeded_rng(11);
     let book = ndarray::array![[1.0, -0.5], [-2.0, 3.0]].into_dyn();
     let inputs = [
         book,
@@ -104,7 +104,7 @@ pub fn check_relu<L: Layer>(make: impl Fn() -> L) -> Report {
 /// Checks a sigmoid layer (5.5.2) against the library's: forward, backward
 /// dout·(1 − y)·y, inference, and a gradient check.
 pub fn check_sigmoid<L: Layer>(make: impl Fn() -> L) -> Report {
-    let mut r = rng(13);
+    let mut r = seeded_rng(13);
     let inputs = [
         awkward(&[2, 3], 0, &mut r),
         awkward(&[1], 0, &mut r),
@@ -123,7 +123,7 @@ pub fn check_sigmoid<L: Layer>(make: impl Fn() -> L) -> Report {
 /// a batch of one, and N-D input (2, 2, 3) flattened per sample; dx in x's own shape,
 /// `dW`, `db` through `params()` (named `W` and `b`), and a gradient check of all three.
 pub fn check_affine<L: Layer>(make: impl Fn(Array2<f64>, Array1<f64>) -> L) -> Report {
-    let mut r = rng(15);
+    let mut r = seeded_rng(15);
     let w = random(&[6, 4], &mut r)
         .into_dimensionality::<ndarray::Ix2>()
         .expect("2-D");
@@ -151,7 +151,7 @@ pub fn check_affine<L: Layer>(make: impl Fn(Array2<f64>, Array1<f64>) -> L) -> R
 pub fn check_softmax_with_loss<L: LossLayer>(make: impl Fn() -> L) -> Report {
     let mut parts = Vec::new();
     let end = (|| {
-        let mut r = rng(17);
+        let mut r = seeded_rng(17);
         let one_hot = |labels: &[usize], c: usize| {
             ArrayD::from_shape_fn(IxDyn(&[labels.len(), c]), |i| {
                 f64::from(u8::from(labels[i[0]] == i[1]))
@@ -215,7 +215,7 @@ pub fn check_two_layer_net(
     use crate::nets::TwoLayerNet;
     let mut parts = Vec::new();
     let end = (|| {
-        let mut r = rng(19);
+        let mut r = seeded_rng(19);
         let mut reference = TwoLayerNet::new(6, 5, 3, 0.5, &mut r);
         let p = reference.param_values();
         let as2 = |a: &ArrayD<f64>| {

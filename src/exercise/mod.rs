@@ -28,7 +28,7 @@ use std::panic::{AssertUnwindSafe, catch_unwind};
 use ndarray::{ArrayD, IxDyn};
 use rand::Rng as _;
 
-use crate::init::{Rng, rng};
+use crate::init::{Rng, seeded_rng};
 use crate::layers::Layer;
 
 mod ch05;
@@ -310,7 +310,7 @@ pub(super) fn check_array_layer<L: Layer>(
 ) -> Report {
     let mut parts = Vec::new();
     let end = (|| {
-        let mut r = rng(seed);
+        let mut r = seeded_rng(seed);
         for x in inputs {
             let mut yours = attempt("new", &make)?;
             let mut reference = make_ref();
@@ -428,15 +428,16 @@ pub mod prelude {
         check_pooling, check_relu, check_rmsprop, check_sgd, check_sigmoid,
         check_softmax_with_loss, check_two_layer_net, check_weight_decay, mat,
     };
+    pub use crate::arrays::{as_nchw, np_shape, plane_of, rows_of};
     pub use crate::data::{Dataset, LoadOptions, load_mnist};
     pub use crate::functions::{cross_entropy_error, relu, sigmoid, softmax};
-    pub use crate::init::{Rng, choice, randn, rng};
+    pub use crate::init::{Rng, choice, randn, seeded_rng};
     pub use crate::layers::{Hint, Layer, LossLayer, ParamRef, ScalarLayer};
     pub use crate::nets::{Activation, MultiLayerNet, NamedArrays, Sequential};
-    pub use crate::np_shape;
     pub use crate::optimizer::Optimizer;
+    pub use crate::parallel::in_parallel;
     pub use crate::plot::{
-        ChartGrid, Colormap, ContourPlot, Figure, HistogramGrid, ImageGrid, LineChart,
+        ChartGrid, Colormap, ContourPlot, Figure, HistogramGrid, ImageGrid, LineChart, Plot,
     };
     pub use crate::trainer::{TrainReport, Trainer, TrainerConfig};
     pub use ndarray::{

@@ -75,7 +75,7 @@ pub(super) fn affine(
 ///
 /// ```
 /// use dlfs::prelude::*;
-/// let mut net = MultiLayerNet::new(784, &[100, 100], 10, Activation::Relu, "he", 0.1, &mut rng(0));
+/// let mut net = MultiLayerNet::new(784, &[100, 100], 10, Activation::Relu, "he", 0.1, &mut seeded_rng(0));
 /// assert_eq!(net.layer_names(),
 ///     ["Affine1", "Activation_function1", "Affine2", "Activation_function2", "Affine3"]);
 /// assert_eq!(net.weight_decay_lambda, 0.1);

@@ -56,7 +56,7 @@ impl Default for ExtendOptions {
 /// ```
 /// use dlfs::prelude::*;
 /// let opts = ExtendOptions { use_batchnorm: true, use_dropout: true, ..Default::default() };
-/// let mut net = MultiLayerNetExtend::new(4, &[3], 2, opts, &mut rng(0));
+/// let mut net = MultiLayerNetExtend::new(4, &[3], 2, opts, &mut seeded_rng(0));
 /// assert_eq!(net.layer_names(),
 ///     ["Affine1", "BatchNorm1", "Activation_function1", "Dropout1", "Affine2"]);
 /// let names: Vec<String> = net.params().into_iter().map(|p| p.name).collect();

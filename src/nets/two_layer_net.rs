@@ -14,7 +14,7 @@ use crate::layers::{Affine, Relu};
 ///
 /// ```
 /// use dlfs::prelude::*;
-/// let mut net = TwoLayerNet::new(784, 50, 10, 0.01, &mut rng(0));
+/// let mut net = TwoLayerNet::new(784, 50, 10, 0.01, &mut seeded_rng(0));
 /// assert_eq!(net.layer_names(), ["Affine1", "Relu1", "Affine2"]);
 /// let names: Vec<String> = net.params().into_iter().map(|p| p.name).collect();
 /// assert_eq!(names, ["W1", "b1", "W2", "b2"]);

@@ -1,7 +1,7 @@
 //! Computational graphs (5.1–5.3): operation nodes as circles, forward values above the
 //! edges, backward values below in red.
 
-use super::{Figure, PlotError};
+use super::{Figure, Plot, PlotError};
 use std::fmt::Write as _;
 
 #[derive(Clone, Debug)]
@@ -24,7 +24,7 @@ struct Edge {
 /// to bottom), drawn as SVG.
 ///
 /// ```
-/// use dlfs::plot::CompGraph;
+/// use dlfs::plot::{CompGraph, Plot};
 /// // the apple example: 100 yen × 2 apples × 1.1 tax = 220
 /// let fig = CompGraph::new("apple")
 ///     .value("apple", "apple", (0.0, 0.0))
@@ -103,21 +103,11 @@ impl CompGraph {
         self.unit = (dx.max(20.0), dy.max(20.0));
         self
     }
+}
 
-    /// Shows the figure when the builder is the last value of an evcxr cell (no `.build()`
-    /// needed there). SVG/PNG/GIF as [`Figure::evcxr_display`].
-    pub fn evcxr_display(&self) {
-        self.build().evcxr_display()
-    }
-
-    /// Draws the graph (SVG).
-    pub fn build(&self) -> Figure {
-        self.try_build()
-            .unwrap_or_else(|e| Figure::error(&e.to_string()))
-    }
-
+impl Plot for CompGraph {
     /// Draws the graph (SVG). Currently cannot fail; the `Result` matches the other builders.
-    pub fn try_build(&self) -> Result<Figure, PlotError> {
+    fn try_build(&self) -> Result<Figure, PlotError> {
         let margin = (60.0, 30.0);
         let head = if self.title.is_empty() { 0.0 } else { 36.0 };
         let finite = |v: f64| if v.is_finite() { v } else { 0.0 };

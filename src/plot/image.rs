@@ -1,7 +1,7 @@
 //! Grids of small greyscale images (filters, digits, feature maps) as PNG.
 
 use super::bitmap_text::{Anchor, Canvas, text_width};
-use super::{Figure, PlotError, register_fonts};
+use super::{Colormap, Figure, Plot, PlotError, register_fonts};
 use ndarray::{ArrayBase, Axis, Data, Dimension, Ix2};
 
 /// How pixel values become grey levels.
@@ -15,20 +15,14 @@ pub enum Normalize {
     Range(f64, f64),
 }
 
-/// Grey colour maps (matplotlib names).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Colormap {
-    /// Low values black, high white (digits).
-    Gray,
-    /// Low values white, high black (the book's filter figure, `cmap='gray_r'`).
-    GrayR,
-}
+/// The most images an [`ImageGrid`] draws.
+pub const MAX_IMAGES: usize = 200;
 
 /// Small greyscale images in a grid, scaled up nearest-neighbour, as a PNG.
 ///
 /// ```
 /// use dlfs::ndarray::Array4;
-/// use dlfs::plot::{Colormap, ImageGrid};
+/// use dlfs::plot::{Colormap, ImageGrid, Plot};
 /// let w = Array4::from_shape_fn((30, 1, 5, 5), |(f, _, i, j)| ((f + i * j) % 7) as f64);
 /// let fig = ImageGrid::new("conv1 filters").stack(&w).columns(10).colormap(Colormap::GrayR).build();
 /// assert!(fig.png().is_some());
@@ -38,9 +32,6 @@ pub enum Colormap {
 /// title. Titles are drawn with the embedded DejaVu Sans font. At most [`MAX_IMAGES`]
 /// images are drawn (the first ones; the title says how many there were), so that a
 /// stack of a whole data set does not become a 100 MB picture inside the notebook.
-/// The most images an [`ImageGrid`] draws.
-pub const MAX_IMAGES: usize = 200;
-
 #[derive(Clone, Debug)]
 pub struct ImageGrid {
     title: String,
@@ -83,6 +74,7 @@ impl ImageGrid {
     ///
     /// ```
     /// use dlfs::ndarray::Array2;
+    /// use dlfs::plot::Plot;
     /// let fig = dlfs::plot::ImageGrid::new("").columns(2).blank()
     ///     .image(&Array2::<f64>::eye(3)).image(&Array2::<f64>::eye(3)).build();
     /// assert_eq!(fig.kind(), dlfs::plot::FigureKind::Png);
@@ -155,21 +147,11 @@ impl ImageGrid {
         self.colormap = c;
         self
     }
+}
 
-    /// Shows the figure when the builder is the last value of an evcxr cell (no `.build()`
-    /// needed there). SVG/PNG/GIF as [`Figure::evcxr_display`].
-    pub fn evcxr_display(&self) {
-        self.build().evcxr_display()
-    }
-
-    /// Draws the grid (PNG). Never panics; on an error returns [`Figure::error`].
-    pub fn build(&self) -> Figure {
-        self.try_build()
-            .unwrap_or_else(|e| Figure::error(&e.to_string()))
-    }
-
+impl Plot for ImageGrid {
     /// Draws the grid (PNG).
-    pub fn try_build(&self) -> Result<Figure, PlotError> {
+    fn try_build(&self) -> Result<Figure, PlotError> {
         register_fonts();
         let n = self.images.len();
         let cols = self.columns.unwrap_or(n.min(10)).clamp(1, n.max(1));
@@ -254,13 +236,7 @@ impl ImageGrid {
                         } else {
                             0.5
                         };
-                        let t = if self.colormap == Colormap::GrayR {
-                            1.0 - t
-                        } else {
-                            t
-                        };
-                        let g = (t * 255.0).round() as u8;
-                        [g, g, g]
+                        self.colormap.rgb(t)
                     };
                     for dy in 0..s {
                         for dx in 0..s {

@@ -1,35 +1,30 @@
-//! Line charts, function plots, grids of small line charts, histogram grids (all SVG).
+//! Line charts (SVG): series over steps or over x, dashed, smoothed; the legend and clipping
+//! helpers the grid shares.
 
-use super::text_style;
 use super::{
-    Figure, Palette, PlotError, TAB10, Values, clean_range, draw_err, padded_range, register_fonts,
-    smooth_curve, tick, with_note,
+    AXIS, FONT, Figure, GRID, Named, Palette, Plot, PlotError, Values, clean_range, draw_err,
+    padded_range, register_fonts, smooth_curve, text_style, tick, with_note,
 };
 use plotters::coord::Shift;
 use plotters::prelude::*;
 use plotters::style::text_anchor::HPos;
-use std::fmt::{self, Write as _};
-
-const FONT: &str = "sans-serif";
-const GRID: RGBColor = RGBColor(225, 225, 225);
-const AXIS: RGBColor = RGBColor(90, 90, 90);
+use std::fmt::Write as _;
 
 /// Pieces of a series between non-finite values.
 type Runs = Vec<Vec<(f64, f64)>>;
-type Func<'a> = Box<dyn Fn(f64) -> f64 + 'a>;
 
 #[derive(Clone, Debug)]
-struct Series {
-    name: String,
+pub(crate) struct Series {
+    pub(crate) name: String,
     x: Option<Vec<f64>>,
     y: Vec<f64>,
-    dashed: bool,
+    pub(crate) dashed: bool,
 }
 
 /// A line chart of named series, e.g. loss per iteration or accuracy per epoch.
 ///
 /// ```
-/// use dlfs::plot::LineChart;
+/// use dlfs::plot::{LineChart, Plot};
 /// let train = vec![0.2, 0.6, 0.8, 0.9];
 /// let test = vec![0.2, 0.55, 0.75, 0.85];
 /// let fig = LineChart::new("Accuracy")
@@ -47,12 +42,12 @@ struct Series {
 /// the title.
 #[derive(Clone, Debug)]
 pub struct LineChart {
-    title: String,
-    x_label: String,
-    y_label: String,
-    series: Vec<Series>,
+    pub(crate) title: String,
+    pub(crate) x_label: String,
+    pub(crate) y_label: String,
+    pub(crate) series: Vec<Series>,
     x_range: Option<(f64, f64)>,
-    y_range: Option<(f64, f64)>,
+    pub(crate) y_range: Option<(f64, f64)>,
     smooth: bool,
     markers: Option<bool>,
     size: (u32, u32),
@@ -85,6 +80,7 @@ impl LineChart {
     /// 0, 1, 2, …: `.x_from(1.0)` for epochs counted from 1, as the training loop prints them.
     ///
     /// ```
+    /// use dlfs::plot::Plot;
     /// let fig = dlfs::plot::LineChart::new("").series("acc", &[0.5, 0.7, 0.8]).x_from(1.0).build();
     /// assert!(fig.svg().is_some());
     /// ```
@@ -102,6 +98,17 @@ impl LineChart {
             y: y.values(),
             dashed: false,
         });
+        self
+    }
+    /// One series per `(name, values)` pair, in order: `.series_all(names.iter().zip(&losses))`
+    /// instead of a loop that reassigns the chart.
+    pub fn series_all<S: Named>(mut self, series: impl IntoIterator<Item = S>) -> Self
+    where
+        S::Data: Values,
+    {
+        for s in series {
+            self = self.series(s.name(), s.data());
+        }
         self
     }
     /// Like [`series`](Self::series), drawn dashed (the book's "without BN" curves).
@@ -158,34 +165,6 @@ impl LineChart {
     pub fn size(mut self, width: u32, height: u32) -> Self {
         self.size = (width.max(100), height.max(80));
         self
-    }
-
-    /// Shows the figure when the builder is the last value of an evcxr cell (no `.build()`
-    /// needed there). SVG/PNG/GIF as [`Figure::evcxr_display`].
-    pub fn evcxr_display(&self) {
-        self.build().evcxr_display()
-    }
-
-    /// Draws the chart (SVG). Never panics; on a drawing error returns [`Figure::error`].
-    pub fn build(&self) -> Figure {
-        self.try_build()
-            .unwrap_or_else(|e| Figure::error(&e.to_string()))
-    }
-
-    /// Draws the chart (SVG).
-    pub fn try_build(&self) -> Result<Figure, PlotError> {
-        register_fonts();
-        let mut svg = String::new();
-        let mut extra = String::new();
-        {
-            let root = SVGBackend::with_string(&mut svg, self.size).into_drawing_area();
-            root.fill(&WHITE).map_err(draw_err)?;
-            let mut palette = Palette::default();
-            self.draw_on(&root, &mut palette, false, true, &mut extra)?;
-            root.present().map_err(draw_err)?;
-        }
-        splice(&mut svg, &extra);
-        Ok(Figure::from_svg(svg, self.size))
     }
 
     /// Runs of finite points per series, and the number of skipped values.
@@ -378,8 +357,26 @@ impl LineChart {
     }
 }
 
+impl Plot for LineChart {
+    /// Draws the chart (SVG).
+    fn try_build(&self) -> Result<Figure, PlotError> {
+        register_fonts();
+        let mut svg = String::new();
+        let mut extra = String::new();
+        {
+            let root = SVGBackend::with_string(&mut svg, self.size).into_drawing_area();
+            root.fill(&WHITE).map_err(draw_err)?;
+            let mut palette = Palette::default();
+            self.draw_on(&root, &mut palette, false, true, &mut extra)?;
+            root.present().map_err(draw_err)?;
+        }
+        splice(&mut svg, &extra);
+        Ok(Figure::from_svg(svg, self.size))
+    }
+}
+
 /// Inserts extra SVG elements before the closing tag.
-fn splice(svg: &mut String, extra: &str) {
+pub(crate) fn splice(svg: &mut String, extra: &str) {
     match svg.rfind("</svg>") {
         Some(i) => svg.insert_str(i, extra),
         None => svg.push_str(extra),
@@ -472,7 +469,7 @@ fn draw_legend_column<DB: DrawingBackend>(
 }
 
 /// A legend as one centred row.
-fn draw_legend_row<DB: DrawingBackend>(
+pub(crate) fn draw_legend_row<DB: DrawingBackend>(
     area: &DrawingArea<DB, Shift>,
     entries: &[(String, RGBColor, bool)],
 ) -> Result<(), PlotError> {
@@ -519,448 +516,4 @@ fn draw_swatch<DB: DrawingBackend>(
         .map_err(draw_err)?;
     }
     Ok(())
-}
-
-/// Plots functions y = f(x) over an interval (sigmoid, ReLU, their derivatives).
-///
-/// ```
-/// use dlfs::plot::FunctionPlot;
-/// let fig = FunctionPlot::new("Sigmoid", -6.0, 6.0)
-///     .function("sigmoid", |x| 1.0 / (1.0 + (-x).exp()))
-///     .function("derivative", |x| { let s = 1.0 / (1.0 + (-x).exp()); s * (1.0 - s) })
-///     .build();
-/// assert!(fig.svg().is_some());
-/// ```
-/// Each function is sampled at 121 evenly spaced points (see [`samples`](Self::samples));
-/// axis labels default to `x` and `y`.
-pub struct FunctionPlot<'a> {
-    chart: LineChart,
-    range: (f64, f64),
-    samples: usize,
-    functions: Vec<(String, Func<'a>)>,
-}
-
-impl fmt::Debug for FunctionPlot<'_> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let names: Vec<&str> = self.functions.iter().map(|(n, _)| n.as_str()).collect();
-        f.debug_struct("FunctionPlot")
-            .field("title", &self.chart.title)
-            .field("range", &self.range)
-            .field("functions", &names)
-            .finish_non_exhaustive()
-    }
-}
-
-impl<'a> FunctionPlot<'a> {
-    /// A plot over `x_min..=x_max`.
-    pub fn new(title: &str, x_min: f64, x_max: f64) -> Self {
-        FunctionPlot {
-            chart: LineChart::new(title).labels("x", "y").markers(false),
-            range: clean_range((x_min, x_max)),
-            samples: 121,
-            functions: Vec::new(),
-        }
-    }
-    /// Adds a named function.
-    pub fn function(mut self, name: &str, f: impl Fn(f64) -> f64 + 'a) -> Self {
-        self.functions.push((name.to_string(), Box::new(f)));
-        self
-    }
-    /// Number of sample points (at least 2).
-    pub fn samples(mut self, n: usize) -> Self {
-        self.samples = n.max(2);
-        self
-    }
-    /// Axis labels.
-    pub fn labels(mut self, x: &str, y: &str) -> Self {
-        self.chart = self.chart.labels(x, y);
-        self
-    }
-    /// Fixed y range.
-    pub fn y_range(mut self, lo: f64, hi: f64) -> Self {
-        self.chart = self.chart.y_range(lo, hi);
-        self
-    }
-    /// Size in pixels (default 640×400).
-    pub fn size(mut self, width: u32, height: u32) -> Self {
-        self.chart = self.chart.size(width, height);
-        self
-    }
-    /// The sampled functions as a [`LineChart`].
-    pub fn to_line_chart(&self) -> LineChart {
-        let (lo, hi) = self.range;
-        let n = self.samples;
-        let xs: Vec<f64> = (0..n)
-            .map(|i| lo + (hi - lo) * i as f64 / (n - 1) as f64)
-            .collect();
-        let mut chart = self.chart.clone().x_range(lo, hi);
-        for (name, f) in &self.functions {
-            let ys: Vec<f64> = xs.iter().map(|&x| f(x)).collect();
-            chart = chart.series_xy(name, &xs, ys);
-        }
-        chart
-    }
-    /// Shows the figure when the builder is the last value of an evcxr cell (no `.build()`
-    /// needed there). SVG/PNG/GIF as [`Figure::evcxr_display`].
-    pub fn evcxr_display(&self) {
-        self.build().evcxr_display()
-    }
-
-    /// Draws the plot (SVG). Never panics; on a drawing error returns [`Figure::error`].
-    pub fn build(&self) -> Figure {
-        self.to_line_chart().build()
-    }
-    /// Draws the plot (SVG).
-    pub fn try_build(&self) -> Result<Figure, PlotError> {
-        self.to_line_chart().try_build()
-    }
-}
-
-/// A grid of small line charts with one shared legend on top (6.3: 4×4, 6.5: 4×5).
-///
-/// A series name has the same colour in every panel.
-#[derive(Clone, Debug)]
-pub struct ChartGrid {
-    title: String,
-    charts: Vec<LineChart>,
-    columns: usize,
-    panel_size: (u32, u32),
-    y_range: Option<(f64, f64)>,
-    labels: Option<(String, String)>,
-}
-
-impl ChartGrid {
-    /// An empty grid (4 columns, panels of 220×170 pixels).
-    pub fn new(title: &str) -> Self {
-        ChartGrid {
-            title: title.to_string(),
-            charts: Vec::new(),
-            columns: 4,
-            panel_size: (220, 170),
-            y_range: None,
-            labels: None,
-        }
-    }
-    /// Axis labels on the outer panels, as the book draws its grids: `x` under the bottom
-    /// row, `y` beside the left column (a panel's own labels win).
-    pub fn labels(mut self, x: &str, y: &str) -> Self {
-        self.labels = Some((x.to_string(), y.to_string()));
-        self
-    }
-    /// Adds a panel; its title, labels, series, ranges, smoothing and markers are used.
-    pub fn chart(mut self, chart: LineChart) -> Self {
-        self.charts.push(chart);
-        self
-    }
-    /// Number of columns (default 4).
-    pub fn columns(mut self, n: usize) -> Self {
-        self.columns = n.max(1);
-        self
-    }
-    /// Size of one panel in pixels.
-    pub fn panel_size(mut self, width: u32, height: u32) -> Self {
-        self.panel_size = (width.max(60), height.max(60));
-        self
-    }
-    /// A y range for the panels that have none of their own.
-    pub fn y_range(mut self, lo: f64, hi: f64) -> Self {
-        self.y_range = Some((lo, hi));
-        self
-    }
-    /// Shows the figure when the builder is the last value of an evcxr cell (no `.build()`
-    /// needed there). SVG/PNG/GIF as [`Figure::evcxr_display`].
-    pub fn evcxr_display(&self) {
-        self.build().evcxr_display()
-    }
-
-    /// Draws the grid (SVG). Never panics; on a drawing error returns [`Figure::error`].
-    pub fn build(&self) -> Figure {
-        self.try_build()
-            .unwrap_or_else(|e| Figure::error(&e.to_string()))
-    }
-    /// Draws the grid (SVG).
-    pub fn try_build(&self) -> Result<Figure, PlotError> {
-        register_fonts();
-        let cols = self.columns.min(self.charts.len()).max(1);
-        let rows = self.charts.len().div_ceil(cols).max(1);
-        let title_h = if self.title.is_empty() { 0 } else { 36 };
-        let mut palette = Palette::default();
-        let mut entries: Vec<(String, RGBColor, bool)> = Vec::new();
-        for c in &self.charts {
-            for s in &c.series {
-                if !entries.iter().any(|e| e.0 == s.name) {
-                    entries.push((s.name.clone(), palette.color(&s.name), s.dashed));
-                }
-            }
-        }
-        let legend_h = if entries.len() > 1 { 30 } else { 0 };
-        let size = (
-            cols as u32 * self.panel_size.0,
-            rows as u32 * self.panel_size.1 + title_h + legend_h,
-        );
-        let mut svg = String::new();
-        let mut extra = String::new();
-        {
-            let root = SVGBackend::with_string(&mut svg, size).into_drawing_area();
-            root.fill(&WHITE).map_err(draw_err)?;
-            let (head, body) = root.split_vertically(title_h + legend_h);
-            let (title_area, legend_area) = head.split_vertically(title_h);
-            if title_h > 0 {
-                title_area
-                    .draw(&Text::new(
-                        self.title.as_str(),
-                        (size.0 as i32 / 2, title_h as i32 / 2 + 2),
-                        text_style(21, HPos::Center),
-                    ))
-                    .map_err(draw_err)?;
-            }
-            if legend_h > 0 {
-                draw_legend_row(&legend_area, &entries)?;
-            }
-            let cells = body.split_evenly((rows, cols));
-            for (k, (chart, cell)) in self.charts.iter().zip(&cells).enumerate() {
-                let mut chart = chart.clone();
-                if chart.y_range.is_none() {
-                    chart.y_range = self.y_range;
-                }
-                if let Some((x, y)) = &self.labels {
-                    // the bottom panel of each column (the last row may be short)
-                    if k + cols >= self.charts.len() && chart.x_label.is_empty() {
-                        chart.x_label = x.clone();
-                    }
-                    if k % cols == 0 && chart.y_label.is_empty() {
-                        chart.y_label = y.clone();
-                    }
-                }
-                chart.draw_on(cell, &mut palette, true, false, &mut extra)?;
-            }
-            root.present().map_err(draw_err)?;
-        }
-        splice(&mut svg, &extra);
-        Ok(Figure::from_svg(svg, size))
-    }
-}
-
-/// Histograms in a row of panels, one per layer (6.2.2: 30 bins over 0..1).
-///
-/// ```
-/// use dlfs::plot::HistogramGrid;
-/// let a = vec![0.1, 0.5, 0.5, 0.9];
-/// let fig = HistogramGrid::new("activations")
-///     .panel("1-layer", &a)
-///     .panel("2-layer", &a)
-///     .range(0.0, 1.0)
-///     .build();
-/// assert!(fig.svg().is_some());
-/// ```
-/// Defaults: 30 bins, the range of all finite values, at most 5 columns, panels of
-/// 200×240 pixels, one y scale for all panels (or [`y_limit`](Self::y_limit), like the book's
-/// `plt.ylim`). Values outside the range are left out (like numpy's `range`); a small note
-/// in the panel counts them and the non-finite ones.
-#[derive(Clone, Debug)]
-pub struct HistogramGrid {
-    title: String,
-    panels: Vec<(String, Vec<f64>)>,
-    bins: usize,
-    range: Option<(f64, f64)>,
-    columns: Option<usize>,
-    panel_size: (u32, u32),
-    x_label: String,
-    y_limit: Option<f64>,
-}
-
-impl HistogramGrid {
-    /// An empty grid.
-    pub fn new(title: &str) -> Self {
-        HistogramGrid {
-            title: title.to_string(),
-            panels: Vec::new(),
-            bins: 30,
-            range: None,
-            columns: None,
-            panel_size: (200, 240),
-            x_label: String::new(),
-            y_limit: None,
-        }
-    }
-    /// Top of every panel's count axis (the book's `plt.ylim(0, 7000)` for the ReLU
-    /// histograms): a taller bar is cut off there, so the small bars stay visible.
-    pub fn y_limit(mut self, top: f64) -> Self {
-        if top.is_finite() && top > 0.0 {
-            self.y_limit = Some(top);
-        }
-        self
-    }
-    /// Adds a panel with the values of one layer (any shape; flattened).
-    pub fn panel(mut self, title: &str, values: impl Values) -> Self {
-        self.panels.push((title.to_string(), values.values()));
-        self
-    }
-    /// Number of bins (default 30).
-    pub fn bins(mut self, n: usize) -> Self {
-        self.bins = n.max(1);
-        self
-    }
-    /// Range of the bins (default: all finite values).
-    pub fn range(mut self, lo: f64, hi: f64) -> Self {
-        self.range = Some((lo, hi));
-        self
-    }
-    /// Number of columns (default: number of panels, at most 5).
-    pub fn columns(mut self, n: usize) -> Self {
-        self.columns = Some(n.max(1));
-        self
-    }
-    /// Size of one panel in pixels.
-    pub fn panel_size(mut self, width: u32, height: u32) -> Self {
-        self.panel_size = (width.max(60), height.max(60));
-        self
-    }
-    /// Label under each panel's x axis.
-    pub fn x_label(mut self, label: &str) -> Self {
-        self.x_label = label.to_string();
-        self
-    }
-
-    /// The counts per bin of each panel, with the number of non-finite and out-of-range
-    /// values. The last bin includes its right edge, like numpy.
-    pub fn counts(&self) -> Vec<(Vec<usize>, usize, usize)> {
-        let (lo, hi) = self.bin_range();
-        self.panels
-            .iter()
-            .map(|(_, v)| {
-                let mut counts = vec![0usize; self.bins];
-                let (mut bad, mut out) = (0, 0);
-                for &x in v {
-                    if !x.is_finite() {
-                        bad += 1;
-                    } else if x < lo || x > hi {
-                        out += 1;
-                    } else {
-                        let k = (((x - lo) / (hi - lo)) * self.bins as f64) as usize;
-                        counts[k.min(self.bins - 1)] += 1;
-                    }
-                }
-                (counts, bad, out)
-            })
-            .collect()
-    }
-
-    fn bin_range(&self) -> (f64, f64) {
-        match self.range {
-            Some(r) => clean_range(r),
-            None => padded_range(self.panels.iter().flat_map(|p| p.1.iter().copied()), 0.0),
-        }
-    }
-
-    /// Shows the figure when the builder is the last value of an evcxr cell (no `.build()`
-    /// needed there). SVG/PNG/GIF as [`Figure::evcxr_display`].
-    pub fn evcxr_display(&self) {
-        self.build().evcxr_display()
-    }
-
-    /// Draws the grid (SVG). Never panics; on a drawing error returns [`Figure::error`].
-    pub fn build(&self) -> Figure {
-        self.try_build()
-            .unwrap_or_else(|e| Figure::error(&e.to_string()))
-    }
-
-    /// Draws the grid (SVG).
-    pub fn try_build(&self) -> Result<Figure, PlotError> {
-        register_fonts();
-        let n = self.panels.len().max(1);
-        let cols = self.columns.unwrap_or(n.min(5)).min(n);
-        let rows = n.div_ceil(cols);
-        let title_h = if self.title.is_empty() { 0 } else { 36 };
-        let size = (
-            cols as u32 * self.panel_size.0,
-            rows as u32 * self.panel_size.1 + title_h,
-        );
-        let (lo, hi) = self.bin_range();
-        let counts = self.counts();
-        let y_max = self.y_limit.unwrap_or_else(|| {
-            counts
-                .iter()
-                .flat_map(|c| c.0.iter().copied())
-                .max()
-                .unwrap_or(0)
-                .max(1) as f64
-                * 1.05
-        });
-        let width = (hi - lo) / self.bins as f64;
-        let color = TAB10[0];
-        let mut svg = String::new();
-        {
-            let root = SVGBackend::with_string(&mut svg, size).into_drawing_area();
-            root.fill(&WHITE).map_err(draw_err)?;
-            let (title_area, body) = root.split_vertically(title_h);
-            if title_h > 0 {
-                title_area
-                    .draw(&Text::new(
-                        self.title.as_str(),
-                        (size.0 as i32 / 2, title_h as i32 / 2 + 2),
-                        text_style(21, HPos::Center),
-                    ))
-                    .map_err(draw_err)?;
-            }
-            let cells = body.split_evenly((rows, cols));
-            for (((name, _), (cnt, bad, out)), cell) in self.panels.iter().zip(&counts).zip(&cells)
-            {
-                // the panel's name as its caption; what was left out as a small note inside
-                let note = match (*bad, *out) {
-                    (0, 0) => String::new(),
-                    (0, o) => format!("{o} outside range"),
-                    (b, 0) => with_note("", b),
-                    (b, o) => format!("{o} outside range, {b} non-finite"),
-                };
-                let mut chart = ChartBuilder::on(cell)
-                    .caption(name, (FONT, 16))
-                    .margin(6)
-                    .margin_right(12)
-                    .x_label_area_size(if self.x_label.is_empty() { 22 } else { 36 })
-                    .y_label_area_size(44)
-                    .build_cartesian_2d(lo..hi, 0.0..y_max)
-                    .map_err(draw_err)?;
-                chart
-                    .configure_mesh()
-                    .x_labels(3)
-                    .y_labels(5)
-                    .light_line_style(TRANSPARENT)
-                    .bold_line_style(GRID)
-                    .axis_style(AXIS)
-                    .label_style((FONT, 12))
-                    .axis_desc_style((FONT, 13))
-                    .x_desc(self.x_label.as_str())
-                    .x_label_formatter(&tick)
-                    .y_label_formatter(&|v| format!("{v:.0}"))
-                    .draw()
-                    .map_err(draw_err)?;
-                chart
-                    .draw_series(
-                        cnt.iter()
-                            .enumerate()
-                            .filter(|(_, c)| **c > 0)
-                            .map(|(k, &c)| {
-                                let x0 = lo + k as f64 * width;
-                                let top = (c as f64).min(y_max);
-                                Rectangle::new([(x0, 0.0), (x0 + width, top)], color.filled())
-                            }),
-                    )
-                    .map_err(draw_err)?;
-                if !note.is_empty() {
-                    let area = chart.plotting_area();
-                    let (px, _) = area.get_pixel_range();
-                    area.strip_coord_spec()
-                        .draw(&Text::new(
-                            note,
-                            (px.end - px.start - 4, 10),
-                            text_style(11, HPos::Right).color(&RGBColor(90, 90, 90)),
-                        ))
-                        .map_err(draw_err)?;
-                }
-            }
-            root.present().map_err(draw_err)?;
-        }
-        Ok(Figure::from_svg(svg, size))
-    }
 }

@@ -16,12 +16,19 @@
 //! call `.build()` to keep the [`Figure`] and `.save("loss.svg")` it:
 //!
 //! ```text
-//! use dlfs::plot::LineChart;
+//! use dlfs::plot::{LineChart, Plot};
 //! LineChart::new("Loss").labels("iterations", "loss").series("SGD", &losses).smooth(true)
 //! ```
 //!
-//! Every builder has `build() -> Figure` and `try_build() -> Result<Figure, PlotError>`.
-//! `build` never panics: if drawing fails it returns a small SVG that shows the error.
+//! Every builder implements [`Plot`]: it writes `try_build() -> Result<Figure, PlotError>`
+//! and gets `build`, `save` and the evcxr display from the trait. `build` never panics: if
+//! drawing fails it returns a small SVG that shows the error.
+//!
+//! Files: one per builder (`line.rs`, `grid.rs`, `histogram.rs`, `function.rs`,
+//! `contour.rs`, `field.rs`, `image.rs`, `graph.rs`); `figure.rs` (the drawn figure, saving),
+//! `colormap.rs`, `isolines.rs` (contour levels, marching squares), `gif.rs` (palette and
+//! frames of the animation), `smooth.rs` (`smooth_curve`), `bitmap_text.rs` (text in
+//! PNG/GIF); shared colours, ranges and tick labels stay here.
 //!
 //! Text: SVG charts carry their text as SVG `<text>` (the browser's sans-serif renders it);
 //! text in PNG/GIF is rasterised with DejaVu Sans embedded by the `dejavu` crate, so no
@@ -32,299 +39,75 @@
 //! name keeps its colour in every panel of a figure.
 
 mod bitmap_text;
+mod colormap;
 mod contour;
+mod field;
+mod figure;
+mod function;
+mod gif;
 mod graph;
+mod grid;
+mod histogram;
 mod image;
+mod isolines;
 mod line;
+mod smooth;
 
-pub use contour::{ContourPlot, GradientField};
+pub use colormap::Colormap;
+pub use contour::ContourPlot;
+pub use field::GradientField;
+pub(crate) use figure::draw_err;
+pub use figure::{Figure, FigureKind, PlotError};
+pub use function::FunctionPlot;
 pub use graph::CompGraph;
-pub use image::{Colormap, ImageGrid, MAX_IMAGES, Normalize};
-pub use line::{ChartGrid, FunctionPlot, HistogramGrid, LineChart};
+pub use grid::ChartGrid;
+pub use histogram::HistogramGrid;
+pub use image::{ImageGrid, MAX_IMAGES, Normalize};
+pub use line::LineChart;
 /// The plotters version this module draws with, for custom figures in a notebook
 /// (call [`register_fonts`] first when drawing text into a bitmap).
 pub use plotters;
+pub use smooth::{kaiser, smooth_curve};
 
-use base64::Engine as _;
 use ndarray::{ArrayBase, ArrayRef, Data, Dimension};
 use plotters::style::{FontStyle, IntoFont, RGBColor};
-use std::fmt;
-use std::io::Write as _;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
-/// Errors from drawing, encoding or saving a figure.
-#[derive(Debug, thiserror::Error)]
-pub enum PlotError {
-    /// Reading or writing a file failed.
-    #[error("cannot write figure to {path}: {source}")]
-    Io {
-        path: PathBuf,
-        #[source]
-        source: std::io::Error,
-    },
-    /// The file extension does not match the figure's kind (no format conversion is done).
-    #[error("cannot save a {kind} figure as {path}: use the .{kind} extension")]
-    Extension { path: PathBuf, kind: FigureKind },
-    /// plotters reported an error while drawing.
-    #[error("drawing failed: {0}")]
-    Draw(String),
-    /// PNG or GIF encoding failed.
-    #[error("encoding failed: {0}")]
-    Encode(String),
-}
-
-pub(crate) fn draw_err<E: fmt::Debug>(e: E) -> PlotError {
-    PlotError::Draw(format!("{e:?}"))
-}
-
-/// What a [`Figure`] holds.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum FigureKind {
-    Svg,
-    Png,
-    Gif,
-}
-
-impl FigureKind {
-    /// File extension and name: `svg`, `png` or `gif`.
-    pub fn extension(self) -> &'static str {
-        match self {
-            FigureKind::Svg => "svg",
-            FigureKind::Png => "png",
-            FigureKind::Gif => "gif",
-        }
-    }
-    /// MIME type used for the notebook display.
-    pub fn mime(self) -> &'static str {
-        match self {
-            FigureKind::Svg => "image/svg+xml",
-            FigureKind::Png => "image/png",
-            FigureKind::Gif => "image/gif",
-        }
-    }
-}
-
-impl fmt::Display for FigureKind {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.extension())
-    }
-}
-
-#[derive(Clone)]
-enum Content {
-    Svg(String),
-    Png(Vec<u8>),
-    Gif(Vec<u8>),
-}
-
-/// A finished figure: SVG text, PNG bytes or GIF bytes.
+/// What every figure builder of this module is: something that draws a [`Figure`].
 ///
-/// In evcxr a cell whose last value is a `Figure` shows it inline (`evcxr_display`).
-#[derive(Clone)]
-pub struct Figure {
-    content: Content,
-    size: (u32, u32),
-    frames: usize,
-}
+/// A builder writes [`try_build`](Plot::try_build); the rest comes with the trait:
+/// [`build`](Plot::build) (never panics: a drawing error becomes [`Figure::error`], which
+/// shows its message), [`save`](Plot::save), and [`evcxr_display`](Plot::evcxr_display),
+/// which evcxr calls when a builder is the last value of a cell, so no `.build()` is
+/// needed there. (The trait comes with `dlfs::prelude::*`; evcxr finds the method through
+/// it.)
+///
+/// ```
+/// use dlfs::plot::{LineChart, Plot};
+/// let chart = LineChart::new("y = x²").series("y", [0.0, 1.0, 4.0, 9.0]);
+/// assert!(chart.build().svg().is_some());
+/// ```
+pub trait Plot {
+    /// Draws the figure, or says why it could not.
+    fn try_build(&self) -> Result<Figure, PlotError>;
 
-impl fmt::Debug for Figure {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(
-            f,
-            "Figure({}, {}x{}, {} bytes, {} frame(s))",
-            self.kind(),
-            self.size.0,
-            self.size.1,
-            self.bytes().len(),
-            self.frames
-        )
-    }
-}
-
-impl Figure {
-    pub(crate) fn from_svg(svg: String, size: (u32, u32)) -> Self {
-        Figure {
-            content: Content::Svg(svg),
-            size,
-            frames: 1,
-        }
-    }
-    pub(crate) fn from_png(bytes: Vec<u8>, size: (u32, u32)) -> Self {
-        Figure {
-            content: Content::Png(bytes),
-            size,
-            frames: 1,
-        }
-    }
-    pub(crate) fn from_gif(bytes: Vec<u8>, size: (u32, u32), frames: usize) -> Self {
-        Figure {
-            content: Content::Gif(bytes),
-            size,
-            frames,
-        }
+    /// Draws the figure; on a drawing error, the error figure carrying the message.
+    fn build(&self) -> Figure {
+        self.try_build()
+            .unwrap_or_else(|e| Figure::error(&e.to_string()))
     }
 
-    /// A small SVG that shows an error message (what `build()` returns when drawing failed).
-    /// Its `<svg>` element carries `data-dlfs="plot-error"`, and showing it in a notebook
-    /// also prints the message on stderr, so that the notebook runner fails the cell.
-    ///
-    /// ```
-    /// let fig = dlfs::plot::Figure::error("no data");
-    /// assert!(fig.is_error());
-    /// assert!(fig.svg().unwrap().contains("data-dlfs=\"plot-error\""));
-    /// assert!(!dlfs::plot::Figure::note("later").is_error());
-    /// ```
-    pub fn error(message: &str) -> Self {
-        let mut fig = Self::text(&format!("plot error: {message}"), "#FFF0F0", "#B00000");
-        if let Content::Svg(svg) = &mut fig.content {
-            *svg = svg.replacen("<svg ", "<svg data-dlfs=\"plot-error\" ", 1);
-        }
-        fig
+    /// Draws the figure and writes it to `path` (see [`Figure::save`]).
+    fn save(&self, path: impl AsRef<Path>) -> Result<(), PlotError>
+    where
+        Self: Sized,
+    {
+        self.try_build()?.save(path)
     }
 
-    /// Whether this is the figure [`Figure::error`] made in place of a failed drawing.
-    pub fn is_error(&self) -> bool {
-        self.svg()
-            .is_some_and(|s| s.starts_with("<svg data-dlfs=\"plot-error\""))
-    }
-
-    /// A small grey SVG with a line of text, in place of a figure that has nothing to draw
-    /// yet (an exercise notebook's figure before the exercise is done).
-    ///
-    /// ```
-    /// let fig = dlfs::plot::Figure::note("(the paths appear once a check passes)");
-    /// assert!(fig.svg().unwrap().contains("the paths appear"));
-    /// ```
-    pub fn note(message: &str) -> Self {
-        Self::text(message, "#F4F4F4", "#505050")
-    }
-
-    fn text(message: &str, background: &str, color: &str) -> Self {
-        let mut esc = String::new();
-        for c in message.chars() {
-            match c {
-                '<' => esc.push_str("&lt;"),
-                '>' => esc.push_str("&gt;"),
-                '&' => esc.push_str("&amp;"),
-                c => esc.push(c),
-            }
-        }
-        let svg = format!(
-            "<svg width=\"640\" height=\"60\" viewBox=\"0 0 640 60\" xmlns=\"http://www.w3.org/2000/svg\">\n\
-             <rect x=\"0\" y=\"0\" width=\"640\" height=\"60\" fill=\"{background}\"/>\n\
-             <text x=\"10\" y=\"35\" font-family=\"sans-serif\" font-size=\"14\" fill=\"{color}\">{esc}</text>\n</svg>\n"
-        );
-        Figure::from_svg(svg, (640, 60))
-    }
-
-    /// SVG, PNG or GIF.
-    pub fn kind(&self) -> FigureKind {
-        match self.content {
-            Content::Svg(_) => FigureKind::Svg,
-            Content::Png(_) => FigureKind::Png,
-            Content::Gif(_) => FigureKind::Gif,
-        }
-    }
-    /// Width and height in pixels.
-    pub fn size(&self) -> (u32, u32) {
-        self.size
-    }
-    /// Number of frames (1 unless an animated GIF).
-    pub fn frames(&self) -> usize {
-        self.frames
-    }
-    /// The SVG document, if this is an SVG figure.
-    pub fn svg(&self) -> Option<&str> {
-        match &self.content {
-            Content::Svg(s) => Some(s),
-            _ => None,
-        }
-    }
-    /// The PNG file bytes, if this is a PNG figure.
-    pub fn png(&self) -> Option<&[u8]> {
-        match &self.content {
-            Content::Png(b) => Some(b),
-            _ => None,
-        }
-    }
-    /// The GIF file bytes, if this is a GIF figure.
-    pub fn gif(&self) -> Option<&[u8]> {
-        match &self.content {
-            Content::Gif(b) => Some(b),
-            _ => None,
-        }
-    }
-    /// The file contents, whatever the kind.
-    pub fn bytes(&self) -> &[u8] {
-        match &self.content {
-            Content::Svg(s) => s.as_bytes(),
-            Content::Png(b) | Content::Gif(b) => b,
-        }
-    }
-
-    /// Writes the figure to `path`, whose extension must match the kind (`.svg`, `.png`,
-    /// `.gif`). The file is written to a temporary file in the same folder and renamed, so
-    /// a reader never sees half a file. Missing parent folders are created.
-    pub fn save(&self, path: impl AsRef<Path>) -> Result<(), PlotError> {
-        let path = path.as_ref();
-        let kind = self.kind();
-        let ext_ok = path
-            .extension()
-            .and_then(|e| e.to_str())
-            .is_some_and(|e| e.eq_ignore_ascii_case(kind.extension()));
-        if !ext_ok {
-            return Err(PlotError::Extension {
-                path: path.to_path_buf(),
-                kind,
-            });
-        }
-        let io = |source| PlotError::Io {
-            path: path.to_path_buf(),
-            source,
-        };
-        let dir = match path.parent() {
-            Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
-            _ => PathBuf::from("."),
-        };
-        std::fs::create_dir_all(&dir).map_err(io)?;
-        let name = path
-            .file_name()
-            .map(|n| n.to_string_lossy().into_owned())
-            .unwrap_or_default();
-        let tmp = dir.join(format!(".{name}.{}.tmp", std::process::id()));
-        let write = || -> std::io::Result<()> {
-            let mut f = std::fs::File::create(&tmp)?;
-            f.write_all(self.bytes())?;
-            f.sync_all()?;
-            std::fs::rename(&tmp, path)
-        };
-        write().map_err(|e| {
-            let _ = std::fs::remove_file(&tmp);
-            io(e)
-        })
-    }
-
-    /// The text evcxr reads from stdout to show the figure: SVG as is, PNG/GIF as base64.
-    pub fn evcxr_content(&self) -> String {
-        let body = match &self.content {
-            Content::Svg(s) => s.clone(),
-            Content::Png(b) | Content::Gif(b) => {
-                base64::engine::general_purpose::STANDARD.encode(b)
-            }
-        };
-        format!(
-            "EVCXR_BEGIN_CONTENT {}\n{}\nEVCXR_END_CONTENT\n",
-            self.kind().mime(),
-            body.trim_end()
-        )
-    }
-
-    /// Called by evcxr on a cell's final value: shows the figure inline.
-    pub fn evcxr_display(&self) {
-        if self.is_error() {
-            eprintln!("dlfs: the figure could not be drawn (its message is in the figure)");
-        }
-        print!("{}", self.evcxr_content());
+    /// Shows the figure inline in evcxr (SVG/PNG/GIF, as [`Figure::evcxr_display`]).
+    fn evcxr_display(&self) {
+        self.build().evcxr_display()
     }
 }
 
@@ -336,6 +119,38 @@ pub fn register_fonts() {
         // DejaVu is a valid font, so these cannot fail; ignore rather than panic.
         let _ = plotters::style::register_font(family, FontStyle::Normal, dejavu::sans::regular());
         let _ = plotters::style::register_font(family, FontStyle::Bold, dejavu::sans::bold());
+    }
+}
+
+/// A `(name, data)` pair, by value or by reference: what [`LineChart::series_all`] and
+/// [`ContourPlot::trajectories`] take one of per series (`names.iter().zip(&losses)`,
+/// `&paths` of a `Vec<(String, Vec<(f64, f64)>)>`).
+pub trait Named {
+    /// The data: values or points.
+    type Data: ?Sized;
+    /// The name shown in the legend or panel title.
+    fn name(&self) -> &str;
+    /// The data.
+    fn data(&self) -> &Self::Data;
+}
+
+impl<N: AsRef<str>, T> Named for (N, T) {
+    type Data = T;
+    fn name(&self) -> &str {
+        self.0.as_ref()
+    }
+    fn data(&self) -> &T {
+        &self.1
+    }
+}
+
+impl<N: AsRef<str>, T> Named for &(N, T) {
+    type Data = T;
+    fn name(&self) -> &str {
+        self.0.as_ref()
+    }
+    fn data(&self) -> &T {
+        &self.1
     }
 }
 
@@ -423,6 +238,12 @@ impl<S: Data<Elem = f64>> Points for ArrayBase<S, ndarray::Ix2> {
 }
 
 /// matplotlib's `tab10` colours.
+/// The font family every builder draws with (DejaVu Sans, see [`register_fonts`]).
+pub(crate) const FONT: &str = "sans-serif";
+/// Grid lines and axes of the charts.
+pub(crate) const GRID: RGBColor = RGBColor(225, 225, 225);
+pub(crate) const AXIS: RGBColor = RGBColor(90, 90, 90);
+
 pub(crate) const TAB10: [RGBColor; 10] = [
     RGBColor(0x1f, 0x77, 0xb4),
     RGBColor(0xff, 0x7f, 0x0e),
@@ -501,64 +322,6 @@ pub(crate) fn clean_range((a, b): (f64, f64)) -> (f64, f64) {
     } else {
         (lo, hi)
     }
-}
-
-/// Modified Bessel function of the first kind, order 0 (power series).
-fn bessel_i0(x: f64) -> f64 {
-    let q = x * x / 4.0;
-    let (mut term, mut sum) = (1.0, 1.0);
-    for k in 1..60 {
-        term *= q / (k as f64 * k as f64);
-        sum += term;
-        if term < sum * 1e-17 {
-            break;
-        }
-    }
-    sum
-}
-
-/// The Kaiser window of length `m`: `w[n] = I0(β·sqrt(1 − (2n/(m−1) − 1)²)) / I0(β)`
-/// (numpy's `np.kaiser`).
-pub fn kaiser(m: usize, beta: f64) -> Vec<f64> {
-    if m == 1 {
-        return vec![1.0];
-    }
-    let denom = bessel_i0(beta);
-    (0..m)
-        .map(|n| {
-            let r = 2.0 * n as f64 / (m - 1) as f64 - 1.0;
-            bessel_i0(beta * (1.0 - r * r).max(0.0).sqrt()) / denom
-        })
-        .collect()
-}
-
-/// The book's `smooth_curve` for loss curves: reflect 10 values at each end, convolve with a
-/// normalised Kaiser window (length 11, β = 2), keep the middle, so the output has the
-/// input's length.
-///
-/// Like the book, the start is reflected around `x[0]` (`x[10] … x[1]`) and the end
-/// repeats the last value (`x[n−1] … x[n−10]`). Differs from the book: inputs shorter
-/// than 11 values come back unchanged instead of failing.
-pub fn smooth_curve(x: &[f64]) -> Vec<f64> {
-    const WIN: usize = 11;
-    let n = x.len();
-    if n < WIN {
-        return x.to_vec();
-    }
-    let w = kaiser(WIN, 2.0);
-    let total: f64 = w.iter().sum();
-    // s = x[10..=1 reversed] ++ x ++ x[n-1 down to n-10]
-    let mut s = Vec::with_capacity(n + 2 * (WIN - 1));
-    s.extend((1..WIN).rev().map(|i| x[i]));
-    s.extend_from_slice(x);
-    s.extend((0..WIN - 1).map(|k| x[n - 1 - k]));
-    // 'valid' convolution has n + 10 values; the book keeps [5, n + 5).
-    (0..n)
-        .map(|i| {
-            let j = i + (WIN - 1) / 2;
-            (0..WIN).map(|k| w[k] * s[j + k]).sum::<f64>() / total
-        })
-        .collect()
 }
 
 /// Black sans-serif text of `size`, anchored horizontally by `h` and centred vertically.
