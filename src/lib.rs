@@ -27,6 +27,7 @@ pub mod nets;
 pub mod optimizer;
 pub mod parallel;
 pub mod plot;
+pub mod progress;
 pub mod trainer;
 
 /// Everything a notebook needs, in one `use dlfs::prelude::*;`.
@@ -52,6 +53,7 @@ pub mod prelude {
         ChartGrid, CompGraph, ContourPlot, Figure, FunctionPlot, GradientField, HistogramGrid,
         ImageGrid, LineChart, Plot, smooth_curve,
     };
+    pub use crate::progress::Progress;
     pub use crate::trainer::{TrainError, TrainReport, Trainer, TrainerConfig};
     pub use ndarray::{
         Array, Array1, Array2, Array3, Array4, ArrayD, ArrayRef, ArrayView, ArrayViewD, Axis,

@@ -13,12 +13,17 @@
 //! assert_eq!(totals, vec![0.0, 1.0, 2.0]);
 //! ```
 
+use crate::progress::Progress;
 use rayon::prelude::*;
 
 /// Runs `experiment(k, item)` for every item, as many at a time as there are threads
 /// (`DLFS_THREADS`), and returns the results in the items' order, so the output does not
 /// depend on the number of cores or on which experiment finished first. Items may be
 /// values, `&` or `&mut` references (`&mut nets` trains each network in place).
+///
+/// As each experiment finishes, a progress line says how many are done, the time so far and
+/// an estimate of what is left (every tenth above 20; `DLFS_PROGRESS=0` turns them off, see
+/// [`crate::progress`]).
 pub fn in_parallel<I, R, F>(items: I, experiment: F) -> Vec<R>
 where
     I: IntoIterator,
@@ -28,9 +33,14 @@ where
 {
     crate::kernels::threads(); // sizes the pool from DLFS_THREADS before its first use
     let items: Vec<I::Item> = items.into_iter().collect();
+    let progress = Progress::new("experiment", items.len());
     items
         .into_par_iter()
         .enumerate()
-        .map(|(k, item)| experiment(k, item))
+        .map(|(k, item)| {
+            let result = experiment(k, item);
+            progress.tick();
+            result
+        })
         .collect()
 }

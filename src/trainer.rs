@@ -7,6 +7,7 @@ pub use crate::error::TrainError;
 use crate::init::{Rng, choice, seeded_rng};
 use crate::nets::Sequential;
 use crate::optimizer::Optimizer;
+use crate::progress::Progress;
 
 /// A loss above this many times max(the first step's loss, 1) stops training as
 /// diverged (see [`Trainer`]).
@@ -277,6 +278,8 @@ impl<'a> Trainer<'a> {
         let mut x_batch = ArrayD::<f64>::zeros(IxDyn(&x_shape));
         let mut t_batch = ArrayD::<f64>::zeros(IxDyn(&t_shape));
 
+        // epoch k of n, time so far and left, after each epoch line (see `crate::progress`)
+        let progress = Progress::new("epoch", self.config.epochs);
         for i in 0..max_iter {
             let epoch = i / iter_per_epoch + 1;
             let idx = choice(n, bs, &mut self.rng);
@@ -336,6 +339,7 @@ impl<'a> Trainer<'a> {
                 self.test_acc_list.push(test_acc);
                 if self.config.verbose {
                     println!("=== epoch:{epoch}, train acc:{train_acc}, test acc:{test_acc} ===");
+                    progress.tick();
                 }
             }
         }

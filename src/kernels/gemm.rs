@@ -227,7 +227,7 @@ type Pair<'a> = (&'a ArrayRef<f64, Ix2>, &'a ArrayRef<f64, Ix2>);
 
 /// a₁·b₁ and, when `second` is given, a₂·b₂ (a layer's dW and dx): side by side on two
 /// threads when there are several and the first product is large enough to be split
-/// ([`super::PARALLEL_MIN_FLOP`]); each then runs whole on its thread, which on a small
+/// (`PARALLEL_MIN_FLOP`, 2²⁴); each then runs whole on its thread, which on a small
 /// machine costs less than splitting each in turn. Same results either way.
 pub fn matmul_pair(
     first: Pair<'_>,

@@ -5,9 +5,9 @@
 //! through the `gemm` crate, im2col/col2im loops unrolled for small filter widths, max
 //! pooling written as selects, buffers that are not zero-filled, per-sample batching, the
 //! fused Convolution → ReLU → Pooling layer, and the one place where the library decides
-//! whether a piece of work is worth the thread pool ([`split_product`], [`split_len`]).
+//! whether a piece of work is worth the thread pool (`split_product`, `split_len`).
 //!
-//! Each fast kernel has a plain version beside it in [`reference`], written as directly as
+//! Each fast kernel has a plain version beside it in [`reference`](mod@reference), written as directly as
 //! the formula; the tests in `tests/kernels.rs` demand that the two agree.
 //!
 //! Nothing here changes process-wide state, with one documented exception:

@@ -19,7 +19,7 @@ use crate::kernels::{Geom, matmul, matmul_pair};
 /// size (windows wholly in the padding see zeros).
 ///
 /// For speed, [`SimpleConvNet`](crate::nets::SimpleConvNet) uses
-/// [`ConvReluPool`](crate::kernels::ConvReluPool), which computes the same thing one sample
+/// [`ConvReluPool`](crate::nets::ConvReluPool), which computes the same thing one sample
 /// at a time together with the ReLU and pooling that follow.
 ///
 /// # Shapes

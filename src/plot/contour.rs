@@ -7,12 +7,11 @@ use super::gif::{Frames, Palette256};
 use super::isolines::{auto_levels, iso_lines};
 use super::line::clip_to;
 use super::{
-    FONT, Figure, Named, Plot, PlotError, Points, clean_range, draw_err, register_fonts,
-    text_style, tick, with_note,
+    FONT, Figure, Named, Plot, PlotError, Points, clean_range, draw_err, draw_title,
+    register_fonts, tick, with_note,
 };
 use plotters::coord::Shift;
 use plotters::prelude::*;
-use plotters::style::text_anchor::HPos;
 use std::fmt;
 
 const TRAJ: RGBColor = RGBColor(0xe4, 0x1a, 0x1c);
@@ -329,15 +328,8 @@ impl<'a> ContourPlot<'a> {
         let (title_area, body) = root.split_vertically(title_h);
         let single = self.panels.len() <= 1;
         // a GIF frame's title is drawn afterwards into the bitmap (bitmap_text: even spacing)
-        if title_h > 0 && upto.is_none() {
-            let (w, _) = title_area.dim_in_pixel();
-            title_area
-                .draw(&Text::new(
-                    self.frame_title(None),
-                    (w as i32 / 2, title_h as i32 / 2 + 2),
-                    text_style(20, HPos::Center),
-                ))
-                .map_err(draw_err)?;
+        if upto.is_none() {
+            draw_title(&title_area, &self.frame_title(None), 20)?;
         }
         let cells = body.split_evenly((rows, cols));
         if self.panels.is_empty() {

@@ -1,9 +1,8 @@
 //! A grid of small line charts with one shared legend (6.3, 6.5).
 
 use super::line::{draw_legend_row, splice};
-use super::{Figure, LineChart, Palette, Plot, PlotError, draw_err, register_fonts, text_style};
+use super::{Figure, LineChart, Palette, Plot, PlotError, draw_err, draw_title, register_fonts};
 use plotters::prelude::*;
-use plotters::style::text_anchor::HPos;
 
 /// A grid of small line charts with one shared legend on top (6.3: 4×4, 6.5: 4×5).
 ///
@@ -91,15 +90,7 @@ impl Plot for ChartGrid {
             root.fill(&WHITE).map_err(draw_err)?;
             let (head, body) = root.split_vertically(title_h + legend_h);
             let (title_area, legend_area) = head.split_vertically(title_h);
-            if title_h > 0 {
-                title_area
-                    .draw(&Text::new(
-                        self.title.as_str(),
-                        (size.0 as i32 / 2, title_h as i32 / 2 + 2),
-                        text_style(21, HPos::Center),
-                    ))
-                    .map_err(draw_err)?;
-            }
+            draw_title(&title_area, &self.title, 21)?;
             if legend_h > 0 {
                 draw_legend_row(&legend_area, &entries)?;
             }

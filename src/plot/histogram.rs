@@ -1,8 +1,8 @@
 //! Histograms in a row of panels, one per layer (6.2).
 
 use super::{
-    AXIS, FONT, Figure, GRID, Plot, PlotError, TAB10, Values, clean_range, draw_err, padded_range,
-    register_fonts, text_style, tick, with_note,
+    AXIS, FONT, Figure, GRID, Plot, PlotError, TAB10, Values, clean_range, draw_err, draw_title,
+    padded_range, register_fonts, text_style, tick, with_note,
 };
 use plotters::prelude::*;
 use plotters::style::text_anchor::HPos;
@@ -150,15 +150,7 @@ impl Plot for HistogramGrid {
             let root = SVGBackend::with_string(&mut svg, size).into_drawing_area();
             root.fill(&WHITE).map_err(draw_err)?;
             let (title_area, body) = root.split_vertically(title_h);
-            if title_h > 0 {
-                title_area
-                    .draw(&Text::new(
-                        self.title.as_str(),
-                        (size.0 as i32 / 2, title_h as i32 / 2 + 2),
-                        text_style(21, HPos::Center),
-                    ))
-                    .map_err(draw_err)?;
-            }
+            draw_title(&title_area, &self.title, 21)?;
             let cells = body.split_evenly((rows, cols));
             for (((name, _), (cnt, bad, out)), cell) in self.panels.iter().zip(&counts).zip(&cells)
             {

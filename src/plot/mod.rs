@@ -325,6 +325,25 @@ pub(crate) fn clean_range((a, b): (f64, f64)) -> (f64, f64) {
 }
 
 /// Black sans-serif text of `size`, anchored horizontally by `h` and centred vertically.
+/// A figure's title, centred in `area` (the strip above the panels); nothing when the
+/// strip has no height.
+pub(crate) fn draw_title<DB: plotters::prelude::DrawingBackend>(
+    area: &plotters::prelude::DrawingArea<DB, plotters::coord::Shift>,
+    title: &str,
+    size: u32,
+) -> Result<(), PlotError> {
+    let (w, h) = area.dim_in_pixel();
+    if h == 0 {
+        return Ok(());
+    }
+    area.draw(&plotters::prelude::Text::new(
+        title,
+        (w as i32 / 2, h as i32 / 2 + 2),
+        text_style(size, plotters::style::text_anchor::HPos::Center),
+    ))
+    .map_err(draw_err)
+}
+
 pub(crate) fn text_style(
     size: u32,
     h: plotters::style::text_anchor::HPos,
