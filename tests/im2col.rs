@@ -3,7 +3,7 @@
 
 use dlfs::im2col::{col2im, conv_output_size, im2col};
 use dlfs::kernels::reference;
-use dlfs::ndarray::{Array2, Array4};
+use dlfs::ndarray::{Array2, Array4, ArrayD, IxDyn};
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 
@@ -113,4 +113,25 @@ fn im2col_needs_four_axes() {
 #[should_panic(expected = "col2im: got col shape [9, 74], expected (9, 75)")]
 fn col2im_checks_col_shape() {
     col2im(&Array2::<f64>::zeros((9, 74)), &[1, 3, 7, 7], 5, 5, 1, 0);
+}
+
+/// Inputs without pixels (im2col and col2im): an image of 0×0 padded to 2×2 has one window, all padding (a
+/// row of zeros), and zero channels give rows of width 0 — one row per window either way.
+#[test]
+fn im2col_of_an_empty_image_is_padding_or_empty_rows() {
+    let empty = ArrayD::<f64>::zeros(IxDyn(&[1, 1, 0, 0]));
+    let col = im2col(&empty, 2, 2, 1, 1);
+    assert_eq!(col.shape(), &[1, 4]);
+    assert!(col.iter().all(|&v| v == 0.0));
+    let no_channels = ArrayD::<f64>::zeros(IxDyn(&[2, 0, 3, 3]));
+    assert_eq!(im2col(&no_channels, 2, 2, 1, 0).shape(), &[2 * 2 * 2, 0]);
+    // and back: the padding's entries are dropped, nothing is left to add them to
+    assert_eq!(
+        col2im(&col, &[1, 1, 0, 0], 2, 2, 1, 1).shape(),
+        &[1, 1, 0, 0]
+    );
+    assert_eq!(
+        col2im(&Array2::zeros((8, 0)), &[2, 0, 3, 3], 2, 2, 1, 0).shape(),
+        &[2, 0, 3, 3]
+    );
 }

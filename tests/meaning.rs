@@ -315,3 +315,74 @@ fn the_gradient_checks_own_arithmetic() {
     let (e, at) = max_rel_error(&nan, &a.slice(dlfs::ndarray::s![..3]).to_owned().into_dyn());
     assert!(e.is_nan() && at == 1, "a NaN is reported, at its index");
 }
+
+/// A single sample as a vector (the book's `x = np.array([...])`): forward gives a vector,
+/// backward takes one; dW = x ⊗ dout, db = dout, dx = W·dout.
+#[test]
+fn affine_on_one_sample_as_a_vector() {
+    let w = array![[1.0, 2.0], [3.0, 4.0], [5.0, 6.0]];
+    let mut a = dlfs::layers::Affine::new(w, array![0.5, -0.5]);
+    let y = a.forward(&array![1.0, 0.0, -1.0].into_dyn(), true);
+    assert_eq!(y, array![-3.5, -4.5].into_dyn());
+    let dx = a.backward(&array![1.0, 2.0].into_dyn());
+    assert_eq!(dx, array![5.0, 11.0, 17.0].into_dyn());
+    assert_eq!(
+        a.dW,
+        array![[1.0, 2.0], [0.0, 0.0], [-1.0, -2.0]].into_dyn()
+    );
+    assert_eq!(a.db, array![1.0, 2.0].into_dyn());
+}
+
+/// The one hook: told that nothing needs ∂L/∂x (the first layer of a network), Affine
+/// skips that product and returns an empty array; its own gradients are unchanged.
+#[test]
+fn affine_skips_the_input_gradient_when_hinted() {
+    let w = array![[1.0, 2.0], [3.0, 4.0]];
+    let x = array![[1.0, -1.0], [0.5, 2.0]].into_dyn();
+    let dout = array![[1.0, 0.0], [0.0, 1.0]].into_dyn();
+    let mut full = dlfs::layers::Affine::new(w.clone(), array![0.0, 0.0]);
+    let mut first = dlfs::layers::Affine::new(w, array![0.0, 0.0]);
+    first.hint(dlfs::layers::Hint::NoInputGrad);
+    full.forward(&x, true);
+    first.forward(&x, true);
+    assert_eq!(full.backward(&dout).shape(), &[2, 2]);
+    assert_eq!(
+        first.backward(&dout).len(),
+        0,
+        "no ∂L/∂x after Hint::NoInputGrad"
+    );
+    assert_eq!(first.dW, full.dW);
+    assert_eq!(first.db, full.db);
+}
+
+/// A learner may assign W a transposed array (numpy's `conv.W = w.transpose(...)`): the
+/// layer computes with its values, not its memory order.
+#[test]
+fn convolution_with_a_transposed_w_computes_the_same() {
+    let mut r = seeded_rng(5);
+    let w: dlfs::ndarray::Array4<f64> = randn((2, 1, 3, 3), &mut r);
+    let x = randn((1, 1, 5, 5), &mut r).into_dyn();
+    let mut plain = dlfs::layers::Convolution::new(w.clone(), array![0.1, -0.2], 1, 1);
+    let mut assigned = dlfs::layers::Convolution::new(w.clone(), array![0.1, -0.2], 1, 1);
+    // the same values, stored with the last two axes swapped
+    let swapped = w.permuted_axes([0, 1, 3, 2]).as_standard_layout().into_owned();
+    assigned.W = swapped.permuted_axes([0, 1, 3, 2]).into_dyn();
+    assert!(assigned.W.as_slice().is_none(), "W is not in standard layout");
+    assert_eq!(assigned.forward(&x, true), plain.forward(&x, true));
+}
+
+/// Batch norm told that nothing needs ∂L/∂x (it is never first in the book's networks, but
+/// a learner's may be) skips that part and keeps dγ, dβ.
+#[test]
+fn batch_norm_skips_the_input_gradient_when_hinted() {
+    let x = array![[1.0, 2.0], [3.0, 5.0], [0.0, -1.0]].into_dyn();
+    let dout = array![[0.5, -1.0], [1.0, 0.0], [-0.5, 2.0]].into_dyn();
+    let (mut full, mut first) = (BatchNormalization::new(2), BatchNormalization::new(2));
+    first.hint(dlfs::layers::Hint::NoInputGrad);
+    full.forward(&x, true);
+    first.forward(&x, true);
+    assert_eq!(full.backward(&dout).shape(), &[3, 2]);
+    assert_eq!(first.backward(&dout).len(), 0, "no ∂L/∂x after Hint::NoInputGrad");
+    assert_eq!(first.dgamma, full.dgamma);
+    assert_eq!(first.dbeta, full.dbeta);
+}

@@ -132,3 +132,20 @@ fn plane_of_a_matrix() {
 fn plane_of_a_missing_channel() {
     dlfs::arrays::plane_of(&z(&[1, 1, 4, 4]), 0, 1);
 }
+
+#[test]
+#[should_panic(expected = "Affine.backward: got shape [8], expected dout of shape (2, 4)")]
+fn affine_backward_flat_dout_for_a_batch() {
+    // the right number of elements, but a batch of two needs dout as (2, 4)
+    let mut a = Affine::new(Array2::zeros((3, 4)), Array1::zeros(4));
+    a.forward(&z(&[2, 3]), true);
+    a.backward(&z(&[8]));
+}
+
+#[test]
+#[should_panic(expected = "Affine.backward: got shape [2, 4, 1], expected dout of shape (2, 4)")]
+fn affine_backward_dout_of_three_axes() {
+    let mut a = Affine::new(Array2::zeros((3, 4)), Array1::zeros(4));
+    a.forward(&z(&[2, 3]), true);
+    a.backward(&z(&[2, 4, 1]));
+}
