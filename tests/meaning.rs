@@ -365,9 +365,15 @@ fn convolution_with_a_transposed_w_computes_the_same() {
     let mut plain = dlfs::layers::Convolution::new(w.clone(), array![0.1, -0.2], 1, 1);
     let mut assigned = dlfs::layers::Convolution::new(w.clone(), array![0.1, -0.2], 1, 1);
     // the same values, stored with the last two axes swapped
-    let swapped = w.permuted_axes([0, 1, 3, 2]).as_standard_layout().into_owned();
+    let swapped = w
+        .permuted_axes([0, 1, 3, 2])
+        .as_standard_layout()
+        .into_owned();
     assigned.W = swapped.permuted_axes([0, 1, 3, 2]).into_dyn();
-    assert!(assigned.W.as_slice().is_none(), "W is not in standard layout");
+    assert!(
+        assigned.W.as_slice().is_none(),
+        "W is not in standard layout"
+    );
     assert_eq!(assigned.forward(&x, true), plain.forward(&x, true));
 }
 
@@ -382,7 +388,11 @@ fn batch_norm_skips_the_input_gradient_when_hinted() {
     full.forward(&x, true);
     first.forward(&x, true);
     assert_eq!(full.backward(&dout).shape(), &[3, 2]);
-    assert_eq!(first.backward(&dout).len(), 0, "no ∂L/∂x after Hint::NoInputGrad");
+    assert_eq!(
+        first.backward(&dout).len(),
+        0,
+        "no ∂L/∂x after Hint::NoInputGrad"
+    );
     assert_eq!(first.dgamma, full.dgamma);
     assert_eq!(first.dbeta, full.dbeta);
 }
