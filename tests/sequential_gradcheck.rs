@@ -63,3 +63,31 @@ fn accuracy_counts_a_partial_last_batch() {
     let t = ArrayD::from_shape_vec(IxDyn(&[3]), labels).unwrap();
     assert_eq!(n.accuracy(&x, &t), 1.0);
 }
+
+/// A learner's layer that does not say its kind: `Layer::kind` gives its type's name.
+struct Doubler;
+
+impl dlfs::layers::Layer for Doubler {
+    fn forward(&mut self, x: &dlfs::ndarray::ArrayRef<f64, IxDyn>, _train: bool) -> ArrayD<f64> {
+        x.to_owned() * 2.0
+    }
+    fn backward(&mut self, dout: &dlfs::ndarray::ArrayRef<f64, IxDyn>) -> ArrayD<f64> {
+        dout.to_owned() * 2.0
+    }
+}
+
+/// `{:?}` of a network lists its layers by name and kind, a learner's own layer by its type
+/// name (the default of `Layer::kind`), and the weight decay when there is one.
+#[test]
+fn a_network_lists_its_layers_by_name_and_kind() {
+    use dlfs::layers::Layer;
+    assert_eq!(Doubler.kind(), "Doubler");
+    assert_eq!(Relu::new().kind(), "Relu");
+    let mut n = net(0.1);
+    n.push("Double1", Doubler);
+    assert_eq!(
+        format!("{n:?}"),
+        "Sequential [Affine1 (Affine), Relu1 (Relu), Affine2 (Affine), Double1 (Doubler)], \
+         weight decay λ = 0.1"
+    );
+}
