@@ -1,16 +1,22 @@
 //! The Rust side of `scripts/bench-vs-numpy`: the same workloads as
 //! `scripts/bench_numpy.py`, on random data shaped like MNIST, printed as one JSON object
-//! `{workload: seconds}` (median of repeated runs). `--quick` shortens the slow ones.
+//! `{"workloads": {name: {"seconds", "flop"}}, "gemm_2000_gflops", …}`: each workload's
+//! median time over repeated runs and the floating-point operations of its matrix products
+//! (counted by `dlfs::kernels::flop_count` over one run), and the GEMM rate of the same run.
+//! `--quick` shortens the slow ones.
 
 use std::time::Instant;
 
 use dlfs::init::{choice, rand_uniform, randn, seeded_rng};
-use dlfs::kernels::matmul;
+use dlfs::kernels::{flop_count, matmul};
 use dlfs::ndarray::{Array1, Array2, ArrayD, Axis, IxDyn};
 use dlfs::prelude::*;
 
-fn median_time(mut f: impl FnMut(), min_secs: f64, min_reps: usize, max_reps: usize) -> f64 {
+/// (median seconds, matrix-product FLOPs of one call): the warm-up call is the one counted.
+fn median_time(mut f: impl FnMut(), min_secs: f64, min_reps: usize, max_reps: usize) -> (f64, u64) {
+    let before = flop_count();
     f(); // warm up
+    let flop = flop_count() - before;
     let mut times = Vec::new();
     let start = Instant::now();
     while times.len() < min_reps
@@ -21,7 +27,7 @@ fn median_time(mut f: impl FnMut(), min_secs: f64, min_reps: usize, max_reps: us
         times.push(t0.elapsed().as_secs_f64());
     }
     times.sort_by(|a, b| a.partial_cmp(b).unwrap());
-    times[times.len() / 2]
+    (times[times.len() / 2], flop)
 }
 
 fn labels(n: usize, r: &mut Rng) -> ArrayD<f64> {
@@ -36,7 +42,7 @@ fn main() {
     let t_train = labels(60000, &mut r);
     let x_test = rand_uniform(IxDyn(&[10000, 784]), 0.0, 1.0, &mut r);
     let t_test = labels(10000, &mut r);
-    let mut out: Vec<(&str, f64)> = Vec::new();
+    let mut out: Vec<(&str, (f64, u64))> = Vec::new();
 
     // TwoLayerNet 784-50-10, batch 100, forward + backward + SGD
     let mut two = TwoLayerNet::new(784, 50, 10, 0.01, &mut r);
@@ -115,15 +121,19 @@ fn main() {
     let xp = img_test.slice_axis(Axis(0), (0..n_pred).into()).to_owned();
     let tp = t_test.slice_axis(Axis(0), (0..n_pred).into()).to_owned();
     conv.eval_batch_size = 100;
-    let pred = median_time(
+    let (pred, pred_flop) = median_time(
         || {
             std::hint::black_box(conv.accuracy(&xp, &tp));
         },
         0.0,
         if quick { 1 } else { 2 },
         10,
-    ) * (10000.0 / n_pred as f64);
-    out.push(("conv_predict_10k", pred));
+    );
+    let scale = 10000.0 / n_pred as f64;
+    out.push((
+        "conv_predict_10k",
+        (pred * scale, (pred_flop as f64 * scale) as u64),
+    ));
 
     // im2col + col2im on (100, 1, 28, 28), 5x5
     let xi = xc.clone();
@@ -140,19 +150,11 @@ fn main() {
         ),
     ));
 
-    // The matrix products of one conv step (forward + backward, no dx for the input):
-    // conv: (N·24·24, 25)·(25, 30) forward, its transpose for dW; affine 4320→100 forward,
-    // dW and dx; affine 100→10 forward, dW and dx.
-    let conv_flop = 2.0 * (100.0 * 576.0 * 25.0 * 30.0) * 2.0
-        + 2.0 * (100.0 * 4320.0 * 100.0) * 3.0
-        + 2.0 * (100.0 * 100.0 * 10.0) * 3.0;
-    out.push(("conv_train_step_gflops", conv_flop / conv_step / 1e9));
-
     // The machine's f64 GEMM peak with our backend (and ndarray's own `dot`, for the
     // choice of backend): one large square product.
     let a: Array2<f64> = randn((2000, 2000), &mut r);
     let b: Array2<f64> = randn((2000, 2000), &mut r);
-    let gemm = median_time(
+    let (gemm, _) = median_time(
         || {
             std::hint::black_box(matmul(&a, &b));
         },
@@ -160,8 +162,8 @@ fn main() {
         3,
         100,
     );
-    out.push(("gemm_2000_gflops", 2.0 * 2000f64.powi(3) / gemm / 1e9));
-    let gemm = median_time(
+    let gemm_gflops = 2.0 * 2000f64.powi(3) / gemm / 1e9;
+    let (gemm, _) = median_time(
         || {
             std::hint::black_box(a.dot(&b));
         },
@@ -169,11 +171,15 @@ fn main() {
         3,
         100,
     );
-    out.push((
-        "gemm_2000_ndarray_gflops",
-        2.0 * 2000f64.powi(3) / gemm / 1e9,
-    ));
+    let ndarray_gflops = 2.0 * 2000f64.powi(3) / gemm / 1e9;
 
-    let body: Vec<String> = out.iter().map(|(k, v)| format!("\"{k}\": {v:e}")).collect();
-    println!("{{{}}}", body.join(", "));
+    let body: Vec<String> = out
+        .iter()
+        .map(|(k, (secs, flop))| format!("\"{k}\": {{\"seconds\": {secs:e}, \"flop\": {flop}}}"))
+        .collect();
+    println!(
+        "{{\"workloads\": {{{}}}, \"gemm_2000_gflops\": {gemm_gflops:e}, \"gemm_2000_ndarray_gflops\": {ndarray_gflops:e}, \"threads\": {}}}",
+        body.join(", "),
+        dlfs::kernels::threads()
+    );
 }

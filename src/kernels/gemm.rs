@@ -7,6 +7,8 @@
 //! blocks of the output, never over K, so every element is summed in the same order and the
 //! result does not depend on the thread count. Plain version: [`super::reference::matmul`].
 
+use std::sync::atomic::{AtomicU64, Ordering};
+
 use gemm_common::Parallelism;
 use ndarray::{Array2, ArrayRef, ArrayView2, ArrayViewMut2, Ix2};
 
@@ -55,6 +57,25 @@ pub fn gemm(
     }
 }
 
+/// Floating-point operations (2 per multiply-add) of every product since the process began.
+static FLOP: AtomicU64 = AtomicU64::new(0);
+
+/// The floating-point operations (two per multiply-add) of all matrix products this process
+/// has computed so far, on all threads. The difference across a piece of work is its
+/// matrix-product cost: `scripts/bench-vs-numpy` divides it by the measured GEMM rate to get
+/// the time the work could take at best (its *floor*).
+///
+/// ```
+/// use dlfs::kernels::{flop_count, matmul};
+/// use dlfs::ndarray::Array2;
+/// let before = flop_count();
+/// matmul(&Array2::<f64>::ones((3, 4)), &Array2::<f64>::ones((4, 5)));
+/// assert!(flop_count() - before >= 2 * 3 * 4 * 5); // other tests may run beside this one
+/// ```
+pub fn flop_count() -> u64 {
+    FLOP.load(Ordering::Relaxed)
+}
+
 /// c ← β·c + α·a·b through the gemm crate (c is not read when β = 0); shapes checked by the caller.
 ///
 /// # Safety
@@ -70,6 +91,7 @@ unsafe fn raw_gemm(
     alpha: f64,
 ) {
     let ((m, k), n) = (a.dim(), b.ncols());
+    FLOP.fetch_add(2 * (m * n * k) as u64, Ordering::Relaxed);
     let (a_rs, a_cs, b_rs, b_cs) = (
         a.strides()[0],
         a.strides()[1],

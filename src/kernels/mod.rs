@@ -12,6 +12,7 @@
 //!
 //! Nothing here changes process-wide state, with one documented exception:
 //! [`threads`] sizes rayon's global pool from `DLFS_THREADS` the first time it is asked.
+//! (A counter of the products' floating-point operations, [`flop_count`], only counts.)
 //! (The allocator setting that made large activations cheap to reuse is now the kernel
 //! launcher's `GLIBC_TUNABLES`, see `scripts/kernel`.)
 
@@ -29,7 +30,7 @@ pub(crate) use fused::{
     backward as conv_relu_pool_backward, forward as conv_relu_pool, pooled_size,
 };
 pub(crate) use gemm::gemm_uninit;
-pub use gemm::{gemm, matmul, matmul_pair};
+pub use gemm::{flop_count, gemm, matmul, matmul_pair};
 pub(crate) use pool::{Window, max_pool, max_pool_backward, max_pool_plane};
 pub(crate) use unfold::Geom;
 
