@@ -23,7 +23,8 @@ spends much of a notebook compiling cells and loading rust-analyzer on one core,
 leaves the other core free for the second notebook's training. The outputs are the same as
 one at a time (every number in the notebooks is seeded and thread-count independent).
 
-Prints a table of wall time per notebook and a last line `notebooks: N passed, M failed`.
+Prints a table of wall time and peak memory (the kernel's processes; cargo and rustc under it)
+per notebook and a last line `notebooks: N passed, M failed`.
 Exit status: 0 all passed, 1 some failed, 2 bad arguments.
 """
 
@@ -47,6 +48,7 @@ from nbclient.exceptions import CellTimeoutError, DeadKernelError
 from nbclient.util import ensure_async
 from nbclient.client import CellExecutionComplete
 
+from proc_memory import TreeSampler, fmt_bytes
 from notebook_checks import (ANSI, CellFailed, check_all_ran, check_cell, image_outputs,
                              is_code_cell, is_learner_copy, manifest_problems, text_of)
 
@@ -159,6 +161,8 @@ class Result:
     failure: str = ""
     detail: str = ""
     slowest: list[tuple[float, int]] = field(default_factory=list)
+    kernel_peak: int = 0  # bytes: evcxr_jupyter and its code process (proc_memory.py)
+    build_peak: int = 0  # bytes: cargo and rustc under the kernel, at one sample
 
 
 def write_outputs(nb, result: Result, out_dir: Path) -> None:
@@ -227,8 +231,15 @@ def run_one(path: Path, args, deadline: float, out_dir: Path) -> tuple[Result, o
                              f"--total-timeout {args.total_timeout:.0f} s")
         client.timeout = int(max(1, min(args.cell_timeout, remaining)))
 
+    def kernel_pid():
+        km = getattr(client, "km", None)
+        return getattr(getattr(km, "provisioner", None), "pid", None) if km else None
+
+    sampler = TreeSampler(kernel_pid)
+
     def on_cell_executed(cell, cell_index, execute_reply):
         took = time.monotonic() - state["start"]
+        sampler.take()  # the kernel is shut down right after the last cell
         result.cells_run += 1
         result.slowest.append((took, cell_index + 1))
         if not args.quiet:
@@ -254,6 +265,7 @@ def run_one(path: Path, args, deadline: float, out_dir: Path) -> tuple[Result, o
     start = time.monotonic()
     # The kernel's own stdout/stderr (cargo's "Compiling ..." lines) go to a log file.
     kernel_log = open(out_dir / "kernel.log", "w")
+    sampler.start()
     try:
         client.execute(cwd=str(path.parent), stdout=kernel_log, stderr=kernel_log)
         check_all_ran(nb, executed)
@@ -276,6 +288,8 @@ def run_one(path: Path, args, deadline: float, out_dir: Path) -> tuple[Result, o
         if args.tmpdir_root:
             os.environ.pop("EVCXR_TMPDIR", None)
         kernel_log.close()
+        sampler.stop()
+    result.kernel_peak, result.build_peak = sampler.kernel_peak, sampler.build_peak
     result.seconds = time.monotonic() - start
     return result, nb
 
@@ -502,7 +516,9 @@ def run_lanes(args, paths: list[Path], slots: list[Path], deadline: float,
                                 cells_run=r["cells_run"],
                                 figures=[out_root / path.stem / f for f in r["figures"]],
                                 failure=r["failure"], detail=r["detail"],
-                                slowest=[tuple(x) for x in r.get("slowest", [])])
+                                slowest=[tuple(x) for x in r.get("slowest", [])],
+                                kernel_peak=r.get("kernel_peak_bytes", 0),
+                                build_peak=r.get("build_peak_bytes", 0))
             except (OSError, ValueError, KeyError) as exc:
                 result = Result(path=path, seconds=time.monotonic() - t0,
                                 failure=f"runner process exited with {proc.returncode} "
@@ -608,7 +624,9 @@ def main() -> int:
         {"notebook": r.path.stem, "ok": r.ok, "seconds": round(r.seconds, 1),
          "cells_run": r.cells_run, "figures": [f.name for f in r.figures],
          "failure": r.failure, "detail": r.detail,
-         "slowest": sorted(r.slowest, reverse=True)[:3]} for r in results], indent=2))
+         "slowest": sorted(r.slowest, reverse=True)[:3],
+         "kernel_peak_bytes": r.kernel_peak, "build_peak_bytes": r.build_peak}
+        for r in results], indent=2))
     passed = sum(r.ok for r in results)
     if args.lane:
         return 0 if passed == len(results) else 1
@@ -616,11 +634,12 @@ def main() -> int:
     width = max(len(r.path.stem) for r in results)
     print()
     print(f"{'notebook':<{width}}  {'result':<6}  {'wall time':>9}  {'cells':>5}  {'figures':>7}"
-          f"  slowest cells")
+          f"  {'kernel peak':>11}  {'rustc peak':>10}  slowest cells")
     for r in results:
         slow = ", ".join(f"#{n} {fmt_time(t)}" for t, n in sorted(r.slowest, reverse=True)[:3])
         print(f"{r.path.stem:<{width}}  {'ok' if r.ok else 'FAILED':<6}  "
-              f"{fmt_time(r.seconds):>9}  {r.cells_run:>5}  {len(r.figures):>7}  {slow}")
+              f"{fmt_time(r.seconds):>9}  {r.cells_run:>5}  {len(r.figures):>7}  "
+              f"{fmt_bytes(r.kernel_peak):>11}  {fmt_bytes(r.build_peak):>10}  {slow}")
     how = f" ({jobs} notebooks at a time)" if jobs > 1 else ""
     print(f"{'total':<{width}}  {'':<6}  {fmt_time(wall):>9}{how}")
     print(f"outputs: {out_root}/<notebook>/")
