@@ -2,7 +2,10 @@
 //!
 //! Products go through the pure-Rust [`gemm`](https://crates.io/crates/gemm) kernels (its
 //! f64 part, `gemm-f64`, used directly so the f16/f32/complex kernels are not compiled), which
-//! picks its AVX2/FMA kernels at run time (AVX-512 ones need the crate's nightly feature).
+//! picks its kernels at run time: AVX-512 where the CPU has it (the crate's `x86-v4` feature,
+//! stable since Rust 1.89), AVX2/FMA elsewhere. The two sum a dot product's terms in different
+//! orders, so the last bits of a result can differ between such machines (never between runs
+//! or thread counts on one machine).
 //! Large products are split over the threads ([`super::split_product`]); the split is over
 //! blocks of the output, never over K, so every element is summed in the same order and the
 //! result does not depend on the thread count. Plain version: [`super::reference::matmul`].
