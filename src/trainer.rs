@@ -116,6 +116,10 @@ pub struct Trainer<'a> {
     pub test_acc_list: Vec<f64>,
     /// Accuracy on the whole test set after training.
     pub final_test_acc: Option<f64>,
+    /// The lines a verbose run printed, in order: the book's `train loss:…` every
+    /// `print_loss_every` steps, `=== epoch:…, train acc:…, test acc:… ===` after each epoch
+    /// and the final test accuracy (empty when not verbose).
+    pub printed: Vec<String>,
 }
 
 impl fmt::Debug for Trainer<'_> {
@@ -155,6 +159,7 @@ impl<'a> Trainer<'a> {
             train_acc_list: Vec::new(),
             test_acc_list: Vec::new(),
             final_test_acc: None,
+            printed: Vec::new(),
         }
     }
 
@@ -324,7 +329,7 @@ impl<'a> Trainer<'a> {
             self.train_loss_list.push(loss);
             let every = self.config.print_loss_every.unwrap_or(0);
             if self.config.verbose && every > 0 && (i + 1) % every == 0 {
-                println!("train loss:{loss}");
+                self.say(format!("train loss:{loss}"));
             }
 
             if (i + 1) % iter_per_epoch == 0 {
@@ -338,7 +343,9 @@ impl<'a> Trainer<'a> {
                 self.train_acc_list.push(train_acc);
                 self.test_acc_list.push(test_acc);
                 if self.config.verbose {
-                    println!("=== epoch:{epoch}, train acc:{train_acc}, test acc:{test_acc} ===");
+                    self.say(format!(
+                        "=== epoch:{epoch}, train acc:{train_acc}, test acc:{test_acc} ==="
+                    ));
                     progress.tick();
                 }
             }
@@ -346,10 +353,16 @@ impl<'a> Trainer<'a> {
         let test_acc = self.network.accuracy(self.x_test, self.t_test);
         self.final_test_acc = Some(test_acc);
         if self.config.verbose {
-            println!("=============== Final Test Accuracy ===============");
-            println!("test acc:{test_acc}");
+            self.say("=============== Final Test Accuracy ===============".into());
+            self.say(format!("test acc:{test_acc}"));
         }
         Ok(())
+    }
+
+    /// Prints a line and keeps it in [`printed`](Self::printed).
+    fn say(&mut self, line: String) {
+        println!("{line}");
+        self.printed.push(line);
     }
 }
 

@@ -53,3 +53,18 @@ fn buy_apples_and_oranges() {
         "2.2 110.00000000000001 3.3000000000000003 165 650"
     );
 }
+
+/// `AddLayer` and `MulLayer` through the `ScalarLayer` trait (what the exercise checks call):
+/// the same values as their own methods, dout passed on unchanged by the add layer.
+#[test]
+fn scalar_layers_through_the_trait() {
+    use dlfs::layers::ScalarLayer;
+    let mut add = AddLayer::new();
+    let layer: &mut dyn ScalarLayer = &mut add;
+    assert_eq!(layer.forward(2.0, -3.5), -1.5);
+    assert_eq!(layer.backward(1.3), (1.3, 1.3));
+    let mut mul = MulLayer::new();
+    let layer: &mut dyn ScalarLayer = &mut mul;
+    assert_eq!(layer.forward(2.0, -3.5), -7.0);
+    assert_eq!(layer.backward(1.5), (-5.25, 3.0));
+}

@@ -213,3 +213,41 @@ fn empty_batch() {
     let x = ArrayD::zeros(IxDyn(&[0, 1, 6, 6]));
     assert_eq!(net.predict(&x, true).shape(), &[0, 10]);
 }
+
+/// The pooling window must fit the convolution's (padded) output in each direction on its
+/// own: on a 2×2 output, 2×2 fits exactly, 3×3 with pad 1 fits (2 + 2·1 ≥ 3), 4×1, 1×4 and
+/// 5×5 with pad 1 (5 > 2 + 2·1) do not.
+#[test]
+fn the_pooling_window_must_fit_each_side_of_the_padded_output() {
+    let mut r = seeded_rng(0);
+    let conv = Convolution::new(randn((2, 1, 3, 3), &mut r), Array1::zeros(2), 1, 0);
+    let x = randn((1, 1, 4, 4), &mut r).into_dyn();
+    for ((h, w, pad), fits) in [
+        ((2, 2, 0), true),
+        ((3, 3, 1), true),
+        ((4, 1, 0), false),
+        ((1, 4, 0), false),
+        ((5, 5, 1), false),
+    ] {
+        let mut layer = ConvReluPool::new(conv.clone(), Pooling::new(h, w, 1, pad));
+        let run = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            layer.forward(&x, true).shape().to_vec()
+        }));
+        match (run, fits) {
+            (Ok(shape), true) => assert_eq!(shape[..2], [1, 2], "{h}×{w} pad {pad}"),
+            (Err(e), false) => {
+                let msg = e
+                    .downcast_ref::<String>()
+                    .cloned()
+                    .or_else(|| e.downcast_ref::<&str>().map(|s| s.to_string()))
+                    .unwrap_or_default();
+                assert!(
+                    msg.contains("ConvReluPool.forward: got shape [1, 2, 2, 2]"),
+                    "{h}×{w} pad {pad}: {msg}"
+                );
+            }
+            (Ok(shape), false) => panic!("{h}×{w} pad {pad} cannot fit, yet gave {shape:?}"),
+            (Err(_), true) => panic!("{h}×{w} pad {pad} fits, yet was refused"),
+        }
+    }
+}

@@ -396,3 +396,138 @@ fn batch_norm_skips_the_input_gradient_when_hinted() {
     assert_eq!(first.dgamma, full.dgamma);
     assert_eq!(first.dbeta, full.dbeta);
 }
+
+/// The book's layer names and kinds, read through `Deref` (`&Sequential`): TwoLayerNet's
+/// Affine1, Relu1, Affine2; MultiLayerNet
+/// alternates `Affine{i}` and `Activation_function{i}` (ReLU or sigmoid as asked) and ends
+/// with an Affine; MultiLayerNetExtend adds `BatchNorm{i}` before and `Dropout{i}` after
+/// each activation.
+#[test]
+fn multi_layer_nets_are_named_as_in_the_book() {
+    use dlfs::nets::{Activation, ExtendOptions, MultiLayerNetExtend, Sequential};
+    let names = |s: &Sequential| format!("{s:?}");
+    let two = TwoLayerNet::new(4, 3, 2, 0.01, &mut seeded_rng(1));
+    assert_eq!(
+        names(&two),
+        "Sequential [Affine1 (Affine), Relu1 (Relu), Affine2 (Affine)]"
+    );
+    let relu = MultiLayerNet::new(4, &[3, 3], 2, "relu", "he", 0.0, &mut seeded_rng(1));
+    assert_eq!(
+        names(&relu),
+        "Sequential [Affine1 (Affine), Activation_function1 (Relu), Affine2 (Affine), \
+         Activation_function2 (Relu), Affine3 (Affine)]"
+    );
+    let sigmoid = MultiLayerNet::new(4, &[3], 2, "sigmoid", "xavier", 0.0, &mut seeded_rng(1));
+    assert_eq!(
+        names(&sigmoid),
+        "Sequential [Affine1 (Affine), Activation_function1 (Sigmoid), Affine2 (Affine)]"
+    );
+    let options = ExtendOptions {
+        use_batchnorm: true,
+        use_dropout: true,
+        activation: Activation::Sigmoid,
+        ..Default::default()
+    };
+    let extend = MultiLayerNetExtend::new(4, &[3], 2, options, &mut seeded_rng(1));
+    assert_eq!(
+        names(&extend),
+        "Sequential [Affine1 (Affine), BatchNorm1 (BatchNormalization), \
+         Activation_function1 (Sigmoid), Dropout1 (Dropout), Affine2 (Affine)]"
+    );
+}
+
+/// Activation names as the book writes them, in any case, and a clear refusal otherwise.
+#[test]
+fn activations_parse_from_the_books_names() {
+    use dlfs::nets::Activation;
+    assert_eq!("relu".parse::<Activation>(), Ok(Activation::Relu));
+    assert_eq!(" Sigmoid".parse::<Activation>(), Ok(Activation::Sigmoid));
+    assert_eq!(Activation::from("ReLU"), Activation::Relu);
+    assert_eq!(Activation::from("sigmoid"), Activation::Sigmoid);
+    assert_eq!(
+        "tanh".parse::<Activation>(),
+        Err("activation \"tanh\" is not \"relu\" or \"sigmoid\"".to_string())
+    );
+    let panic = std::panic::catch_unwind(|| Activation::from("tanh")).unwrap_err();
+    assert_eq!(
+        panic.downcast_ref::<String>().map(String::as_str),
+        Some("activation \"tanh\" is not \"relu\" or \"sigmoid\"")
+    );
+}
+
+/// A gradient check's summary: the largest absolute and relative differences over the
+/// parameters (NaN wins), the parameters whose gradient is zero everywhere, lookup by name.
+#[test]
+fn a_gradient_checks_summary_of_its_entries() {
+    use dlfs::nets::{GradCheck, GradCheckEntry};
+    let entry = |name: &str, abs: f64, rel: f64, grad: f64| GradCheckEntry {
+        name: name.to_string(),
+        max_abs_diff: abs,
+        mean_abs_diff: abs / 2.0,
+        max_rel_error: rel,
+        max_abs_grad: grad,
+    };
+    let check = GradCheck(vec![
+        entry("W1", 2e-9, 3e-7, 0.5),
+        entry("b1", 5e-9, 1e-8, 0.0),
+        entry("W2", 1e-9, 4e-6, 2.0),
+    ]);
+    assert_eq!(check.max_abs_diff(), 5e-9);
+    assert_eq!(check.max_rel_error(), 4e-6);
+    assert_eq!(check.all_zero(), vec!["b1"]);
+    assert_eq!(check.get("W2").map(|e| e.max_rel_error), Some(4e-6));
+    assert_eq!(check.get("b2"), None);
+    let mut with_nan = check.clone();
+    with_nan.0[1].max_rel_error = f64::NAN;
+    assert!(
+        with_nan.max_rel_error().is_nan(),
+        "a NaN error must not hide behind a max"
+    );
+    with_nan.0.swap(1, 2);
+    assert!(with_nan.max_rel_error().is_nan(), "nor when it comes last");
+    assert_eq!(GradCheck(vec![]).max_rel_error(), 0.0);
+}
+
+/// `numerical_gradient` leaves batch norm's running mean and variance as they were (each
+/// restored into its own buffer).
+#[test]
+fn the_numerical_gradient_restores_the_running_statistics() {
+    use dlfs::nets::{ExtendOptions, MultiLayerNetExtend};
+    let options = ExtendOptions {
+        use_batchnorm: true,
+        ..Default::default()
+    };
+    let mut net = MultiLayerNetExtend::new(3, &[4], 2, options, &mut seeded_rng(2));
+    let x = randn((5, 3), &mut seeded_rng(3)).into_dyn();
+    let t = Array1::from_vec(vec![0.0, 1.0, 1.0, 0.0, 1.0]).into_dyn();
+    net.loss(&x, &t, true); // running statistics move away from (0, 1)
+    let before = net.buffer_values();
+    assert_ne!(before["running_mean1"], ArrayD::zeros(IxDyn(&[4])));
+    net.numerical_gradient(&x, &t);
+    assert_eq!(net.buffer_values(), before);
+}
+
+/// The fused conv → ReLU → pool layer as the first layer: `Hint::NoInputGrad` skips ∂L/∂x
+/// and keeps dW, db; another hint does not.
+#[test]
+fn conv_relu_pool_skips_the_input_gradient_when_hinted() {
+    use dlfs::layers::{Convolution, Hint, Pooling};
+    use dlfs::nets::ConvReluPool;
+    let mut r = seeded_rng(4);
+    let conv = Convolution::new(randn((2, 1, 3, 3), &mut r), array![0.1, -0.1], 1, 0);
+    let x = randn((2, 1, 4, 4), &mut r).into_dyn();
+    let make = || ConvReluPool::new(conv.clone(), Pooling::new(2, 2, 2, 0));
+    let (mut full, mut first, mut frozen) = (make(), make(), make());
+    first.hint(Hint::NoInputGrad);
+    frozen.hint(Hint::FreezeMasks);
+    let mut dx = Vec::new();
+    for layer in [&mut full, &mut first, &mut frozen] {
+        let out = layer.forward(&x, true);
+        dx.push(layer.backward(&ArrayD::ones(out.raw_dim())));
+    }
+    assert_eq!(dx[0].shape(), &[2, 1, 4, 4]);
+    assert_eq!(dx[1].len(), 0, "no ∂L/∂x after Hint::NoInputGrad");
+    assert_eq!(dx[2], dx[0], "FreezeMasks must not skip ∂L/∂x");
+    assert_eq!(first.conv.dW, full.conv.dW);
+    assert_eq!(first.conv.db, full.conv.db);
+}

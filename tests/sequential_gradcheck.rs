@@ -91,3 +91,27 @@ fn a_network_lists_its_layers_by_name_and_kind() {
          weight decay λ = 0.1"
     );
 }
+
+/// A layer's parameters take all the trailing digits of its name (`Affine12` → `W12`), and
+/// none when it has none (`Affine` → `W`).
+#[test]
+fn parameter_names_take_the_layers_trailing_digits() {
+    let affine = || Affine::new(wave((2, 2), 0.3), Array1::zeros(2));
+    let mut n = Sequential::new();
+    n.push("Affine12", affine()).push("Affine", affine());
+    let names: Vec<String> = n.params().iter().map(|p| p.name.clone()).collect();
+    assert_eq!(names, ["W12", "b12", "W", "b"]);
+}
+
+/// Layers by name, to look at or to change (a notebook sets a dropout layer's ratio so).
+#[test]
+fn layers_by_name() {
+    let mut n = net(0.0);
+    assert_eq!(n.layer("Relu1").map(|l| l.kind()), Some("Relu"));
+    assert_eq!(n.layer_mut("Relu1").map(|l| l.kind()), Some("Relu"));
+    assert!(n.layer("Relu2").is_none() && n.layer_mut("Relu2").is_none());
+    let w = &mut n.layer_mut("Affine2").expect("Affine2").params()[0];
+    assert_eq!(w.name, "W");
+    w.value.fill(0.0);
+    assert!(n.param_values()["W2"].iter().all(|&v| v == 0.0));
+}
