@@ -14,7 +14,12 @@ fn blobs(n: usize, seed: u64) -> (ArrayD<f64>, ArrayD<f64>) {
     (x.into_dyn(), t.into_dyn())
 }
 
-fn run(seed: u64) -> (Vec<f64>, Vec<f64>, Vec<f64>, Option<f64>) {
+/// Six epochs of SGD on the blobs (10 steps each); what was printed and recorded.
+fn blob_run(
+    seed: u64,
+    verbose: bool,
+    print_loss_every: Option<usize>,
+) -> (Vec<String>, TrainReport) {
     let (x_train, t_train) = blobs(300, 1);
     let (x_test, t_test) = blobs(100, 2);
     let mut net = TwoLayerNet::new(2, 10, 3, 0.01, &mut seeded_rng(3));
@@ -22,8 +27,8 @@ fn run(seed: u64) -> (Vec<f64>, Vec<f64>, Vec<f64>, Option<f64>) {
         epochs: 6,
         mini_batch_size: 30,
         seed,
-        verbose: true,
-        print_loss_every: Some(25),
+        verbose,
+        print_loss_every,
         ..Default::default()
     };
     let mut trainer = Trainer::new(
@@ -36,7 +41,17 @@ fn run(seed: u64) -> (Vec<f64>, Vec<f64>, Vec<f64>, Option<f64>) {
         config,
     );
     trainer.train().unwrap();
-    let r = trainer.report();
+    let debug = format!("{trainer:?}");
+    assert!(
+        debug.starts_with("Trainer { network: Sequential [Affine1 (Affine), Relu1 (Relu)")
+            && debug.contains("steps done: 60"),
+        "{debug}"
+    );
+    (trainer.printed.clone(), trainer.report())
+}
+
+fn run(seed: u64) -> (Vec<f64>, Vec<f64>, Vec<f64>, Option<f64>) {
+    let r = blob_run(seed, true, Some(25)).1;
     (
         r.train_loss_list,
         r.train_acc_list,
@@ -179,33 +194,7 @@ fn run_by_value_and_boxed_match_train_and_report() {
 }
 
 fn verbose_run(print_loss_every: Option<usize>, verbose: bool) -> (Vec<String>, TrainReport) {
-    let (x_train, t_train) = blobs(300, 1);
-    let (x_test, t_test) = blobs(100, 2);
-    let mut net = TwoLayerNet::new(2, 10, 3, 0.01, &mut seeded_rng(3));
-    let config = TrainerConfig {
-        epochs: 6,
-        mini_batch_size: 30,
-        verbose,
-        print_loss_every,
-        ..Default::default()
-    };
-    let mut trainer = Trainer::new(
-        &mut net,
-        &x_train,
-        &t_train,
-        &x_test,
-        &t_test,
-        SGD::new(0.2),
-        config,
-    );
-    trainer.train().unwrap();
-    let debug = format!("{trainer:?}");
-    assert!(
-        debug.starts_with("Trainer { network: Sequential [Affine1 (Affine), Relu1 (Relu)")
-            && debug.contains("steps done: 60"),
-        "{debug}"
-    );
-    (trainer.printed.clone(), trainer.report())
+    blob_run(TrainerConfig::default().seed, verbose, print_loss_every)
 }
 
 /// A verbose run prints the book's lines in the book's order, and keeps them in `printed`:
