@@ -117,9 +117,21 @@ fn concurrent_saves_and_killed_savers_leave_one_complete_file() {
         stop.store(true, Ordering::Relaxed);
     });
     let orphans = tmp_files(dir.path());
-    // a later save removes what the killed savers left, once it is stale
+    // a later save removes what the killed savers left, once it is stale, and nothing else:
+    // not another program's temporary file, not a file of ours that is not temporary
+    let foreign = [
+        dir.path().join("notes.tmp"),
+        dir.path().join(".net.npz.keep"),
+    ];
+    for f in &foreign {
+        std::fs::write(f, b"not the saver's").unwrap();
+    }
     std::thread::sleep(Duration::from_secs(STALE_TMP_SECS + 1));
     net(5.0).save_params(&path).unwrap();
+    for f in &foreign {
+        assert!(f.exists(), "the clean-up removed {}", f.display());
+    }
+    std::fs::remove_file(&foreign[0]).unwrap();
     let mut into = net(-1.0);
     into.load_params(&path).unwrap();
     assert_eq!(uniform(&mut into), Some(5.0));
