@@ -147,3 +147,36 @@ fn wrong_names_are_errors_and_leave_the_network_unchanged() {
     assert_eq!(plain.param_values(), before);
     std::fs::remove_dir_all(dir).unwrap();
 }
+
+/// A save removes a stale temporary file of its own name left in the file's folder (by a
+/// save that was killed), and a bare file name saves into the current folder.
+#[test]
+fn saves_beside_the_file_and_sweeps_its_stale_temporaries() {
+    use std::time::{Duration, SystemTime};
+    let dir = tmp_dir("sweep");
+    let stale = |name: &str| {
+        let path = dir.join(name);
+        std::fs::write(&path, b"left by a killed save").unwrap();
+        let f = std::fs::File::options().write(true).open(&path).unwrap();
+        f.set_modified(SystemTime::now() - Duration::from_secs(3600))
+            .unwrap();
+        path
+    };
+    let (left, left_bare) = (
+        stale(".params.npz.killed.tmp"),
+        stale(".bare.npz.killed.tmp"),
+    );
+    let mut net = bn_net(1);
+    net.save_params(dir.join("params.npz")).unwrap();
+    assert!(!left.exists(), "the stale {} was left", left.display());
+    // every other test here uses absolute paths, so changing the folder is safe
+    std::env::set_current_dir(&dir).unwrap();
+    net.save_params("bare.npz").unwrap();
+    assert!(dir.join("bare.npz").exists());
+    assert!(
+        !left_bare.exists(),
+        "a bare name's save left the stale {}",
+        left_bare.display()
+    );
+    std::fs::remove_dir_all(&dir).ok();
+}
