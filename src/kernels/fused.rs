@@ -81,6 +81,7 @@ pub(crate) fn forward(
         }
     };
     let outs = out.as_slice_mut().expect("owned");
+    super::threads(); // sizes the pool from DLFS_THREADS before its first use
     let jobs = x
         .par_chunks(per_in)
         .zip(outs.par_chunks_mut(per_out))
