@@ -92,7 +92,12 @@ fn close(a: &ArrayD<f64>, b: &ArrayD<f64>, what: &str) {
 }
 
 fn check(spec: Spec) {
-    let (x, t) = data(&spec, 5, 3);
+    check_batch(spec, 5)
+}
+
+/// As [`check`] with a batch of `n` samples (the fused layer takes them 8 at a time).
+fn check_batch(spec: Spec, n: usize) {
+    let (x, t) = data(&spec, n, 3);
     let (mut plain, mut fused) = (build(&spec, 1, false), build(&spec, 1, true));
     for step in 0..2 {
         let (loss_plain, dx_plain) = by_hand(&mut plain, &x, &t);
@@ -250,4 +255,64 @@ fn the_pooling_window_must_fit_each_side_of_the_padded_output() {
             (Err(_), true) => panic!("{h}×{w} pad {pad} fits, yet was refused"),
         }
     }
+}
+
+/// A batch of several chunks (the fused layer computes 8 samples per product) and a last
+/// one that is not full: every sample's place in its chunk, and the chunks' gradient sums.
+#[test]
+fn batches_of_several_chunks_and_a_partial_one() {
+    for n in [8, 9, 19] {
+        check_batch(
+            Spec {
+                lead: true,
+                c: 2,
+                hw: 8,
+                fs: 3,
+                conv_pad: 1,
+                conv_stride: 1,
+                pool: (2, 2, 0),
+            },
+            n,
+        );
+    }
+}
+
+/// The chunks run on all threads and their gradients are summed in chunk order: the
+/// loss, every gradient and ∂L/∂x are the same bits on one thread as on several.
+#[test]
+fn the_same_bits_on_one_thread_and_on_several() {
+    let one = rayon::ThreadPoolBuilder::new()
+        .num_threads(1)
+        .build()
+        .unwrap();
+    assert!(
+        rayon::current_num_threads() > 1,
+        "needs 2+ threads to run the chunks side by side"
+    );
+    let spec = Spec {
+        lead: true,
+        c: 1,
+        hw: 12,
+        fs: 5,
+        conv_pad: 0,
+        conv_stride: 1,
+        pool: (2, 2, 0),
+    };
+    let (x, t) = data(&spec, 37, 4);
+    let run = || {
+        let mut net = build(&spec, 2, true);
+        let (loss, dx) = by_hand(&mut net, &x, &t);
+        let grads: Vec<ArrayD<f64>> = net.params().iter().map(|p| p.grad.clone()).collect();
+        (loss, dx, grads, net.predict(&x, false))
+    };
+    let (a, b) = (one.install(run), run());
+    assert!(a.0.to_bits() == b.0.to_bits(), "loss: {} vs {}", a.0, b.0);
+    assert!(a.1 == b.1, "∂L/∂x differs between 1 thread and several");
+    for (i, (ga, gb)) in a.2.iter().zip(&b.2).enumerate() {
+        assert!(
+            ga == gb,
+            "gradient {i} differs between 1 thread and several"
+        );
+    }
+    assert!(a.3 == b.3, "scores differ between 1 thread and several");
 }

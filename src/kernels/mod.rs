@@ -17,21 +17,19 @@
 //! launcher's `GLIBC_TUNABLES`, see `scripts/kernel`.)
 
 mod batch;
-mod conv;
 mod fused;
 mod gemm;
 mod pool;
 pub mod reference;
 mod unfold;
 
-pub(crate) use batch::{Scratch, par_samples};
-pub(crate) use conv::{conv_backward_sample, conv_forward_sample};
+pub(crate) use batch::with_scratch;
 pub(crate) use fused::{
     backward as conv_relu_pool_backward, forward as conv_relu_pool, pooled_size,
 };
 pub(crate) use gemm::gemm_uninit;
 pub use gemm::{flop_count, gemm, matmul, matmul_pair};
-pub(crate) use pool::{Window, max_pool, max_pool_backward, max_pool_plane};
+pub(crate) use pool::{Window, max_pool, max_pool_backward};
 pub(crate) use unfold::Geom;
 
 use std::sync::Once;

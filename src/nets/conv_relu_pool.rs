@@ -5,8 +5,9 @@ use ndarray::{Array4, ArrayD, ArrayRef, IxDyn};
 use crate::kernels::{self, Window};
 use crate::layers::{Convolution, Hint, Layer, ParamRef, Pooling, shape_mismatch};
 
-/// Convolution, ReLU and max pooling as one layer, computed one sample at a time in the
-/// kernels room ([`kernels`]: the activations never travel through memory whole; a
+/// Convolution, ReLU and max pooling as one layer, computed a sample at a time (backward:
+/// eight) in the kernels room ([`kernels`]: the activations never travel through memory
+/// whole, and ReLU's mask is never stored; a
 /// SimpleConvNet step 1.2–1.3× faster than the three layers). The same function as the
 /// three book layers in a row, to rounding. Parameters `W`, `b` are the convolution's;
 /// [`conv`](Self::conv) and [`pool`](Self::pool) hold the settings.
@@ -26,7 +27,6 @@ pub struct ConvReluPool {
     /// The pooling window's size, stride and pad.
     pub pool: Pooling,
     x: Option<Array4<f64>>,
-    mask: Vec<bool>,
     arg_max: Vec<usize>,
     out_shape: [usize; 4],
     need_dx: bool,
@@ -39,7 +39,6 @@ impl ConvReluPool {
             conv,
             pool,
             x: None,
-            mask: Vec::new(),
             arg_max: Vec::new(),
             out_shape: [0; 4],
             need_dx: true,
@@ -83,8 +82,6 @@ impl Layer for ConvReluPool {
         // the buffers of the last step are reused (every entry is overwritten)
         let mut arg = std::mem::take(&mut self.arg_max);
         arg.resize(out.len(), 0);
-        let mut mask = std::mem::take(&mut self.mask);
-        mask.resize(if train { n * fnum * g.oh * g.ow } else { 0 }, false);
         kernels::conv_relu_pool(
             &g,
             &self.conv.w2(),
@@ -93,11 +90,9 @@ impl Layer for ConvReluPool {
             x4.as_slice().expect("standard layout"),
             &mut out,
             &mut arg,
-            &mut mask,
         );
         // only a training pass keeps x for backward
         self.x = train.then(|| x4.into_owned());
-        self.mask = mask;
         self.arg_max = arg;
         self.out_shape = [n, fnum, poh, pow];
         out.into_dyn()
@@ -125,7 +120,6 @@ impl Layer for ConvReluPool {
             x,
             dout.as_slice().expect("standard layout"),
             &self.arg_max,
-            &self.mask,
             self.need_dx,
         );
         self.conv.dW = dw2
