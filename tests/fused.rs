@@ -9,6 +9,8 @@ use dlfs::ndarray::{Array1, ArrayD, IxDyn};
 use dlfs::nets::ConvReluPool;
 use dlfs::nets::Sequential;
 
+mod common;
+
 /// `lead` an optional ReLU before the convolution (so the convolution is not the first
 /// layer and must compute ∂L/∂x); conv with `c` channels, 4 filters of `fs`×`fs`, `pad`;
 /// then ReLU, pooling (`pool`: window, stride, pad), Affine to 10.
@@ -138,15 +140,20 @@ fn check_batch(spec: Spec, n: usize) {
 
 #[test]
 fn simple_conv_net_shape_first_layer() {
-    check(Spec {
-        lead: false,
+    check(mnist_like(false));
+}
+
+/// SimpleConvNet's first layer on a 12×12 image: one channel, 5×5 filters, a 2×2 pool.
+fn mnist_like(lead: bool) -> Spec {
+    Spec {
+        lead,
         c: 1,
         hw: 12,
         fs: 5,
         conv_pad: 0,
         conv_stride: 1,
         pool: (2, 2, 0),
-    });
+    }
 }
 
 #[test]
@@ -281,23 +288,8 @@ fn batches_of_several_chunks_and_a_partial_one() {
 /// loss, every gradient and ∂L/∂x are the same bits on one thread as on several.
 #[test]
 fn the_same_bits_on_one_thread_and_on_several() {
-    let one = rayon::ThreadPoolBuilder::new()
-        .num_threads(1)
-        .build()
-        .unwrap();
-    assert!(
-        rayon::current_num_threads() > 1,
-        "needs 2+ threads to run the chunks side by side"
-    );
-    let spec = Spec {
-        lead: true,
-        c: 1,
-        hw: 12,
-        fs: 5,
-        conv_pad: 0,
-        conv_stride: 1,
-        pool: (2, 2, 0),
-    };
+    let one = common::one_thread_pool();
+    let spec = mnist_like(true);
     let (x, t) = data(&spec, 37, 4);
     let run = || {
         let mut net = build(&spec, 2, true);

@@ -9,6 +9,8 @@ use dlfs::rayon;
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 
+mod common;
+
 fn random(rng: &mut ChaCha8Rng, r: usize, c: usize) -> Array2<f64> {
     Array2::from_shape_simple_fn((r, c), || rng.random_range(-1.0..1.0))
 }
@@ -214,14 +216,7 @@ fn a_nan_anywhere_in_a_window_is_its_maximum() {
 #[test]
 fn affine_products_give_the_same_bits_on_one_and_two_threads() {
     let mut rng = ChaCha8Rng::seed_from_u64(12);
-    let one = rayon::ThreadPoolBuilder::new()
-        .num_threads(1)
-        .build()
-        .unwrap();
-    assert!(
-        rayon::current_num_threads() > 1,
-        "needs 2+ threads to split"
-    );
+    let one = common::one_thread_pool();
     for &(n, d, m) in &[
         (128, 784, 100),
         (128, 100, 100),

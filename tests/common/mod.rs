@@ -77,3 +77,16 @@ pub fn assert_passed(r: &Report) {
     assert!(r.passed(), "expected ✓, got: {r}");
     assert!(r.to_string().starts_with("✓ "), "{r}");
 }
+
+/// A rayon pool of one thread, to compare against the global pool (which must have more:
+/// asserted here, since on a one-core machine such a comparison would prove nothing).
+pub fn one_thread_pool() -> rayon::ThreadPool {
+    assert!(
+        rayon::current_num_threads() > 1,
+        "needs 2+ threads in the global pool to compare one thread with several"
+    );
+    rayon::ThreadPoolBuilder::new()
+        .num_threads(1)
+        .build()
+        .unwrap()
+}
