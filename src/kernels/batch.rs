@@ -1,12 +1,11 @@
-//! Scratch buffers for the chunked convolution ([`super::fused`]): one set per thread, kept
+//! Scratch buffers for the fused convolution ([`super::fused`]): one set per thread, kept
 //! for the thread's life.
 //!
-//! A chunk's im2col rows and activations are about a megabyte each. Buffers that size come
-//! from the system as fresh pages, and touching them the first time costs more than the
-//! work done in them: with a new set for each parallel job (rayon's `for_each_init` makes
-//! one per job, not per thread), the SimpleConvNet forward pass took 10.5 ms instead of
-//! about 4. The threads are rayon's workers (or the caller's), which live as long as the
-//! process, so each thread's buffers are made once and reused.
+//! Backward's buffers hold a chunk's im2col rows and activation gradients, about a megabyte
+//! each for SimpleConvNet. rayon's `for_each_init` would make a new set for every parallel
+//! job (not once per thread), so every step would allocate and first-touch them again. The
+//! threads are rayon's workers (or the caller's), which live as long as the process, so
+//! each thread's buffers are made once and grow to the largest size asked for.
 
 use std::cell::RefCell;
 

@@ -3,7 +3,7 @@
 //! A layer under `crate::layers` reads like the book's page and calls these by name
 //! (`matmul`, `im2col`, `max_pool`); everything about speed lives here: the matrix product
 //! through the `gemm` crate, im2col/col2im loops unrolled for small filter widths, max
-//! pooling written as selects, buffers that are not zero-filled, per-sample batching, the
+//! pooling written as selects, buffers that are not zero-filled, per-thread scratch buffers, the
 //! fused Convolution → ReLU → Pooling layer, and the one place where the library decides
 //! whether a piece of work is worth the thread pool (`split_product`, `split_len`).
 //!
