@@ -57,6 +57,7 @@ mod read;
 
 use locate::{Env, load_with_env};
 use read::read_set;
+#[cfg(feature = "download")]
 pub(crate) use read::write_atomic;
 
 use std::fmt;

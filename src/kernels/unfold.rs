@@ -181,4 +181,90 @@ impl Geom {
             }
         }
     }
+
+    /// Writes the transposed im2col matrix of one sample `x` (C·H·W values) into `out`:
+    /// C·FH·FW rows, one per filter element, each of OH·OW values starting `ld` apart (the
+    /// rows of several samples can sit side by side). Each value is the input value that an
+    /// output position's window puts under that filter element, 0 in the padding; every
+    /// value of the rows is written, so `out` need not be zeroed. For stride 1 a row is OH
+    /// runs of the input's rows, copied whole, and a product with it reads it in order.
+    pub fn unfold_t_into(&self, x: &[f64], out: &mut [f64], ld: usize) {
+        let (s, p) = (self.stride, self.pad as isize);
+        let (plane, ow) = (self.h * self.w, self.ow);
+        let rows = self.oh * ow;
+        for c in 0..self.c {
+            let xc = &x[c * plane..][..plane];
+            for i in 0..self.fh {
+                for j in 0..self.fw {
+                    let e = (c * self.fh + i) * self.fw + j;
+                    let dst = &mut out[e * ld..][..rows];
+                    // output columns whose window puts filter column j inside the image
+                    let (olo, ohi) = valid_range(j as isize - p, ow, s, self.w);
+                    let first = (olo * s + j) as isize - p;
+                    for (oh, d) in dst.chunks_exact_mut(ow).enumerate() {
+                        let r = (oh * s + i) as isize - p;
+                        if r < 0 || r >= self.h as isize || olo == ohi {
+                            d.fill(0.0);
+                            continue;
+                        }
+                        let row = &xc[r as usize * self.w..][..self.w];
+                        d[..olo].fill(0.0);
+                        let src = row[first as usize..].iter().step_by(s);
+                        if s == 1 {
+                            d[olo..ohi].copy_from_slice(&row[first as usize..][..ohi - olo]);
+                        } else {
+                            d[olo..ohi].iter_mut().zip(src).for_each(|(d, &v)| *d = v);
+                        }
+                        d[ohi..].fill(0.0);
+                    }
+                }
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Geom;
+
+    /// `unfold_t_into` is `unfold` transposed, value for value, on geometries with strides,
+    /// padding (also wider than the filter) and several channels.
+    #[test]
+    fn unfold_t_is_unfold_transposed() {
+        for (c, h, w) in [(1, 7, 9), (2, 6, 5), (3, 4, 4)] {
+            let x: Vec<f64> = (0..c * h * w).map(|i| 1.0 + i as f64).collect();
+            for (fh, fw) in [(1, 1), (2, 3), (3, 3), (4, 2)] {
+                for stride in 1..=3 {
+                    for pad in 0..=3 {
+                        if fh > h + 2 * pad || fw > w + 2 * pad {
+                            continue;
+                        }
+                        let g = Geom::new("test", &[1, c, h, w], fh, fw, stride, pad);
+                        let (rows, k) = (g.oh * g.ow, g.cols());
+                        let mut col = Vec::new();
+                        g.unfold(&x, &mut col);
+                        // rows `ld` apart, NaN where nothing may be written
+                        let ld = rows + 3;
+                        let mut col_t = vec![f64::NAN; k * ld];
+                        g.unfold_t_into(&x, &mut col_t, ld);
+                        for (e, gap) in col_t.chunks(ld).enumerate() {
+                            assert!(
+                                gap[rows..].iter().all(|v| v.is_nan()),
+                                "{g:?}: row {e} overran"
+                            );
+                        }
+                        for r in 0..rows {
+                            for e in 0..k {
+                                assert_eq!(
+                                    col_t[e * ld + r],
+                                    col[r * k + e],
+                                    "{g:?}: position {r}, filter element {e}"
+                                );
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
 }
