@@ -222,6 +222,13 @@ fn affine_products_give_the_same_bits_on_one_and_two_threads() {
         (128, 100, 100),
         (100, 784, 50),
         (1000, 784, 100),
+        // SimpleConvNet's Affine1: x·W has a small output over a long K, split by rows
+        (100, 4320, 100),
+        // the same kind of product with rows that do not split evenly (x·W: 37 and 24 + 13)
+        (90, 6000, 37),
+        // and one the split leaves to the gemm crate (its parts would be summed in other
+        // blocks of K)
+        (37, 6000, 90),
     ] {
         let (x, w, dout) = (
             random(&mut rng, n, d),

@@ -163,8 +163,9 @@ pub(crate) fn backward(
                 let (lo, len) = (ci * CHUNK * per_out, m * per_out);
                 // arg holds the maximum's index in its sample's (FN, OH·OW) planes; the
                 // gradient goes to the chunk's (m·OH·OW, FN) layout of the product (as
-                // (FN, m·OH·OW), each filter's row contiguous, backward was 8 % slower: the
-                // product packs its first operand faster from the transposed view)
+                // (FN, m·OH·OW), each filter's row contiguous, SimpleConvNet's backward was
+                // ≈ 9 % slower, likely because the product packs its first operand faster
+                // from the transposed view)
                 let pp = per_out / fnum.max(1);
                 for (s, (ag, dg)) in arg[lo..][..len]
                     .chunks_exact(per_out)
@@ -193,8 +194,8 @@ pub(crate) fn backward(
                 let dact =
                     ArrayView2::from_shape((m * rows, fnum), &sc.act[..]).expect("sizes match");
                 // dW₂ = dactᵀ · col (as dW₂ᵀ = col_t · dact, with the transposed im2col
-                // rows of the forward pass, it was 5 % slower: its M = K = 25 fills the
-                // product's 32-row tiles badly)
+                // rows of the forward pass, SimpleConvNet's was ≈ 6 % slower, likely because
+                // its M = K = 25 fills the product's 32-row AVX-512 tiles badly)
                 let mut dwc = ArrayViewMut2::from_shape((fnum, k), dwc).expect("sizes match");
                 gemm(1.0, &dact.t(), &col, 0.0, &mut dwc);
                 if need_dx {

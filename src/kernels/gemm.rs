@@ -14,6 +14,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 
 use gemm_common::Parallelism;
 use ndarray::{Array2, ArrayRef, ArrayView2, ArrayViewMut2, Ix2};
+use rayon::prelude::*;
 
 use super::{split_product, threads};
 
@@ -149,32 +150,69 @@ unsafe fn raw_gemm(
         r = r.wrapping_offset((k - 1) as isize * r_rs);
         (l_cs, r_rs) = (-l_cs, -r_rs);
     }
-    // SAFETY: forwarded from the caller, with the pointers moved to the first element of
-    // each operand; the kernel computes dst = alpha·dst + beta·lhs·rhs in its own names.
-    unsafe {
-        gemm_f64::gemm::f64::get_gemm_fn()(
-            m,
-            n,
-            k,
-            c,
-            c_cs,
-            c_rs,
-            beta != 0.0,
-            l,
-            l_cs,
-            l_rs,
-            r,
-            r_cs,
-            r_rs,
-            beta,
-            alpha,
-            false,
-            false,
-            false,
-            parallelism(m * n * k),
-        );
+    let kernel = |m: usize, n: usize, c: *mut f64, l: *const f64, r: *const f64, par| {
+        // SAFETY: forwarded from the caller, with the pointers moved to the first element
+        // of each operand (or of a block of rows of dst and lhs); the kernel computes
+        // dst = alpha·dst + beta·lhs·rhs in its own names.
+        unsafe {
+            gemm_f64::gemm::f64::get_gemm_fn()(
+                m,
+                n,
+                k,
+                c,
+                c_cs,
+                c_rs,
+                beta != 0.0,
+                l,
+                l_cs,
+                l_rs,
+                r,
+                r_cs,
+                r_rs,
+                beta,
+                alpha,
+                false,
+                false,
+                false,
+                par,
+            );
+        }
+    };
+    let par = parallelism(m * n * k);
+    let parts = threads();
+    if matches!(par, Parallelism::Rayon(_)) && m * n <= SMALL_OUTPUT && m >= 8 * parts && n > 64 {
+        // A small output over a long K (Affine1 of SimpleConvNet: 100 × 100 over 4320): the
+        // crate's own split syncs its threads for every block of K and ran slower on two
+        // threads than on one (1.75 ms against 1.37). Each thread takes whole rows instead,
+        // one product each. The crate cuts K into the same blocks for the whole and for
+        // the parts (their size depends on K and the caches only) unless a product has
+        // M ≤ 64 and N ≤ 64: then it takes blocks of 512, which changes the sums' order.
+        // N > 64 keeps the whole and every part out of that case, so the result is the
+        // same bits (tests/kernels.rs, `affine_products_give_the_same_bits_…`).
+        let rows = m.div_ceil(parts).next_multiple_of(8);
+        let (c, l) = (c as usize, l as usize);
+        let r = r as usize;
+        (0..m.div_ceil(rows)).into_par_iter().for_each(|i| {
+            let (i0, mi) = (i * rows, rows.min(m - i * rows));
+            let off =
+                |p: usize, stride: isize| (p as *const f64).wrapping_offset(i0 as isize * stride);
+            kernel(
+                mi,
+                n,
+                off(c, c_rs).cast_mut(),
+                off(l, l_rs),
+                r as *const f64,
+                Parallelism::None,
+            );
+        });
+    } else {
+        kernel(m, n, c, l, r, par);
     }
 }
+
+/// Outputs of at most this many elements are split by rows over the threads (see
+/// `raw_gemm`) rather than by the gemm crate.
+const SMALL_OUTPUT: usize = 1 << 16;
 
 /// c ← a·b into memory that need not be initialised: every element of c is written, none
 /// is read (no zero-filling of a fresh output first).

@@ -187,11 +187,13 @@ impl Geom {
     /// rows of several samples can sit side by side). Each value is the input value that an
     /// output position's window puts under that filter element, 0 in the padding; every
     /// value of the rows is written, so `out` need not be zeroed. For stride 1 a row is OH
-    /// runs of the input's rows, copied whole, and a product with it reads it in order.
+    /// runs, each a contiguous slice of an input row, and a product with it reads it in
+    /// order. Needs `ld` ≥ OH·OW and `out` at least (C·FH·FW − 1)·`ld` + OH·OW long.
     pub fn unfold_t_into(&self, x: &[f64], out: &mut [f64], ld: usize) {
         let (s, p) = (self.stride, self.pad as isize);
         let (plane, ow) = (self.h * self.w, self.ow);
         let rows = self.oh * ow;
+        debug_assert!(ld >= rows, "rows {ld} apart cannot hold {rows} values each");
         for c in 0..self.c {
             let xc = &x[c * plane..][..plane];
             for i in 0..self.fh {
@@ -209,10 +211,10 @@ impl Geom {
                         }
                         let row = &xc[r as usize * self.w..][..self.w];
                         d[..olo].fill(0.0);
-                        let src = row[first as usize..].iter().step_by(s);
                         if s == 1 {
                             d[olo..ohi].copy_from_slice(&row[first as usize..][..ohi - olo]);
                         } else {
+                            let src = row[first as usize..].iter().step_by(s);
                             d[olo..ohi].iter_mut().zip(src).for_each(|(d, &v)| *d = v);
                         }
                         d[ohi..].fill(0.0);
@@ -231,7 +233,8 @@ mod tests {
     /// padding (also wider than the filter) and several channels.
     #[test]
     fn unfold_t_is_unfold_transposed() {
-        for (c, h, w) in [(1, 7, 9), (2, 6, 5), (3, 4, 4)] {
+        // (1, 3, 2) and (1, 3, 1): filter columns whose every window lies in the padding
+        for (c, h, w) in [(1, 7, 9), (2, 6, 5), (3, 4, 4), (1, 3, 2), (1, 3, 1)] {
             let x: Vec<f64> = (0..c * h * w).map(|i| 1.0 + i as f64).collect();
             for (fh, fw) in [(1, 1), (2, 3), (3, 3), (4, 2)] {
                 for stride in 1..=3 {
