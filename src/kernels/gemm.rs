@@ -183,7 +183,7 @@ unsafe fn raw_gemm(
     if matches!(par, Parallelism::Rayon(_)) && m * n <= SMALL_OUTPUT && m >= 8 * parts && n > 64 {
         // A small output over a long K (Affine1 of SimpleConvNet: 100 × 100 over 4320): the
         // crate's own split syncs its threads for every block of K and ran slower on two
-        // threads than on one (1.75 ms against 1.37). Each thread takes whole rows instead,
+        // threads than on one (1.8 ms against 1.4). Each thread takes whole rows instead,
         // one product each. The crate cuts K into the same blocks for the whole and for
         // the parts (their size depends on K and the caches only) unless a product has
         // M ≤ 64 and N ≤ 64: then it takes blocks of 512, which changes the sums' order.
