@@ -16,7 +16,7 @@ use ndarray::{Array1, Array2, Array4, ArrayView2, ArrayViewMut2};
 use rayon::prelude::*;
 
 use super::pool::{Window, max_pool_plane};
-use super::{Geom, gemm, gemm_uninit, out_size, threads, with_scratch};
+use super::{Geom, gemm, gemm_uninit, out_size, small_k, threads, with_scratch};
 
 /// Samples per matrix product in backward. One sample's dW product is small (30 × 576 ×
 /// 25 for SimpleConvNet's first layer) and the kernels run it far below their rate; eight
@@ -85,15 +85,32 @@ pub(crate) fn forward(
                     .expect("one row per filter element");
                 sc.act.clear();
                 sc.act.reserve(per_act);
-                // SAFETY: `act` has room for the (FN, OH·OW) product, row-major; gemm_uninit
-                // writes every element of it, after which the length covers them.
+                // the (FN, OH·OW) activations, bias included: by the small-K kernel where it
+                // applies (the same bits as gemm's product plus the bias), else by gemm
+                let direct = w2.as_slice().is_some_and(|w| {
+                    small_k::product_bias(
+                        (fnum, rows, k),
+                        w,
+                        &sc.col,
+                        rows,
+                        b,
+                        &mut sc.act.spare_capacity_mut()[..per_act],
+                    )
+                });
+                // SAFETY: `act` has room for the (FN, OH·OW) product, row-major; the small-K
+                // kernel (when it returned true) or gemm_uninit wrote every element of it,
+                // after which the length covers them.
                 unsafe {
-                    gemm_uninit(w2, &col_t, sc.act.as_mut_ptr(), rows as isize, 1);
+                    if !direct {
+                        gemm_uninit(w2, &col_t, sc.act.as_mut_ptr(), rows as isize, 1);
+                    }
                     sc.act.set_len(per_act);
                 }
                 let pp = poh * pow;
                 for (f, (plane, &bf)) in sc.act.chunks_exact_mut(rows).zip(b).enumerate() {
-                    plane.iter_mut().for_each(|v| *v += bf);
+                    if !direct {
+                        plane.iter_mut().for_each(|v| *v += bf);
+                    }
                     max_pool_plane(
                         win,
                         plane,

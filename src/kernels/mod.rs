@@ -21,6 +21,7 @@ mod fused;
 mod gemm;
 mod pool;
 pub mod reference;
+mod small_k;
 mod unfold;
 
 pub(crate) use batch::with_scratch;
