@@ -80,6 +80,12 @@ pub fn flop_count() -> u64 {
     FLOP.load(Ordering::Relaxed)
 }
 
+/// Adds a product of (m, k)·(k, n) to [`flop_count`]; every kernel that multiplies
+/// matrices calls it, the gemm crate's and [`super::small_k`]'s alike.
+pub(super) fn count_product(m: usize, k: usize, n: usize) {
+    FLOP.fetch_add(2 * (m * n * k) as u64, Ordering::Relaxed);
+}
+
 /// c ← β·c + α·a·b through the gemm crate (c is not read when β = 0); shapes checked by the caller.
 ///
 /// # Safety
@@ -95,7 +101,7 @@ unsafe fn raw_gemm(
     alpha: f64,
 ) {
     let ((m, k), n) = (a.dim(), b.ncols());
-    FLOP.fetch_add(2 * (m * n * k) as u64, Ordering::Relaxed);
+    count_product(m, k, n);
     let (a_rs, a_cs, b_rs, b_cs) = (
         a.strides()[0],
         a.strides()[1],

@@ -52,20 +52,19 @@ pub(crate) fn product_bias(
             && b.len() >= (k - 1) * ldb + n,
         "small-K product: slices too short for ({m}, {k})·({k}, {n}) with ldb {ldb}"
     );
-    if m == 0 || n == 0 {
-        return true;
-    }
     #[cfg(target_arch = "x86_64")]
     {
         if std::arch::is_x86_feature_detected!("avx512f") {
             // SAFETY: the CPU has AVX-512F; the lengths were checked above.
             unsafe { x86::run512((m, n, k), a.as_ptr(), b.as_ptr(), ldb, bias.as_ptr(), c) };
+            super::gemm::count_product(m, k, n);
             return true;
         }
         if std::arch::is_x86_feature_detected!("avx2") && std::arch::is_x86_feature_detected!("fma")
         {
             // SAFETY: the CPU has AVX2 and FMA; the lengths were checked above.
             unsafe { x86::run256((m, n, k), a.as_ptr(), b.as_ptr(), ldb, bias.as_ptr(), c) };
+            super::gemm::count_product(m, k, n);
             return true;
         }
     }
