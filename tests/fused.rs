@@ -12,11 +12,12 @@ use dlfs::nets::Sequential;
 mod common;
 
 /// `lead` an optional ReLU before the convolution (so the convolution is not the first
-/// layer and must compute ∂L/∂x); conv with `c` channels, 4 filters of `fs`×`fs`, `pad`;
+/// layer and must compute ∂L/∂x); conv with `c` channels, `filters` filters of `fs`×`fs`, `pad`;
 /// then ReLU, pooling (`pool`: window, stride, pad), Affine to 10.
 struct Spec {
     lead: bool,
     c: usize,
+    filters: usize,
     hw: usize,
     fs: usize,
     conv_pad: usize,
@@ -27,8 +28,8 @@ struct Spec {
 fn build(spec: &Spec, seed: u64, fused: bool) -> Sequential {
     let mut r = seeded_rng(seed);
     let conv = Convolution::new(
-        randn((4, spec.c, spec.fs, spec.fs), &mut r) * 0.3,
-        randn(4, &mut r) * 0.1,
+        randn((spec.filters, spec.c, spec.fs, spec.fs), &mut r) * 0.3,
+        randn(spec.filters, &mut r) * 0.1,
         spec.conv_stride,
         spec.conv_pad,
     );
@@ -50,7 +51,10 @@ fn build(spec: &Spec, seed: u64, fused: bool) -> Sequential {
     net.push_with_suffix(
         "Affine1",
         "2",
-        Affine::new(randn((4 * poh * poh, 10), &mut r) * 0.1, Array1::zeros(10)),
+        Affine::new(
+            randn((spec.filters * poh * poh, 10), &mut r) * 0.1,
+            Array1::zeros(10),
+        ),
     );
     net
 }
@@ -148,6 +152,7 @@ fn mnist_like(lead: bool) -> Spec {
     Spec {
         lead,
         c: 1,
+        filters: 4,
         hw: 12,
         fs: 5,
         conv_pad: 0,
@@ -161,8 +166,26 @@ fn conv_after_another_layer_computes_input_gradient() {
     check(Spec {
         lead: true,
         c: 3,
+        filters: 4,
         hw: 9,
         fs: 3,
+        conv_pad: 1,
+        conv_stride: 1,
+        pool: (2, 2, 0),
+    });
+}
+
+/// Where the fast kernels step aside: 40 filters are more than the direct dW kernel's 32
+/// lanes, and 3 channels of 5×5 (K = 75) more than the small-K forward takes; both go
+/// through im2col and the general product.
+#[test]
+fn more_filters_and_a_longer_filter_than_the_direct_kernels_take() {
+    check(Spec {
+        lead: true,
+        c: 3,
+        filters: 40,
+        hw: 10,
+        fs: 5,
         conv_pad: 1,
         conv_stride: 1,
         pool: (2, 2, 0),
@@ -176,6 +199,7 @@ fn tiling_three_by_three_windows() {
     check(Spec {
         lead: true,
         c: 2,
+        filters: 4,
         hw: 9,
         fs: 3,
         conv_pad: 1,
@@ -189,6 +213,7 @@ fn overlapping_padded_pooling_and_strided_conv() {
     check(Spec {
         lead: true,
         c: 2,
+        filters: 4,
         hw: 11,
         fs: 3,
         conv_pad: 1,
@@ -215,6 +240,7 @@ fn empty_batch() {
     let spec = Spec {
         lead: false,
         c: 1,
+        filters: 4,
         hw: 6,
         fs: 3,
         conv_pad: 0,
@@ -273,6 +299,7 @@ fn batches_of_several_chunks_and_a_partial_one() {
             Spec {
                 lead: true,
                 c: 2,
+                filters: 4,
                 hw: 8,
                 fs: 3,
                 conv_pad: 1,

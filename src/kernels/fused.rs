@@ -16,7 +16,8 @@ use ndarray::{Array1, Array2, Array4, ArrayView2, ArrayViewMut2};
 use rayon::prelude::*;
 
 use super::pool::{Window, max_pool_plane};
-use super::{Geom, gemm, gemm_uninit, out_size, small_k, threads, with_scratch};
+use super::small_k::{self, BLayout};
+use super::{Geom, gemm, gemm_uninit, out_size, threads, with_scratch};
 
 /// Samples per matrix product in backward. One sample's dW product is small (30 × 576 ×
 /// 25 for SimpleConvNet's first layer) and the kernels run it far below their rate; eight
@@ -37,7 +38,7 @@ pub(crate) fn pooled_size(g: &Geom, win: Window) -> (usize, usize) {
 /// set it to 0 and lets no gradient through, so backward sends it nowhere.
 const NO_GRAD: usize = usize::MAX;
 
-/// Forward pass of convolution (filters `w2` (FN, C·FH·FW), biases `b`), ReLU and max
+/// Forward pass of convolution (filters `w2` (FN, C·FH·FW), biases `bias`), ReLU and max
 /// pooling for the batch `x` (N·C·H·W values): writes the pooled output `out`
 /// (N, FN, POH, POW) and, for each pooled value, where its gradient goes in backward: the
 /// maximum's index in its sample's (FN, OH·OW) activations, or [`NO_GRAD`] where ReLU
@@ -51,7 +52,7 @@ const NO_GRAD: usize = usize::MAX;
 pub(crate) fn forward(
     g: &Geom,
     w2: &ArrayView2<'_, f64>,
-    b: &[f64],
+    bias: &[f64],
     win: Window,
     x: &[f64],
     out: &mut Array4<f64>,
@@ -65,6 +66,24 @@ pub(crate) fn forward(
     }
     let outs = out.as_slice_mut().expect("owned");
     threads(); // sizes the pool from DLFS_THREADS before its first use
+    // The product W₂ · B, B = the transposed im2col rows (K, OH·OW), by the small-K kernel
+    // where it applies (the same bits as gemm's product plus the bias). With stride 1 it reads
+    // B from the (padded) input itself: B[(c, i, j), (y, x)] = x[c, y + i, x + j], so row
+    // (c, i, j) of each output row y starts at (c·H + i)·W + j + y·W, and no im2col is
+    // written. Otherwise B is written by `unfold_t_into`, one row per filter element.
+    let w2_flat = w2.as_slice().unwrap_or_default();
+    let direct = small_k::applies((fnum, rows, k)) && !w2_flat.is_empty();
+    let from_input = direct && g.stride == 1;
+    let (hp, wp) = (g.h + 2 * g.pad, g.w + 2 * g.pad);
+    let b_rows: Vec<usize> = if from_input {
+        (0..g.c)
+            .flat_map(|c| {
+                (0..g.fh).flat_map(move |i| (0..g.fw).map(move |j| (c * hp + i) * wp + j))
+            })
+            .collect()
+    } else {
+        (0..k).map(|t| t * rows).collect()
+    };
     // One sample at a time: its product lands directly in (FN, OH·OW) planes, which pooling
     // reads in order. (Backward takes CHUNK samples per product instead; here the chunked
     // product's (CHUNK·OH·OW, FN) result would have to be transposed for pooling, which
@@ -74,43 +93,54 @@ pub(crate) fn forward(
         .zip(arg.par_chunks_mut(per_out))
         .for_each(|((xn, on), an)| {
             with_scratch(|sc| {
-                // the transposed im2col rows (K, OH·OW): the product reads both operands in
-                // order (with the rows' transposed view, forward took 9 % longer). Only grown,
-                // not cleared: unfold_t_into writes every value that is read.
-                if sc.col.len() < k * rows {
-                    sc.col.resize(k * rows, 0.0);
-                }
-                g.unfold_t_into(xn, &mut sc.col, rows);
-                let col_t = ArrayView2::from_shape((k, rows), &sc.col[..k * rows])
-                    .expect("one row per filter element");
                 sc.act.clear();
                 sc.act.reserve(per_act);
-                // the (FN, OH·OW) activations, bias included: by the small-K kernel where it
-                // applies (the same bits as gemm's product plus the bias), else by gemm
-                let direct = w2.as_slice().is_some_and(|w| {
-                    small_k::product_bias(
-                        (fnum, rows, k),
-                        w,
-                        &sc.col,
-                        rows,
-                        b,
-                        &mut sc.act.spare_capacity_mut()[..per_act],
-                    )
-                });
-                // SAFETY: `act` has room for the (FN, OH·OW) product, row-major; the small-K
-                // kernel (when it returned true) or gemm_uninit wrote every element of it,
-                // after which the length covers them.
-                unsafe {
-                    if !direct {
-                        gemm_uninit(w2, &col_t, sc.act.as_mut_ptr(), rows as isize, 1);
+                let act = &mut sc.act.spare_capacity_mut()[..per_act];
+                if from_input {
+                    let (b, _, _) = g.padded(1, xn, &mut sc.col);
+                    let layout = BLayout {
+                        row: &b_rows,
+                        blocks: g.oh,
+                        width: g.ow,
+                        step: wp,
+                    };
+                    small_k::product_bias((fnum, k), w2_flat, b, layout, bias, act);
+                } else {
+                    // the transposed im2col rows (K, OH·OW): the product reads both operands
+                    // in order (with the rows' transposed view, forward took 9 % longer).
+                    // Only grown, not cleared: unfold_t_into writes every value that is read.
+                    if sc.col.len() < k * rows {
+                        sc.col.resize(k * rows, 0.0);
                     }
-                    sc.act.set_len(per_act);
+                    g.unfold_t_into(xn, &mut sc.col, rows);
+                    if direct {
+                        let layout = BLayout {
+                            row: &b_rows,
+                            blocks: 1,
+                            width: rows,
+                            step: 0,
+                        };
+                        small_k::product_bias((fnum, k), w2_flat, &sc.col, layout, bias, act);
+                    } else {
+                        let col_t = ArrayView2::from_shape((k, rows), &sc.col[..k * rows])
+                            .expect("one row per filter element");
+                        // SAFETY: `act` has room for the (FN, OH·OW) product, row-major,
+                        // all of which gemm_uninit writes.
+                        unsafe {
+                            gemm_uninit(w2, &col_t, act.as_mut_ptr().cast(), rows as isize, 1)
+                        };
+                        for (plane, &bf) in act.chunks_exact_mut(rows).zip(bias) {
+                            // SAFETY: written by the product just above
+                            plane
+                                .iter_mut()
+                                .for_each(|v| unsafe { *v.assume_init_mut() += bf });
+                        }
+                    }
                 }
+                // SAFETY: every element of the (FN, OH·OW) activations was written above
+                unsafe { sc.act.set_len(per_act) };
                 let pp = poh * pow;
-                for (f, (plane, &bf)) in sc.act.chunks_exact_mut(rows).zip(b).enumerate() {
-                    if !direct {
-                        plane.iter_mut().for_each(|v| *v += bf);
-                    }
+                for (f, plane) in sc.act.chunks_exact(rows).enumerate() {
                     max_pool_plane(
                         win,
                         plane,

@@ -22,57 +22,93 @@ use std::mem::MaybeUninit;
 /// one pass over K, which is the order the kernel copies.
 pub(crate) const MAX_K: usize = 64;
 
-/// c ← a·b + bias, row by row: `c[i·n + j] = Σₜ a[i·k + t] · b[t·ldb + j] + bias[i]`, for
-/// i < m, j < n, with every element of `c` (m·n of them) written. Returns `false`, and
-/// writes nothing, where the kernel does not apply (K > [`MAX_K`]; K ≤ 2, a single row or
-/// a single column, where the crate takes other paths; a CPU without fused multiply-adds):
-/// the caller then uses the general product.
+/// Where the values of B (K × N) lie in a slice `b`: its N columns are `blocks` runs of
+/// `width` contiguous values, and B[t, q·width + j] = b[row[t] + q·step + j].
+///
+/// The transposed im2col rows (K, OH·OW) of a sample, `ld` apart, are one block:
+/// `row[t] = t·ld`. Read from the input itself (stride 1), the runs are the output rows:
+/// B[(c, i, j), (y, x)] = x[c, y + i, x + j], so `row[(c, i, j)] = (c·H + i)·W + j`, OH
+/// blocks of OW, `step` = W; no im2col is written.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct BLayout<'a> {
+    pub row: &'a [usize],
+    pub blocks: usize,
+    pub width: usize,
+    pub step: usize,
+}
+
+impl BLayout<'_> {
+    /// N, the columns of B.
+    fn n(&self) -> usize {
+        self.blocks * self.width
+    }
+}
+
+/// Whether [`product_bias`] takes an (m, k)·(k, n) product on this CPU: 3 ≤ K ≤ [`MAX_K`],
+/// two rows and two columns at least (the gemm crate takes other paths, which group the
+/// sums otherwise, for K ≤ 2 or a single row or column), and fused multiply-adds
+/// (AVX-512F, or AVX2 with FMA).
+pub(crate) fn applies((m, n, k): (usize, usize, usize)) -> bool {
+    (3..=MAX_K).contains(&k) && m >= 2 && n >= 2 && x86::available()
+}
+
+/// c ← a·B + bias, row by row: `c[i·n + col] = Σₜ a[i·k + t] · B[t, col] + bias[i]`, for
+/// i < m and the n columns of B (laid out in `b` as `layout` says), with every element of
+/// `c` (m·n of them) written.
 ///
 /// # Panics
-/// If a slice is shorter than the shapes need (a: m·k, bias: m, c: m·n, b: (k−1)·ldb + n
-/// with ldb ≥ n).
+/// If the product is not one that [`applies`], or a slice is shorter than the shapes need
+/// (a: m·k, bias: m, c: m·n, b: every value the layout names).
 pub(crate) fn product_bias(
-    (m, n, k): (usize, usize, usize),
+    (m, k): (usize, usize),
     a: &[f64],
     b: &[f64],
-    ldb: usize,
+    layout: BLayout<'_>,
     bias: &[f64],
     c: &mut [MaybeUninit<f64>],
-) -> bool {
-    // where the crate leaves its microkernels (gevv for K ≤ 2, gemv for one row or one
-    // column), it groups the sums otherwise: those stay with the crate
-    if !(3..=MAX_K).contains(&k) || m < 2 || n < 2 {
-        return false;
-    }
+) {
+    let n = layout.n();
     assert!(
-        a.len() >= m * k
-            && bias.len() >= m
-            && c.len() >= m * n
-            && ldb >= n
-            && b.len() >= (k - 1) * ldb + n,
-        "small-K product: slices too short for ({m}, {k})·({k}, {n}) with ldb {ldb}"
+        applies((m, n, k)),
+        "small-K product ({m}, {k})·({k}, {n}) not taken here"
     );
-    #[cfg(target_arch = "x86_64")]
-    {
-        if std::arch::is_x86_feature_detected!("avx512f") {
-            // SAFETY: the CPU has AVX-512F; the lengths were checked above.
-            unsafe { x86::run512((m, n, k), a.as_ptr(), b.as_ptr(), ldb, bias.as_ptr(), c) };
-            super::gemm::count_product(m, k, n);
-            return true;
-        }
-        if std::arch::is_x86_feature_detected!("avx2") && std::arch::is_x86_feature_detected!("fma")
-        {
-            // SAFETY: the CPU has AVX2 and FMA; the lengths were checked above.
-            unsafe { x86::run256((m, n, k), a.as_ptr(), b.as_ptr(), ldb, bias.as_ptr(), c) };
-            super::gemm::count_product(m, k, n);
-            return true;
-        }
+    let last = layout.row.iter().max().copied().unwrap_or(0)
+        + (layout.blocks - 1) * layout.step
+        + layout.width;
+    assert!(
+        a.len() >= m * k && bias.len() >= m && c.len() >= m * n && layout.row.len() == k,
+        "small-K product: slices too short for ({m}, {k})·({k}, {n})"
+    );
+    assert!(
+        b.len() >= last,
+        "small-K product: B's layout reaches value {last}, b has {}",
+        b.len()
+    );
+    // SAFETY: the CPU has the kernel's instructions (applies); the lengths were checked.
+    unsafe { x86::run((m, k), a.as_ptr(), b.as_ptr(), layout, bias.as_ptr(), c) };
+    super::gemm::count_product(m, k, n);
+}
+
+#[cfg(not(target_arch = "x86_64"))]
+mod x86 {
+    pub(super) fn available() -> bool {
+        false
     }
-    false
+    pub(super) unsafe fn run(
+        _: (usize, usize),
+        _: *const f64,
+        _: *const f64,
+        _: super::BLayout<'_>,
+        _: *const f64,
+        _: &mut [std::mem::MaybeUninit<f64>],
+    ) {
+        unreachable!("not available")
+    }
 }
 
 #[cfg(target_arch = "x86_64")]
 mod x86 {
+    use super::BLayout;
     use std::arch::x86_64::*;
     use std::mem::MaybeUninit;
 
@@ -81,6 +117,36 @@ mod x86 {
     const FB512: usize = 8;
     /// Filters per AVX2 tile; 2 vectors of 4 columns, 12 of the 16 registers as sums.
     const FB256: usize = 6;
+
+    pub(super) fn available() -> bool {
+        std::arch::is_x86_feature_detected!("avx512f") || avx2_fma()
+    }
+
+    pub(super) fn avx2_fma() -> bool {
+        std::arch::is_x86_feature_detected!("avx2") && std::arch::is_x86_feature_detected!("fma")
+    }
+
+    /// The product with the widest instructions the CPU has.
+    ///
+    /// # Safety
+    /// AVX-512F or AVX2 with FMA present; the slices hold what `layout` and the shapes name.
+    pub(super) unsafe fn run(
+        mk: (usize, usize),
+        a: *const f64,
+        b: *const f64,
+        layout: BLayout<'_>,
+        bias: *const f64,
+        c: &mut [MaybeUninit<f64>],
+    ) {
+        // SAFETY: forwarded from the caller
+        unsafe {
+            if std::arch::is_x86_feature_detected!("avx512f") {
+                run512(mk, a, b, layout, bias, c)
+            } else {
+                run256(mk, a, b, layout, bias, c)
+            }
+        }
+    }
 
     /// Calls `$f::<R, $v>` for the run-time row count `$r` (1 ..= 8).
     macro_rules! by_rows {
@@ -99,53 +165,60 @@ mod x86 {
     }
 
     /// # Safety
-    /// AVX-512F present; `a` holds m·k values, `bias` m, `b` (k−1)·ldb + n, c m·n.
+    /// AVX-512F present; `a` holds m·k values, `bias` m, c m·n, `b` every value `layout`
+    /// names.
     ///
     /// A panel of B's columns (K × 24, ≤ 13 KB for K ≤ 64) is multiplied by every block of
     /// rows of A before the next panel, so it is read from memory once and from L1 after.
     #[target_feature(enable = "avx512f")]
     pub(super) unsafe fn run512(
-        (m, n, k): (usize, usize, usize),
+        (m, k): (usize, usize),
         a: *const f64,
         b: *const f64,
-        ldb: usize,
+        layout: BLayout<'_>,
         bias: *const f64,
         c: &mut [MaybeUninit<f64>],
     ) {
+        let (n, row) = (layout.n(), layout.row.as_ptr());
         let c = c.as_mut_ptr().cast::<f64>();
-        let mut j = 0;
-        while j < n {
-            // 24 columns (3 vectors), then 8, then the rest under a mask
-            let width = if n - j >= 24 { 24 } else { (n - j).min(8) };
-            let mask = if width >= 8 { 0xff } else { (1u8 << width) - 1 };
-            let mut i = 0;
-            while i < m {
-                let r = (m - i).min(FB512);
-                // SAFETY: rows i .. i + r of a, bias and c and columns j .. j + width of b
-                // and c are in bounds.
-                unsafe {
-                    let (a, bias, c, b) = (a.add(i * k), bias.add(i), c.add(i * n + j), b.add(j));
-                    if width == 24 {
-                        by_rows!(r, tile512::<3>(k, a, b, ldb, bias, c, n, mask));
-                    } else {
-                        by_rows!(r, tile512::<1>(k, a, b, ldb, bias, c, n, mask));
+        for q in 0..layout.blocks {
+            let mut j = 0;
+            while j < layout.width {
+                // 24 columns (3 vectors), then 8, then the rest under a mask
+                let rest = layout.width - j;
+                let width = if rest >= 24 { 24 } else { rest.min(8) };
+                let mask = if width >= 8 { 0xff } else { (1u8 << width) - 1 };
+                let col = q * layout.width + j;
+                let mut i = 0;
+                while i < m {
+                    let r = (m - i).min(FB512);
+                    // SAFETY: rows i .. i + r of a, bias and c, columns col .. col + width
+                    // of c and the values of B's block q, j .. j + width, are in bounds.
+                    unsafe {
+                        let (a, bias, c) = (a.add(i * k), bias.add(i), c.add(i * n + col));
+                        let b = b.add(q * layout.step + j);
+                        if width == 24 {
+                            by_rows!(r, tile512::<3>(k, a, b, row, bias, c, n, mask));
+                        } else {
+                            by_rows!(r, tile512::<1>(k, a, b, row, bias, c, n, mask));
+                        }
                     }
+                    i += r;
                 }
-                i += r;
+                j += width;
             }
-            j += width;
         }
     }
 
-    /// One R × 8·V tile of C; `mask` selects the columns of the last vector (all 8 for a
-    /// full tile), the others are always full.
+    /// One R × 8·V tile of C: row t of its B panel starts at `b + row[t]`; `mask` selects
+    /// the columns of the last vector (all 8 for a full tile), the others are always full.
     #[target_feature(enable = "avx512f")]
     #[allow(clippy::too_many_arguments)]
     unsafe fn tile512<const R: usize, const V: usize>(
         k: usize,
         a: *const f64,
         b: *const f64,
-        ldb: usize,
+        row: *const usize,
         bias: *const f64,
         c: *mut f64,
         ldc: usize,
@@ -153,11 +226,12 @@ mod x86 {
     ) {
         let mut acc = [[_mm512_setzero_pd(); V]; R];
         for t in 0..k {
+            // SAFETY: row[t] is one of the layout's k offsets
+            let bt = unsafe { b.add(*row.add(t)) };
             let mut bv = [_mm512_setzero_pd(); V];
             for (v, x) in bv.iter_mut().enumerate() {
-                // SAFETY: row t of b, columns 8v .. 8v + 8 (masked past n)
-                *x =
-                    unsafe { _mm512_maskz_loadu_pd(lane_mask(v, V, mask), b.add(t * ldb + 8 * v)) };
+                // SAFETY: row t of the panel, columns 8v .. 8v + 8 (masked past its width)
+                *x = unsafe { _mm512_maskz_loadu_pd(lane_mask(v, V, mask), bt.add(8 * v)) };
             }
             for (f, row) in acc.iter_mut().enumerate() {
                 // SAFETY: a[f·k + t] is in the tile's rows
@@ -189,71 +263,84 @@ mod x86 {
     }
 
     /// # Safety
-    /// AVX2 and FMA present; `a` holds m·k values, `bias` m, `b` (k−1)·ldb + n, c m·n.
+    /// AVX2 and FMA present; `a` holds m·k values, `bias` m, c m·n, `b` every value `layout`
+    /// names.
     ///
     /// Column panels outside, blocks of rows inside, as in [`run512`].
     #[target_feature(enable = "avx2,fma")]
     pub(super) unsafe fn run256(
-        (m, n, k): (usize, usize, usize),
+        (m, k): (usize, usize),
         a: *const f64,
         b: *const f64,
-        ldb: usize,
+        layout: BLayout<'_>,
         bias: *const f64,
         c: &mut [MaybeUninit<f64>],
     ) {
+        let (n, row) = (layout.n(), layout.row.as_ptr());
         let c = c.as_mut_ptr().cast::<f64>();
-        let mut j = 0;
-        while j + 4 <= n {
-            // 8 columns (2 vectors), then 4
-            let width = if n - j >= 8 { 8 } else { 4 };
-            let mut i = 0;
-            while i < m {
-                let r = (m - i).min(FB256);
-                // SAFETY: rows i .. i + r of a, bias and c and columns j .. j + width of b
-                // and c are in bounds.
-                unsafe {
-                    let (a, bias, c, b) = (a.add(i * k), bias.add(i), c.add(i * n + j), b.add(j));
-                    if width == 8 {
-                        by_rows!(r, tile256::<2>(k, a, b, ldb, bias, c, n));
-                    } else {
-                        by_rows!(r, tile256::<1>(k, a, b, ldb, bias, c, n));
+        for q in 0..layout.blocks {
+            let mut j = 0;
+            while j + 4 <= layout.width {
+                // 8 columns (2 vectors), then 4
+                let width = if layout.width - j >= 8 { 8 } else { 4 };
+                let col = q * layout.width + j;
+                let mut i = 0;
+                while i < m {
+                    let r = (m - i).min(FB256);
+                    // SAFETY: as in run512
+                    unsafe {
+                        let (a, bias, c) = (a.add(i * k), bias.add(i), c.add(i * n + col));
+                        let b = b.add(q * layout.step + j);
+                        if width == 8 {
+                            by_rows!(r, tile256::<2>(k, a, b, row, bias, c, n));
+                        } else {
+                            by_rows!(r, tile256::<1>(k, a, b, row, bias, c, n));
+                        }
                     }
+                    i += r;
                 }
-                i += r;
+                j += width;
             }
-            j += width;
-        }
-        // the last columns (fewer than 4) one at a time, with the same fused multiply-adds
-        for j in j..n {
-            for f in 0..m {
-                let mut s = 0.0f64;
-                for t in 0..k {
-                    // SAFETY: a[f·k + t], b[t·ldb + j] are in bounds
-                    s = unsafe { (*a.add(f * k + t)).mul_add(*b.add(t * ldb + j), s) };
+            // the block's last columns (fewer than 4) one at a time, with the same fused
+            // multiply-adds
+            for j in j..layout.width {
+                let col = q * layout.width + j;
+                for f in 0..m {
+                    let mut s = 0.0f64;
+                    for t in 0..k {
+                        // SAFETY: a[f·k + t] and B[t, col] are in bounds
+                        s = unsafe {
+                            let bt = b.add(*row.add(t) + q * layout.step + j);
+                            (*a.add(f * k + t)).mul_add(*bt, s)
+                        };
+                    }
+                    // SAFETY: bias[f] and c[f·n + col] are in bounds
+                    unsafe { c.add(f * n + col).write(s + *bias.add(f)) };
                 }
-                // SAFETY: bias[f] and c[f·n + j] are in bounds
-                unsafe { c.add(f * n + j).write(s + *bias.add(f)) };
             }
         }
     }
 
-    /// One R × 4·V tile of C.
+    /// One R × 4·V tile of C, row t of its B panel at `b + row[t]`.
     #[target_feature(enable = "avx2,fma")]
+    #[allow(clippy::too_many_arguments)]
     unsafe fn tile256<const R: usize, const V: usize>(
         k: usize,
         a: *const f64,
         b: *const f64,
-        ldb: usize,
+        row: *const usize,
         bias: *const f64,
         c: *mut f64,
         ldc: usize,
     ) {
         let mut acc = [[_mm256_setzero_pd(); V]; R];
         for t in 0..k {
+            // SAFETY: row[t] is one of the layout's k offsets
+            let bt = unsafe { b.add(*row.add(t)) };
             let mut bv = [_mm256_setzero_pd(); V];
             for (v, x) in bv.iter_mut().enumerate() {
-                // SAFETY: row t of b, columns 4v .. 4v + 4
-                *x = unsafe { _mm256_loadu_pd(b.add(t * ldb + 4 * v)) };
+                // SAFETY: row t of the panel, columns 4v .. 4v + 4
+                *x = unsafe { _mm256_loadu_pd(bt.add(4 * v)) };
             }
             for (f, row) in acc.iter_mut().enumerate() {
                 // SAFETY: a[f·k + t] is in the tile's rows
@@ -270,12 +357,6 @@ mod x86 {
                 unsafe { _mm256_storeu_pd(c.add(f * ldc + 4 * v), _mm256_add_pd(*s, bf)) };
             }
         }
-    }
-
-    /// The AVX2 path, callable by the tests on a CPU that also has AVX-512.
-    #[cfg(test)]
-    pub(super) fn avx2_fma() -> bool {
-        std::arch::is_x86_feature_detected!("avx2") && std::arch::is_x86_feature_detected!("fma")
     }
 }
 
@@ -312,16 +393,47 @@ mod tests {
     }
 
     /// A kernel under test, called as [`product_bias`] is.
-    type Kernel<'a> = &'a dyn Fn(
-        (usize, usize, usize),
-        &[f64],
-        &[f64],
-        usize,
-        &[f64],
-        &mut [MaybeUninit<f64>],
-    ) -> bool;
+    type Kernel<'a> =
+        &'a dyn Fn((usize, usize), &[f64], &[f64], BLayout<'_>, &[f64], &mut [MaybeUninit<f64>]);
 
-    fn check(run: Kernel<'_>, what: &str) {
+    /// The kernels under test on this CPU: the dispatched one, and the AVX2 one on its own
+    /// (also where the CPU has AVX-512).
+    fn kernels() -> Vec<(&'static str, Kernel<'static>)> {
+        let mut ks: Vec<(&str, Kernel)> = vec![("dispatched kernel", &|mk, a, b, l, bias, c| {
+            product_bias(mk, a, b, l, bias, c)
+        })];
+        if x86::avx2_fma() {
+            ks.push(("AVX2 kernel", &|mk, a, b, l, bias, c| {
+                // SAFETY: the CPU has AVX2 and FMA; the test's slices fit the layout
+                unsafe { x86::run256(mk, a.as_ptr(), b.as_ptr(), l, bias.as_ptr(), c) }
+            }));
+        }
+        ks
+    }
+
+    fn assert_same_bits(got: &[MaybeUninit<f64>], want: &[f64], n: usize, what: &str) {
+        for (i, (got, want)) in got.iter().zip(want).enumerate() {
+            // SAFETY: initialised by the caller, overwritten by the kernel
+            let got = unsafe { got.assume_init() };
+            assert!(
+                got.to_bits() == want.to_bits(),
+                "{what}: c[{}, {}] = {got:e}, gemm + bias gives {want:e}",
+                i / n,
+                i % n
+            );
+        }
+    }
+
+    fn uniform(len: usize, r: &mut crate::init::Rng) -> Vec<f64> {
+        rand_uniform(len, -1.0, 1.0, r).into_raw_vec_and_offset().0
+    }
+
+    #[test]
+    fn same_bits_as_gemm() {
+        if !x86::available() {
+            eprintln!("no FMA on this CPU: the small-K kernel is not used, nothing to test");
+            return;
+        }
         let mut r = seeded_rng(7);
         let shapes = [
             (30, 576, 25, 576),
@@ -334,63 +446,89 @@ mod tests {
             (6, 100, 12, 131),
             (16, 3, 3, 3),
         ];
-        for (m, n, k, ldb) in shapes {
-            let a = rand_uniform(m * k, -1.0, 1.0, &mut r)
-                .into_raw_vec_and_offset()
-                .0;
-            let b = rand_uniform((k - 1) * ldb + n, -1.0, 1.0, &mut r)
-                .into_raw_vec_and_offset()
-                .0;
-            let bias = rand_uniform(m, -1.0, 1.0, &mut r)
-                .into_raw_vec_and_offset()
-                .0;
-            let want = by_gemm(m, n, k, &a, &b, ldb, &bias);
-            let mut c = vec![MaybeUninit::new(f64::NAN); m * n];
-            assert!(
-                run((m, n, k), &a, &b, ldb, &bias, &mut c),
-                "{what}: kernel declined ({m}, {k})·({k}, {n})"
-            );
-            for (i, (got, want)) in c.iter().zip(&want).enumerate() {
-                // SAFETY: initialised above, overwritten by the kernel
-                let got = unsafe { got.assume_init() };
-                assert!(
-                    got.to_bits() == want.to_bits(),
-                    "{what}: ({m}, {k})·({k}, {n}) ldb {ldb}: c[{}, {}] = {got:e}, gemm + bias gives {want:e}",
-                    i / n,
-                    i % n
+        for (what, run) in kernels() {
+            for (m, n, k, ldb) in shapes {
+                let (a, b, bias) = (
+                    uniform(m * k, &mut r),
+                    uniform((k - 1) * ldb + n, &mut r),
+                    uniform(m, &mut r),
+                );
+                let want = by_gemm(m, n, k, &a, &b, ldb, &bias);
+                let rows: Vec<usize> = (0..k).map(|t| t * ldb).collect();
+                let layout = BLayout {
+                    row: &rows,
+                    blocks: 1,
+                    width: n,
+                    step: 0,
+                };
+                let mut c = vec![MaybeUninit::new(f64::NAN); m * n];
+                run((m, k), &a, &b, layout, &bias, &mut c);
+                let what = format!("{what}, ({m}, {k})·({k}, {n}) ldb {ldb}");
+                assert_same_bits(&c, &want, n, &what);
+            }
+        }
+    }
+
+    /// Read from the (padded) input, block by output row, the product is gemm's with the
+    /// transposed im2col rows, bit for bit.
+    #[test]
+    fn reading_the_input_is_the_im2col_product() {
+        if !x86::available() {
+            return;
+        }
+        let mut r = seeded_rng(8);
+        // (C, H, W), FH, FW, pad, filters: SimpleConvNet's; channels; non-square filters;
+        // output rows of 1–3 vectors and a masked rest; padding
+        let cases = [
+            ((1, 28, 28), 5, 5, 0, 30),
+            ((2, 9, 13), 3, 3, 1, 7),
+            ((3, 6, 30), 2, 4, 0, 9),
+            ((1, 12, 12), 5, 5, 2, 16),
+            ((2, 5, 6), 4, 1, 3, 2),
+        ];
+        for (what, run) in kernels() {
+            for ((ch, h, w), fh, fw, pad, fnum) in cases {
+                let g = crate::kernels::Geom::new("test", &[1, ch, h, w], fh, fw, 1, pad);
+                let (k, rows) = (g.cols(), g.oh * g.ow);
+                let (x, a, bias) = (
+                    uniform(ch * h * w, &mut r),
+                    uniform(fnum * k, &mut r),
+                    uniform(fnum, &mut r),
+                );
+                let mut col_t = vec![0.0; k * rows];
+                g.unfold_t_into(&x, &mut col_t, rows);
+                let want = by_gemm(fnum, rows, k, &a, &col_t, rows, &bias);
+                // the padded input, and B's rows in it
+                let mut buf = Vec::new();
+                let (xp, hp, wp) = g.padded(1, &x, &mut buf);
+                let row: Vec<usize> = (0..ch)
+                    .flat_map(|c| {
+                        (0..fh).flat_map(move |i| (0..fw).map(move |j| (c * hp + i) * wp + j))
+                    })
+                    .collect();
+                let layout = BLayout {
+                    row: &row,
+                    blocks: g.oh,
+                    width: g.ow,
+                    step: wp,
+                };
+                let mut c = vec![MaybeUninit::new(f64::NAN); fnum * rows];
+                run((fnum, k), &a, xp, layout, &bias, &mut c);
+                assert_same_bits(
+                    &c,
+                    &want,
+                    rows,
+                    &format!("{what}, read from the input, {g:?}"),
                 );
             }
         }
     }
 
     #[test]
-    fn same_bits_as_gemm() {
-        if !(std::arch::is_x86_feature_detected!("avx512f") || x86::avx2_fma()) {
-            eprintln!("no FMA on this CPU: the small-K kernel is not used, nothing to test");
-            return;
-        }
-        check(
-            &|s, a, b, ldb, bias, c| product_bias(s, a, b, ldb, bias, c),
-            "dispatched kernel",
-        );
-        if x86::avx2_fma() {
-            check(
-                &|s, a, b, ldb, bias, c| {
-                    unsafe { x86::run256(s, a.as_ptr(), b.as_ptr(), ldb, bias.as_ptr(), c) };
-                    true
-                },
-                "AVX2 kernel",
-            );
-        }
-    }
-
-    #[test]
     fn declines_where_the_crate_sums_otherwise() {
-        let (a, b, bias) = (vec![1.0; 130], vec![1.0; 130], vec![0.0; 2]);
-        let mut c = vec![MaybeUninit::uninit(); 4];
-        for (m, n, k) in [(1, 1, 65), (2, 2, 2), (1, 2, 5), (2, 1, 5)] {
+        for (m, n, k) in [(2, 2, 65), (2, 2, 2), (1, 2, 5), (2, 1, 5)] {
             assert!(
-                !product_bias((m, n, k), &a, &b, n, &bias, &mut c),
+                !applies((m, n, k)),
                 "({m}, {k})·({k}, {n}) should be left to gemm"
             );
         }

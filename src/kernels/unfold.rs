@@ -74,6 +74,34 @@ impl Geom {
         self.c * self.fh * self.fw
     }
 
+    /// The input of `m` samples `x` (C·H·W values each) as a kernel that reads it directly
+    /// sees it, with its (H, W): `x` itself without padding, else a copy in `buf` with `pad`
+    /// zeros around every plane, (H + 2P, W + 2P).
+    pub fn padded<'a>(
+        &self,
+        m: usize,
+        x: &'a [f64],
+        buf: &'a mut Vec<f64>,
+    ) -> (&'a [f64], usize, usize) {
+        let (per_in, p) = (self.c * self.h * self.w, self.pad);
+        if p == 0 {
+            return (&x[..m * per_in], self.h, self.w);
+        }
+        let (h, w) = (self.h + 2 * p, self.w + 2 * p);
+        buf.clear();
+        buf.resize(m * self.c * h * w, 0.0);
+        // each input row into the middle of its padded row
+        let padded_rows = buf
+            .chunks_exact_mut(w)
+            .enumerate()
+            .filter(|(r, _)| (p..p + self.h).contains(&(r % h)))
+            .map(|(_, row)| row);
+        for (src, dst) in x[..m * per_in].chunks_exact(self.w).zip(padded_rows) {
+            dst[p..][..self.w].copy_from_slice(src);
+        }
+        (&buf[..], h, w)
+    }
+
     /// Appends the im2col rows of one sample `x` (C·H·W values) to `out`: OH·OW rows of
     /// C·FH·FW values (0 for positions in the padding). Pushing into a reused `Vec` needs
     /// no zero-initialisation of the buffer.
