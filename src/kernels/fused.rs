@@ -17,7 +17,7 @@ use rayon::prelude::*;
 
 use super::pool::{Window, max_pool_plane};
 use super::small_k::{self, BLayout};
-use super::{Geom, gemm, gemm_uninit, out_size, threads, with_scratch};
+use super::{Geom, direct_dw, gemm, gemm_uninit, out_size, threads, with_scratch};
 
 /// Samples per matrix product in backward. One sample's dW product is small (30 × 576 ×
 /// 25 for SimpleConvNet's first layer) and the kernels run it far below their rate; eight
@@ -205,8 +205,17 @@ pub(crate) fn backward(
                 let m = xc.len() / per_in;
                 // pooling's and ReLU's backward: each pooled gradient goes to its maximum,
                 // unless ReLU stopped it there
+                // (one more value at the end: where the gradients that ReLU stopped go, so
+                // the scatter below has no branch to mispredict; it is never read)
+                let sink = m * per_act;
                 sc.act.clear();
-                sc.act.resize(m * per_act, 0.0);
+                sc.act.reserve(sink + 1);
+                // SAFETY: all-zero bytes are the f64 0.0; the capacity was reserved. (A
+                // memset: `resize(len, 0.0)` compiled to a loop of 16-byte stores.)
+                unsafe {
+                    std::ptr::write_bytes(sc.act.as_mut_ptr(), 0, sink + 1);
+                    sc.act.set_len(sink + 1);
+                }
                 let (lo, len) = (ci * CHUNK * per_out, m * per_out);
                 // arg holds the maximum's index in its sample's (FN, OH·OW) planes; the
                 // gradient goes to the chunk's (m·OH·OW, FN) layout of the product (as
@@ -221,30 +230,38 @@ pub(crate) fn backward(
                 {
                     for (f, (af, df)) in ag.chunks_exact(pp).zip(dg.chunks_exact(pp)).enumerate() {
                         for (&a, &d) in af.iter().zip(df) {
-                            if a != NO_GRAD {
-                                sc.act[(s * rows + a - f * rows) * fnum + f] += d;
-                            }
+                            // (wrapping: for NO_GRAD the index is nonsense, and not used)
+                            let at = (s * rows)
+                                .wrapping_add(a)
+                                .wrapping_sub(f * rows)
+                                .wrapping_mul(fnum)
+                                .wrapping_add(f);
+                            sc.act[select_unpredictable(a == NO_GRAD, sink, at)] += d;
                         }
                     }
                 }
-                let (dwc, dbc) = gc.split_at_mut(fnum * k);
-                // db: the sum over the chunk's positions
-                for row in sc.act.chunks_exact(fnum) {
-                    dbc.iter_mut().zip(row).for_each(|(d, &v)| *d += v);
+                let dact_s = &sc.act[..sink];
+                let dact = ArrayView2::from_shape((m * rows, fnum), dact_s).expect("sizes match");
+                // dW₂ = dactᵀ · col and db = the sum over the chunk's positions: read from
+                // the input by the direct kernel where it applies, else through im2col and
+                // the product
+                if !direct_dw::weight_grad(g, fnum, m, dact_s, xc, &mut sc.col, gc) {
+                    let (dwc, dbc) = gc.split_at_mut(fnum * k);
+                    for row in dact_s.chunks_exact(fnum) {
+                        dbc.iter_mut().zip(row).for_each(|(d, &v)| *d += v);
+                    }
+                    sc.col.clear();
+                    for xn in xc.chunks_exact(per_in) {
+                        g.unfold(xn, &mut sc.col);
+                    }
+                    let col = ArrayView2::from_shape((m * rows, k), &sc.col[..])
+                        .expect("one row per window");
+                    // (as dW₂ᵀ = col_t · dact, with the transposed im2col rows of the forward
+                    // pass, SimpleConvNet's was ≈ 6 % slower, likely because its M = K = 25
+                    // fills the product's 32-row AVX-512 tiles badly)
+                    let mut dwc = ArrayViewMut2::from_shape((fnum, k), dwc).expect("sizes match");
+                    gemm(1.0, &dact.t(), &col, 0.0, &mut dwc);
                 }
-                sc.col.clear();
-                for xn in xc.chunks_exact(per_in) {
-                    g.unfold(xn, &mut sc.col);
-                }
-                let col =
-                    ArrayView2::from_shape((m * rows, k), &sc.col[..]).expect("one row per window");
-                let dact =
-                    ArrayView2::from_shape((m * rows, fnum), &sc.act[..]).expect("sizes match");
-                // dW₂ = dactᵀ · col (as dW₂ᵀ = col_t · dact, with the transposed im2col
-                // rows of the forward pass, SimpleConvNet's was ≈ 6 % slower, likely because
-                // its M = K = 25 fills the product's 32-row AVX-512 tiles badly)
-                let mut dwc = ArrayViewMut2::from_shape((fnum, k), dwc).expect("sizes match");
-                gemm(1.0, &dact.t(), &col, 0.0, &mut dwc);
                 if need_dx {
                     // dcol = dact · W₂, folded back per sample
                     sc.dcol.clear();

@@ -17,6 +17,7 @@
 //! launcher's `GLIBC_TUNABLES`, see `scripts/kernel`.)
 
 mod batch;
+mod direct_dw;
 mod fused;
 mod gemm;
 mod pool;
