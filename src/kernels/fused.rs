@@ -149,13 +149,10 @@ pub(crate) fn forward(
                         f * rows,
                         &mut on[f * pp..][..pp],
                         &mut an[f * pp..][..pp],
+                        // ReLU of each maximum: 0, and no gradient, where it is ≤ 0 (NaN
+                        // passes)
+                        Some(NO_GRAD),
                     );
-                }
-                // ReLU of each maximum: 0, and no gradient, where it is ≤ 0 (NaN passes)
-                for (o, a) in on.iter_mut().zip(an.iter_mut()) {
-                    let off = *o <= 0.0;
-                    *o = select_unpredictable(off, 0.0, *o);
-                    *a = select_unpredictable(off, NO_GRAD, *a);
                 }
             })
         });

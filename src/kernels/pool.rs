@@ -1,6 +1,8 @@
 //! Max pooling over (N, C, H, W) planes, and its backward scatter. Plain versions:
 //! [`super::reference::max_pool`], [`super::reference::max_pool_backward`].
 
+use std::hint::select_unpredictable;
+
 use ndarray::{Array4, ArrayD, ArrayView4, IxDyn};
 use rayon::prelude::*;
 
@@ -21,6 +23,10 @@ pub(crate) struct Window {
 /// Max pooling of one (H, W) plane `xp` into `op` (OH·OW maxima) and `ap` (their flat
 /// indices in the batch: `base` + the index inside the plane). Ties keep the first maximum
 /// in row-major order; a NaN anywhere in a window makes its maximum NaN.
+///
+/// With `relu = Some(stop)`, a ReLU follows: each maximum ≤ 0 becomes 0 and its index
+/// `stop` (a NaN passes), as the fused layer needs.
+#[allow(clippy::too_many_arguments)]
 pub(crate) fn max_pool_plane(
     win: Window,
     xp: &[f64],
@@ -29,6 +35,7 @@ pub(crate) fn max_pool_plane(
     base: usize,
     op: &mut [f64],
     ap: &mut [usize],
+    relu: Option<usize>,
 ) {
     // Written as selects (not a branch): random data would mispredict a branch about
     // half the time. `v != v` is NaN: it wins, and nothing beats it afterwards.
@@ -57,12 +64,12 @@ pub(crate) fn max_pool_plane(
             );
             if ow >= 8 && std::arch::is_x86_feature_detected!("avx512f") {
                 // SAFETY: AVX-512F present; the lengths were checked above.
-                unsafe { x86::pool2_512(xp, w, (oh, ow), base, op, ap) };
+                unsafe { x86::pool2_512(xp, w, (oh, ow), base, op, ap, relu) };
                 return;
             }
             if ow >= 4 && std::arch::is_x86_feature_detected!("avx2") {
                 // SAFETY: AVX2 present; the lengths were checked above.
-                unsafe { x86::pool2_256(xp, w, (oh, ow), base, op, ap) };
+                unsafe { x86::pool2_256(xp, w, (oh, ow), base, op, ap, relu) };
                 return;
             }
         }
@@ -81,21 +88,28 @@ pub(crate) fn max_pool_plane(
                 (*o, *a) = best;
             }
         }
-        return;
-    }
-    for y in 0..oh {
-        let h0 = (y * s) as isize - p as isize;
-        let (ilo, ihi) = (h0.max(0) as usize, ((h0 + ph as isize) as usize).min(h));
-        for xo in 0..ow {
-            let w0 = (xo * s) as isize - p as isize;
-            let (jlo, jhi) = (w0.max(0) as usize, ((w0 + pw as isize) as usize).min(w));
-            let mut best = (xp[ilo * w + jlo], base + ilo * w + jlo);
-            for i in ilo..ihi {
-                for (j, &v) in xp[i * w..][jlo..jhi].iter().enumerate() {
-                    best = better(v, base + i * w + jlo + j, best);
+    } else {
+        for y in 0..oh {
+            let h0 = (y * s) as isize - p as isize;
+            let (ilo, ihi) = (h0.max(0) as usize, ((h0 + ph as isize) as usize).min(h));
+            for xo in 0..ow {
+                let w0 = (xo * s) as isize - p as isize;
+                let (jlo, jhi) = (w0.max(0) as usize, ((w0 + pw as isize) as usize).min(w));
+                let mut best = (xp[ilo * w + jlo], base + ilo * w + jlo);
+                for i in ilo..ihi {
+                    for (j, &v) in xp[i * w..][jlo..jhi].iter().enumerate() {
+                        best = better(v, base + i * w + jlo + j, best);
+                    }
                 }
+                (op[y * ow + xo], ap[y * ow + xo]) = best;
             }
-            (op[y * ow + xo], ap[y * ow + xo]) = best;
+        }
+    }
+    if let Some(stop) = relu {
+        for (o, a) in op[..oh * ow].iter_mut().zip(&mut ap[..oh * ow]) {
+            let off = *o <= 0.0;
+            *o = select_unpredictable(off, 0.0, *o);
+            *a = select_unpredictable(off, stop, *a);
         }
     }
 }
@@ -120,6 +134,7 @@ mod x86 {
         base: usize,
         op: &mut [f64],
         ap: &mut [usize],
+        relu: Option<usize>,
     ) {
         let even = _mm512_set_epi64(14, 12, 10, 8, 6, 4, 2, 0);
         let odd = _mm512_set_epi64(15, 13, 11, 9, 7, 5, 3, 1);
@@ -153,6 +168,12 @@ mod x86 {
                         let cand = _mm512_add_epi64(i0, _mm512_set1_epi64(d as i64));
                         idx = _mm512_mask_blend_epi64(gt, idx, cand);
                     }
+                    if let Some(stop) = relu {
+                        // ReLU: 0 and no gradient where the maximum is ≤ 0 (NaN passes)
+                        let off = _mm512_cmp_pd_mask::<_CMP_LE_OQ>(best, _mm512_setzero_pd());
+                        best = _mm512_mask_blend_pd(off, best, _mm512_setzero_pd());
+                        idx = _mm512_mask_blend_epi64(off, idx, _mm512_set1_epi64(stop as i64));
+                    }
                     _mm512_storeu_pd(op.add(y * ow + x0), best);
                     _mm512_storeu_si512(ap.add(y * ow + x0).cast(), idx);
                 }
@@ -175,6 +196,7 @@ mod x86 {
         base: usize,
         op: &mut [f64],
         ap: &mut [usize],
+        relu: Option<usize>,
     ) {
         // [a0, b0, a2, b2] → [a0, a2, b0, b2]
         const ORDER: i32 = 0b11_01_10_00;
@@ -223,6 +245,15 @@ mod x86 {
                             gt,
                         ));
                     }
+                    if let Some(stop) = relu {
+                        let off = _mm256_cmp_pd::<_CMP_LE_OQ>(best, _mm256_setzero_pd());
+                        best = _mm256_blendv_pd(best, _mm256_setzero_pd(), off);
+                        idx = _mm256_castpd_si256(_mm256_blendv_pd(
+                            _mm256_castsi256_pd(idx),
+                            _mm256_castsi256_pd(_mm256_set1_epi64x(stop as i64)),
+                            off,
+                        ));
+                    }
                     _mm256_storeu_pd(op.add(y * ow + x0), best);
                     _mm256_storeu_si256(ap.add(y * ow + x0).cast(), idx);
                 }
@@ -256,7 +287,7 @@ pub(crate) fn max_pool(
     }
     let outs = out.as_slice_mut().expect("owned");
     let job = |pi: usize, op: &mut [f64], ap: &mut [usize], xp: &[f64]| {
-        max_pool_plane(win, xp, (h, w), (oh, ow), pi * plane, op, ap)
+        max_pool_plane(win, xp, (h, w), (oh, ow), pi * plane, op, ap, None)
     };
     if split_len(xs.len()) {
         outs.par_chunks_mut(oh * ow)
@@ -314,13 +345,14 @@ mod tests {
     use super::*;
     use rand::{Rng, SeedableRng};
 
-    /// The scalar loop of [`max_pool_plane`]'s 2×2 branch, as it runs on a CPU without
-    /// vectors: the vector paths must give exactly its maxima and indices.
+    /// The scalar loop of [`max_pool_plane`]'s 2×2 branch, and its ReLU, as they run on a
+    /// CPU without vectors: the vector paths must give exactly its maxima and indices.
     fn scalar(
         xp: &[f64],
         w: usize,
         (oh, ow): (usize, usize),
         base: usize,
+        relu: Option<usize>,
     ) -> (Vec<f64>, Vec<usize>) {
         let (mut op, mut ap) = (vec![0.0; oh * ow], vec![0; oh * ow]);
         for y in 0..oh {
@@ -333,6 +365,11 @@ mod tests {
                     if v > best.0 || v != v {
                         best = (v, base + i0 + d);
                     }
+                }
+                if let Some(stop) = relu
+                    && best.0 <= 0.0
+                {
+                    best = (0.0, stop);
                 }
                 (op[y * ow + xo], ap[y * ow + xo]) = best;
             }
@@ -347,17 +384,25 @@ mod tests {
         // odd width whose last column is not pooled
         for (h, w) in [(8, 8), (24, 24), (4, 16), (6, 32), (2, 41), (10, 40)] {
             let (oh, ow) = (h / 2, w / 2);
-            // ties (values from a few integers), NaNs, and -0.0 beside 0.0
+            // ties (values from a few integers), NaNs, -0.0 beside 0.0, and windows whose
+            // maximum is ≤ 0 (for the ReLU)
             let xp: Vec<f64> = (0..h * w)
                 .map(|_| match rng.random_range(0..10) {
                     0 => f64::NAN,
                     1 => -0.0,
-                    r => (r % 4) as f64,
+                    r => (r % 4) as f64 - 2.0,
                 })
                 .collect();
             let base = 1000 * w;
-            let (want_o, want_a) = scalar(&xp, w, (oh, ow), base);
-            type Kernel = unsafe fn(&[f64], usize, (usize, usize), usize, &mut [f64], &mut [usize]);
+            type Kernel = unsafe fn(
+                &[f64],
+                usize,
+                (usize, usize),
+                usize,
+                &mut [f64],
+                &mut [usize],
+                Option<usize>,
+            );
             let mut kernels: Vec<(&str, Kernel)> = Vec::new();
             if ow >= 8 && std::arch::is_x86_feature_detected!("avx512f") {
                 kernels.push(("AVX-512", x86::pool2_512));
@@ -365,14 +410,18 @@ mod tests {
             if std::arch::is_x86_feature_detected!("avx2") {
                 kernels.push(("AVX2", x86::pool2_256));
             }
-            for (name, k) in kernels {
+            for ((name, k), relu) in kernels
+                .iter()
+                .flat_map(|k| [(k, None), (k, Some(usize::MAX))])
+            {
+                let (want_o, want_a) = scalar(&xp, w, (oh, ow), base, relu);
                 let (mut op, mut ap) = (vec![7.0; oh * ow], vec![7; oh * ow]);
                 // SAFETY: the CPU has the kernel's features; the sizes fit
-                unsafe { k(&xp, w, (oh, ow), base, &mut op, &mut ap) };
+                unsafe { k(&xp, w, (oh, ow), base, &mut op, &mut ap, relu) };
                 for i in 0..oh * ow {
                     assert!(
                         op[i].to_bits() == want_o[i].to_bits() && ap[i] == want_a[i],
-                        "{name} pool, plane {h}×{w}, output ({}, {}): got {} at {}, the scalar loop gives {} at {}",
+                        "{name} pool (ReLU {relu:?}), plane {h}×{w}, output ({}, {}): got {} at {}, the scalar loop gives {} at {}",
                         i / ow,
                         i % ow,
                         op[i],
