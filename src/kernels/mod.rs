@@ -3,12 +3,16 @@
 //! A layer under `crate::layers` reads like the book's page and calls these by name
 //! (`matmul`, `im2col`, `max_pool`); everything about speed lives here: the matrix product
 //! through the `gemm` crate, im2col/col2im loops unrolled for small filter widths, max
-//! pooling written as selects, buffers that are not zero-filled, per-thread scratch buffers, the
-//! fused Convolution → ReLU → Pooling layer, and the one place where the library decides
-//! whether a piece of work is worth the thread pool (`split_product`, `split_len`).
+//! pooling written as selects (with AVX-512/AVX2 where the CPU has them), buffers that are not
+//! zero-filled, per-thread scratch buffers, the fused Convolution → ReLU → Pooling layer with its
+//! two kernels that read the input without im2col (`small_k`, `direct_dw`), and the one place
+//! where the library decides whether a piece of work is worth the thread pool
+//! (`split_product`, `split_len`).
 //!
 //! Each fast kernel has a plain version beside it in [`reference`](mod@reference), written as directly as
-//! the formula; the tests in `tests/kernels.rs` demand that the two agree.
+//! the formula; the tests in `tests/kernels.rs` demand that the two agree. The kernels written
+//! with vector instructions (`pool`, `small_k`, `direct_dw`) also have, in their own tests, the
+//! scalar loop or the product whose bits they must give.
 //!
 //! Nothing here changes process-wide state, with one documented exception:
 //! [`threads`] sizes rayon's global pool from `DLFS_THREADS` the first time it is asked.
