@@ -175,20 +175,45 @@ fn conv_after_another_layer_computes_input_gradient() {
     });
 }
 
-/// Where the fast kernels step aside: 40 filters are more than the direct dW kernel's 32
-/// lanes, and 3 channels of 5×5 (K = 75) more than the small-K forward takes; both go
-/// through im2col and the general product.
+/// Where the fast kernels step aside, one at a time: 40 filters are more than the direct
+/// dW kernel's 32 lanes (backward through im2col and the product, forward still by the
+/// small-K kernel); 3 channels of 5×5 (K = 75) are more than the small-K forward takes
+/// (forward through im2col and the product, backward still direct).
 #[test]
-fn more_filters_and_a_longer_filter_than_the_direct_kernels_take() {
+fn more_filters_than_the_direct_dw_kernel_takes() {
     check(Spec {
         lead: true,
-        c: 3,
+        c: 1,
         filters: 40,
         hw: 10,
         fs: 5,
         conv_pad: 1,
         conv_stride: 1,
         pool: (2, 2, 0),
+    });
+}
+
+#[test]
+fn a_longer_filter_than_the_small_k_forward_takes() {
+    check(Spec {
+        lead: true,
+        c: 3,
+        filters: 4,
+        hw: 10,
+        fs: 5,
+        conv_pad: 1,
+        conv_stride: 1,
+        pool: (2, 2, 0),
+    });
+}
+
+/// SimpleConvNet's first layer at full size (28×28, 5×5 filters): 12 pooled outputs a row,
+/// so the AVX-512 pooling kernel runs (it takes rows of 8 or more).
+#[test]
+fn simple_conv_net_first_layer_full_size() {
+    check(Spec {
+        hw: 28,
+        ..mnist_like(false)
     });
 }
 

@@ -6,9 +6,10 @@
 //! (FN, C·FH·FW) result is tiny (30 × 25 for SimpleConvNet) beside its inner dimension
 //! (8 samples × 576 positions): the product spends much of its time packing both
 //! operands, and im2col writes every input value FH·FW times first. Here the filters are
-//! the vector lanes (32 of them in 4 AVX-512 vectors, 16 in 4 AVX2 vectors): each position's
-//! row of dact is loaded once per filter row (c, i) and multiplied by the input values
-//! under the filter's columns j, broadcast, into sums that stay in registers for the whole
+//! the vector lanes (32 of them in 4 AVX-512 vectors, 16 in 4 AVX2 vectors): in each pass,
+//! one filter row (c, i) and up to 5 of its columns j (2 with AVX2, and there for one group
+//! of 16 filters), each position's row of dact is loaded once and multiplied by the input
+//! values under those columns, broadcast, into sums that stay in registers for the whole
 //! chunk.
 //!
 //! Every output is one chain of fused multiply-adds from zero over the positions in order,
@@ -19,13 +20,14 @@
 
 /// `grads` ← dW (FN, C·FH·FW) followed by db (FN), of one chunk: `m` samples of input `x`
 /// (C, H, W each), whose activation gradients `dact` are laid out (m·OH·OW, FN). db is
-/// Σₚ dact[p, f], added in the positions' order from zero, as the layer's plain loop does. `pad_buf` is scratch for a
-/// padded copy of the input (used when the geometry has padding). Returns `false`, and
+/// Σₚ dact[p, f], added in the positions' order from zero, as the layer's plain loop does.
+/// `pad_buf` is scratch for a padded copy of the input (used when the geometry has
+/// padding). Returns `false`, and
 /// writes nothing, where the kernel does not apply (more than 32 filters, or a CPU without
 /// fused multiply-adds): the caller then takes the im2col product.
 ///
 /// # Panics
-/// If a slice is shorter than the shapes need.
+/// If a slice is shorter than the shapes need, or `g`'s output size does not fit its input.
 pub(crate) fn weight_grad(
     g: &super::Geom,
     fnum: usize,
@@ -44,6 +46,15 @@ pub(crate) fn weight_grad(
         "direct dW: slices too short for {m} samples of {g:?} with {fnum} filters"
     );
     let (x, h, w) = g.padded(m, x, pad_buf);
+    // every window the kernel reads lies in the padded input (Geom::new makes it so; its
+    // fields are public, so a hand-made one is checked here)
+    assert!(
+        g.oh > 0
+            && g.ow > 0
+            && (g.oh - 1) * g.stride + g.fh <= h
+            && (g.ow - 1) * g.stride + g.fw <= w,
+        "direct dW: {g:?} has windows outside its padded input ({h}, {w})"
+    );
     let shape = Shape {
         m,
         c: g.c,
@@ -57,7 +68,9 @@ pub(crate) fn weight_grad(
         fnum,
     };
     let (dw, db) = grads.split_at_mut(fnum * k);
-    x86::run(&shape, dact, x, dw, db);
+    // SAFETY: the CPU has FMA (available, above); the slices hold what the shape names
+    // (the lengths and the windows were checked above).
+    unsafe { x86::run(&shape, dact, x, dw, db) };
     super::gemm::count_product(fnum, m * rows, k);
     true
 }
@@ -67,6 +80,7 @@ pub(crate) const MAX_FILTERS: usize = 32;
 
 /// The sizes the kernel loops over: an unpadded input (C, H, W) per sample.
 #[derive(Clone, Copy, Debug)]
+#[cfg_attr(not(target_arch = "x86_64"), allow(dead_code))]
 struct Shape {
     m: usize,
     c: usize,
@@ -85,7 +99,7 @@ mod x86 {
     pub(super) fn available() -> bool {
         false
     }
-    pub(super) fn run(_: &super::Shape, _: &[f64], _: &[f64], _: &mut [f64], _: &mut [f64]) {
+    pub(super) unsafe fn run(_: &super::Shape, _: &[f64], _: &[f64], _: &mut [f64], _: &mut [f64]) {
         unreachable!("not available")
     }
 }
@@ -113,14 +127,18 @@ mod x86 {
     }
 
     /// Writes dW and db with the widest instruction set the CPU has.
-    pub(super) fn run(s: &Shape, dact: &[f64], x: &[f64], dw: &mut [f64], db: &mut [f64]) {
-        if avx512() {
-            // SAFETY: AVX-512F present; the caller checked the slices' lengths.
-            unsafe { run512(s, dact, x, dw, db) }
-        } else {
-            assert!(avx2_fma(), "direct dW without AVX2/FMA");
-            // SAFETY: AVX2 and FMA present; the caller checked the slices' lengths.
-            unsafe { run256(s, dact, x, dw, db) }
+    ///
+    /// # Safety
+    /// AVX-512F or AVX2 with FMA present; `dact` holds m·OH·OW·FN values, `x` m·C·H·W,
+    /// `dw` FN·C·FH·FW, `db` FN, and every window of `s` lies in its (H, W).
+    pub(super) unsafe fn run(s: &Shape, dact: &[f64], x: &[f64], dw: &mut [f64], db: &mut [f64]) {
+        // SAFETY: forwarded from the caller
+        unsafe {
+            if avx512() {
+                run512(s, dact, x, dw, db)
+            } else {
+                run256(s, dact, x, dw, db)
+            }
         }
     }
 
@@ -195,8 +213,11 @@ mod x86 {
                     // read) and its J input values, in bounds by the shapes
                     unsafe {
                         let dp = d.add(drow + xo * s.fnum);
-                        let dv: [__m512d; 4] =
-                            std::array::from_fn(|v| _mm512_maskz_loadu_pd(masks[v], dp.add(8 * v)));
+                        let dv: [__m512d; 4] = std::array::from_fn(|v| {
+                            // (wrapping: a vector past FN may point past the buffer;
+                            // its mask is 0 and nothing is read)
+                            _mm512_maskz_loadu_pd(masks[v], dp.wrapping_add(8 * v))
+                        });
                         if DB {
                             for (a, dv) in acc_db.iter_mut().zip(&dv) {
                                 *a = _mm512_add_pd(*a, *dv);
@@ -291,8 +312,10 @@ mod x86 {
                     // SAFETY: as in pass512 (masked lanes are not read)
                     unsafe {
                         let dp = d.add(drow + xo * s.fnum);
-                        let dv: [__m256d; 4] =
-                            std::array::from_fn(|v| _mm256_maskload_pd(dp.add(4 * v), masks[v]));
+                        let dv: [__m256d; 4] = std::array::from_fn(|v| {
+                            // (wrapping: as in pass512)
+                            _mm256_maskload_pd(dp.wrapping_add(4 * v), masks[v])
+                        });
                         if DB {
                             for (a, dv) in acc_db.iter_mut().zip(&dv) {
                                 *a = _mm256_add_pd(*a, *dv);
@@ -406,8 +429,8 @@ mod tests {
         }
         let mut r = seeded_rng(11);
         // (N, C, H, W), FH, FW, stride, pad, FN: SimpleConvNet's, channels, strides,
-        // padding, filter widths 1–7 (column passes of 5 + 2), filter counts around the
-        // vectors' edges (1, 8, 17, 30, 32)
+        // padding, filter widths 1–9 (column passes of 5 + 2, 5 + 4, 4), filter counts
+        // around the vectors' edges (1, 8, 12, 17, 30, 32)
         let cases = [
             ([8, 1, 28, 28], 5, 5, 1, 0, 30),
             ([3, 2, 9, 11], 3, 3, 1, 1, 8),
@@ -415,6 +438,9 @@ mod tests {
             ([1, 1, 12, 12], 7, 7, 1, 2, 32),
             ([2, 2, 7, 8], 1, 6, 3, 1, 1),
             ([5, 1, 6, 6], 6, 1, 1, 0, 5),
+            // passes of 5 + 4 and of 4 columns
+            ([2, 1, 12, 14], 2, 9, 1, 0, 12),
+            ([1, 2, 8, 8], 3, 4, 1, 1, 30),
         ];
         for (shape, fh, fw, stride, pad, fnum) in cases {
             let g = Geom::new("test", &shape, fh, fw, stride, pad);

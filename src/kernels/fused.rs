@@ -5,10 +5,12 @@
 //! batch of 100 MNIST images and 30 filters), ReLU reads and writes it again, pooling reads
 //! it a third time, and backward does the same with the gradients. Here, forward, each
 //! sample's (FN, OH·OW) convolution planes are computed, max-pooled and the maxima
-//! rectified while they sit in the core's cache; the big array is never made. Backward
-//! goes in chunks of [`CHUNK`] samples, whose im2col rows go through one product; the
-//! chunks are spread over the threads and their dW, db summed in chunk order, so results
-//! do not depend on the thread count.
+//! rectified while they sit in the core's cache; the big array is never made; the product
+//! reads the input directly where it can ([`super::small_k`]). Backward goes in chunks of
+//! [`CHUNK`] samples, whose dW and db are read from the input by [`super::direct_dw`] (or,
+//! where it does not apply, go through im2col and one product); the chunks are spread over
+//! the threads and their dW, db summed in chunk order, so results do not depend on the
+//! thread count.
 
 use std::hint::select_unpredictable;
 
@@ -227,6 +229,10 @@ pub(crate) fn backward(
                 {
                     for (f, (af, df)) in ag.chunks_exact(pp).zip(dg.chunks_exact(pp)).enumerate() {
                         for (&a, &d) in af.iter().zip(df) {
+                            debug_assert!(
+                                a == NO_GRAD || (f * rows..(f + 1) * rows).contains(&a),
+                                "pooled gradient of filter {f} sent to activation {a}"
+                            );
                             // (wrapping: for NO_GRAD the index is nonsense, and not used)
                             let at = (s * rows)
                                 .wrapping_add(a)

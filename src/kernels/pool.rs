@@ -38,7 +38,8 @@ pub(crate) fn max_pool_plane(
     relu: Option<usize>,
 ) {
     // Written as selects (not a branch): random data would mispredict a branch about
-    // half the time. `v != v` is NaN: it wins, and nothing beats it afterwards.
+    // half the time. `v != v` is NaN: it wins over any number (a later NaN wins over an
+    // earlier one, so the last NaN of a window is the one kept).
     #[allow(clippy::eq_op)]
     let better = |v: f64, i: usize, (bv, bi): (f64, usize)| {
         let gt = v > bv || v != v;
@@ -380,9 +381,19 @@ mod tests {
     #[test]
     fn vector_pool_is_the_scalar_pool() {
         let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(3);
-        // widths with 4, 8, 12 (one overlapping group), 16, 20 outputs per row and an
-        // odd width whose last column is not pooled
-        for (h, w) in [(8, 8), (24, 24), (4, 16), (6, 32), (2, 41), (10, 40)] {
+        // widths with 4, 8, 12, 16, 20 outputs per row; 6, 7 and 14, where the last group
+        // overlaps the one before; and odd widths whose last column is not pooled
+        for (h, w) in [
+            (8, 8),
+            (24, 24),
+            (4, 16),
+            (6, 32),
+            (2, 41),
+            (10, 40),
+            (6, 12),
+            (6, 15),
+            (4, 28),
+        ] {
             let (oh, ow) = (h / 2, w / 2);
             // ties (values from a few integers), NaNs, -0.0 beside 0.0, and windows whose
             // maximum is ≤ 0 (for the ReLU)

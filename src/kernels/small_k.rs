@@ -47,7 +47,9 @@ impl BLayout<'_> {
 /// Whether [`product_bias`] takes an (m, k)·(k, n) product on this CPU: 3 ≤ K ≤ [`MAX_K`],
 /// two rows and two columns at least (the gemm crate takes other paths, which group the
 /// sums otherwise, for K ≤ 2 or a single row or column), and fused multiply-adds
-/// (AVX-512F, or AVX2 with FMA).
+/// (AVX-512F, or AVX2 with FMA). (The crate has one more such path, a "horizontal" kernel
+/// for m·n ≤ 256 when both operands are contiguous along K; the crate's front end in
+/// `gemm.rs` hands it B with a column stride ≥ 2, so for these products it is not taken.)
 pub(crate) fn applies((m, n, k): (usize, usize, usize)) -> bool {
     (3..=MAX_K).contains(&k) && m >= 2 && n >= 2 && x86::available()
 }
@@ -445,6 +447,11 @@ mod tests {
             (17, 7, 50, 7),
             (6, 100, 12, 131),
             (16, 3, 3, 3),
+            // blocks of 3, 4 and 5 rows (8 + 4, 8 + 5)
+            (3, 30, 7, 30),
+            (12, 50, 10, 50),
+            (13, 24, 5, 24),
+            (5, 40, 20, 41),
         ];
         for (what, run) in kernels() {
             for (m, n, k, ldb) in shapes {
