@@ -368,8 +368,9 @@ mod x86 {
 #[cfg(all(test, target_arch = "x86_64"))]
 mod tests {
     use super::*;
-    use crate::init::{rand_uniform, seeded_rng};
     use crate::kernels::Geom;
+    use rand::{Rng, SeedableRng};
+    use rand_chacha::ChaCha8Rng;
 
     /// dW and db in the kernels' order: one fused multiply-add (one addition for db) per
     /// position, in order; dW's values, then db's.
@@ -427,7 +428,7 @@ mod tests {
             eprintln!("no FMA on this CPU: the direct dW kernel is not used, nothing to test");
             return;
         }
-        let mut r = seeded_rng(11);
+        let mut r = ChaCha8Rng::seed_from_u64(11);
         // (N, C, H, W), FH, FW, stride, pad, FN: SimpleConvNet's, channels, strides,
         // padding, filter widths 1–9 (column passes of 5 + 2, 5 + 4, 4), filter counts
         // around the vectors' edges (1, 8, 12, 17, 30, 32)
@@ -445,8 +446,10 @@ mod tests {
         for (shape, fh, fw, stride, pad, fnum) in cases {
             let g = Geom::new("test", &shape, fh, fw, stride, pad);
             let m = shape[0];
-            let x = rand_uniform(m * g.c * g.h * g.w, -1.0, 1.0, &mut r).to_vec();
-            let dact = rand_uniform(m * g.oh * g.ow * fnum, -1.0, 1.0, &mut r).to_vec();
+            let mut uniform =
+                |len: usize| -> Vec<f64> { (0..len).map(|_| r.random_range(-1.0..1.0)).collect() };
+            let x = uniform(m * g.c * g.h * g.w);
+            let dact = uniform(m * g.oh * g.ow * fnum);
             let want = ordered(&g, fnum, m, &dact, &x);
             let mut paths: Vec<&str> = vec!["dispatched"];
             if x86::avx2_fma() {

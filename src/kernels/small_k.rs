@@ -365,8 +365,9 @@ mod x86 {
 #[cfg(all(test, target_arch = "x86_64"))]
 mod tests {
     use super::*;
-    use crate::init::{rand_uniform, seeded_rng};
     use ndarray::{ArrayView2, ShapeBuilder};
+    use rand::{Rng, SeedableRng};
+    use rand_chacha::ChaCha8Rng;
 
     /// gemm's product plus the bias, as the fused layer computed it before this kernel.
     fn by_gemm(
@@ -426,8 +427,10 @@ mod tests {
         }
     }
 
-    fn uniform(len: usize, r: &mut crate::init::Rng) -> Vec<f64> {
-        rand_uniform(len, -1.0, 1.0, r).into_raw_vec_and_offset().0
+    /// `len` values in [−1, 1) (the kernels room draws its own test data: it imports
+    /// nothing from the rooms above it).
+    fn uniform(len: usize, r: &mut ChaCha8Rng) -> Vec<f64> {
+        (0..len).map(|_| r.random_range(-1.0..1.0)).collect()
     }
 
     #[test]
@@ -436,7 +439,7 @@ mod tests {
             eprintln!("no FMA on this CPU: the small-K kernel is not used, nothing to test");
             return;
         }
-        let mut r = seeded_rng(7);
+        let mut r = ChaCha8Rng::seed_from_u64(7);
         let shapes = [
             (30, 576, 25, 576),
             (30, 576, 25, 600),
@@ -483,7 +486,7 @@ mod tests {
         if !x86::available() {
             return;
         }
-        let mut r = seeded_rng(8);
+        let mut r = ChaCha8Rng::seed_from_u64(8);
         // (C, H, W), FH, FW, pad, filters: SimpleConvNet's; channels; non-square filters;
         // output rows of 1–3 vectors and a masked rest; padding
         let cases = [
