@@ -114,17 +114,8 @@ mod x86 {
     const J512: usize = 5;
     const J256: usize = 2;
 
-    pub(super) fn available() -> bool {
-        avx512() || avx2_fma()
-    }
-
-    pub(super) fn avx512() -> bool {
-        std::arch::is_x86_feature_detected!("avx512f")
-    }
-
-    pub(super) fn avx2_fma() -> bool {
-        std::arch::is_x86_feature_detected!("avx2") && std::arch::is_x86_feature_detected!("fma")
-    }
+    use crate::kernels::cpu::avx512;
+    pub(super) use crate::kernels::cpu::fma as available;
 
     /// Writes dW and db with the widest instruction set the CPU has.
     ///
@@ -452,7 +443,7 @@ mod tests {
             let dact = uniform(m * g.oh * g.ow * fnum);
             let want = ordered(&g, fnum, m, &dact, &x);
             let mut paths: Vec<&str> = vec!["dispatched"];
-            if x86::avx2_fma() {
+            if crate::kernels::cpu::avx2_fma() {
                 paths.push("AVX2");
             }
             for path in paths {

@@ -40,6 +40,27 @@ pub(crate) use unfold::Geom;
 
 use std::sync::Once;
 
+/// The vector instructions this CPU has, for the kernels written with them (`pool`,
+/// `small_k`, `direct_dw`): each picks the widest at run time, since the crate itself is
+/// compiled for the x86-64 baseline (SSE2).
+#[cfg(target_arch = "x86_64")]
+pub(crate) mod cpu {
+    /// AVX-512F.
+    pub(crate) fn avx512() -> bool {
+        std::arch::is_x86_feature_detected!("avx512f")
+    }
+
+    /// AVX2 with fused multiply-adds.
+    pub(crate) fn avx2_fma() -> bool {
+        std::arch::is_x86_feature_detected!("avx2") && std::arch::is_x86_feature_detected!("fma")
+    }
+
+    /// Either: what the kernels built on fused multiply-adds need.
+    pub(crate) fn fma() -> bool {
+        avx512() || avx2_fma()
+    }
+}
+
 /// OH = ⌊(H + 2P − F) / S⌋ + 1; the caller has checked that the filter fits.
 pub(crate) fn out_size(size: usize, filter: usize, stride: usize, pad: usize) -> usize {
     (size + 2 * pad - filter) / stride + 1

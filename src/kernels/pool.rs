@@ -63,7 +63,7 @@ pub(crate) fn max_pool_plane(
                 "2×2 pool: {ow} outputs need {} columns, have {w}",
                 2 * ow
             );
-            if ow >= 8 && std::arch::is_x86_feature_detected!("avx512f") {
+            if ow >= 8 && super::cpu::avx512() {
                 // SAFETY: AVX-512F present; the lengths were checked above.
                 unsafe { x86::pool2_512(xp, w, (oh, ow), base, op, ap, relu) };
                 return;

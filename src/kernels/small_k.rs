@@ -120,13 +120,8 @@ mod x86 {
     /// Filters per AVX2 tile; 2 vectors of 4 columns, 12 of the 16 registers as sums.
     const FB256: usize = 6;
 
-    pub(super) fn available() -> bool {
-        std::arch::is_x86_feature_detected!("avx512f") || avx2_fma()
-    }
-
-    pub(super) fn avx2_fma() -> bool {
-        std::arch::is_x86_feature_detected!("avx2") && std::arch::is_x86_feature_detected!("fma")
-    }
+    use crate::kernels::cpu::avx512;
+    pub(super) use crate::kernels::cpu::fma as available;
 
     /// The product with the widest instructions the CPU has.
     ///
@@ -142,7 +137,7 @@ mod x86 {
     ) {
         // SAFETY: forwarded from the caller
         unsafe {
-            if std::arch::is_x86_feature_detected!("avx512f") {
+            if avx512() {
                 run512(mk, a, b, layout, bias, c)
             } else {
                 run256(mk, a, b, layout, bias, c)
@@ -405,7 +400,7 @@ mod tests {
         let mut ks: Vec<(&str, Kernel)> = vec![("dispatched kernel", &|mk, a, b, l, bias, c| {
             product_bias(mk, a, b, l, bias, c)
         })];
-        if x86::avx2_fma() {
+        if crate::kernels::cpu::avx2_fma() {
             ks.push(("AVX2 kernel", &|mk, a, b, l, bias, c| {
                 // SAFETY: the CPU has AVX2 and FMA; the test's slices fit the layout
                 unsafe { x86::run256(mk, a.as_ptr(), b.as_ptr(), l, bias.as_ptr(), c) }
