@@ -22,9 +22,9 @@
 /// (C, H, W each), whose activation gradients `dact` are laid out (m·OH·OW, FN). db is
 /// Σₚ dact[p, f], added in the positions' order from zero, as the layer's plain loop does.
 /// `pad_buf` is scratch for a padded copy of the input (used when the geometry has
-/// padding). Returns `false`, and
-/// writes nothing, where the kernel does not apply (more than 32 filters, or a CPU without
-/// fused multiply-adds): the caller then takes the im2col product.
+/// padding). Returns `false`, and writes nothing, where the kernel does not apply (more
+/// than 32 filters, or a CPU without fused multiply-adds): the caller then takes the im2col
+/// product.
 ///
 /// # Panics
 /// If a slice is shorter than the shapes need, or `g`'s output size does not fit its input.

@@ -21,11 +21,13 @@ use super::pool::{Window, max_pool_plane};
 use super::small_k::{self, BLayout};
 use super::{Geom, direct_dw, gemm, gemm_uninit, out_size, threads, with_scratch};
 
-/// Samples per matrix product in backward. One sample's dW product is small (30 × 576 ×
-/// 25 for SimpleConvNet's first layer) and the kernels run it far below their rate; eight
-/// samples' rows in one product made the fused layer's backward ≈ 25 % faster (8.5 → 6.2 ms
-/// for a batch of 100 on one thread). Fixed, not chosen by the thread count, so that the
-/// sums over the chunks are the same on any machine size.
+/// Samples per chunk in backward: one call of the direct dW kernel, or one matrix product
+/// where it does not apply. One sample's dW product is small (30 × 576 × 25 for
+/// SimpleConvNet's first layer) and the kernels run it far below their rate; eight samples'
+/// rows in one product made the fused layer's backward ≈ 25 % faster (8.5 → 6.2 ms for a
+/// batch of 100 on one thread), and the direct kernel keeps its sums in registers over a
+/// chunk. Fixed, not chosen by the thread count, so that the sums over the chunks are the
+/// same on any machine size.
 pub(crate) const CHUNK: usize = 8;
 
 /// The pooled output's size (POH, POW) for a convolution geometry `g` and window `win`.

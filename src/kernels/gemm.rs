@@ -81,7 +81,7 @@ pub fn flop_count() -> u64 {
 }
 
 /// Adds a product of (m, k)·(k, n) to [`flop_count`]; every kernel that multiplies
-/// matrices calls it, the gemm crate's and [`super::small_k`]'s alike.
+/// matrices calls it: the gemm crate's, [`super::small_k`]'s and [`super::direct_dw`]'s.
 pub(super) fn count_product(m: usize, k: usize, n: usize) {
     FLOP.fetch_add(2 * (m * n * k) as u64, Ordering::Relaxed);
 }

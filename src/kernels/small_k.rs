@@ -4,16 +4,17 @@
 //! SimpleConvNet's first convolution multiplies its 30 filters (30 × 25) by each sample's
 //! transposed im2col rows (25 × 576). With K = 25, the gemm crate spends a large share of
 //! the product copying both operands into its packed layout and storing its tiles, and the
-//! bias is added in a second pass. Here the rows of B are read where they lie (they are
-//! already in order), each tile of C keeps its sums in registers over the whole of K, and
-//! the bias is added as the tile is stored.
+//! bias is added in a second pass. Here the rows of B are read where they lie ([`BLayout`]:
+//! the transposed im2col rows, or with stride 1 the input itself, so that no im2col is
+//! written), each tile of C keeps its sums in registers over the whole of K, and the bias
+//! is added as the tile is stored.
 //!
 //! The sums are the gemm crate's, bit for bit: each output starts from zero and takes one
 //! fused multiply-add per k, in order, as the crate's microkernels do for a K that fits in
 //! one block (K ≤ [`MAX_K`]), and the bias is added after, as the layer did. So the kernel
 //! runs only where the crate would use fused multiply-adds too (AVX-512F, or AVX2 with FMA);
-//! elsewhere [`product_bias`] returns `false` and the caller uses the crate.
-//! `tests::same_bits_as_gemm` holds it to that.
+//! elsewhere [`applies`] says no and the caller uses the crate. `tests::same_bits_as_gemm`
+//! and `tests::reading_the_input_is_the_im2col_product` hold it to that.
 
 use std::mem::MaybeUninit;
 
