@@ -181,30 +181,26 @@ fn conv_after_another_layer_computes_input_gradient() {
 /// (forward through im2col and the product, backward still direct).
 #[test]
 fn more_filters_than_the_direct_dw_kernel_takes() {
-    check(Spec {
-        lead: true,
-        c: 1,
-        filters: 40,
-        hw: 10,
-        fs: 5,
-        conv_pad: 1,
-        conv_stride: 1,
-        pool: (2, 2, 0),
-    });
+    check(five_by_five_on_ten(1, 40));
 }
 
 #[test]
 fn a_longer_filter_than_the_small_k_forward_takes() {
-    check(Spec {
+    check(five_by_five_on_ten(3, 4));
+}
+
+/// `filters` filters of `c`×5×5 over a padded 10×10 input, after a ReLU, then a 2×2 pool.
+fn five_by_five_on_ten(c: usize, filters: usize) -> Spec {
+    Spec {
         lead: true,
-        c: 3,
-        filters: 4,
+        c,
+        filters,
         hw: 10,
         fs: 5,
         conv_pad: 1,
         conv_stride: 1,
         pool: (2, 2, 0),
-    });
+    }
 }
 
 /// SimpleConvNet's first layer at full size (28×28, 5×5 filters): 12 pooled outputs a row,
@@ -217,8 +213,9 @@ fn simple_conv_net_first_layer_full_size() {
     });
 }
 
-/// 3×3 windows at stride 3 that tile the 9×9 activation exactly (the test above has 2×2
-/// windows at stride 2 that leave its last row and column out).
+/// 3×3 windows at stride 3 that tile the 9×9 activation exactly
+/// (`conv_after_another_layer_computes_input_gradient` has 2×2 windows at stride 2 that
+/// leave its last row and column out).
 #[test]
 fn tiling_three_by_three_windows() {
     check(Spec {
