@@ -51,8 +51,8 @@ pub mod prelude {
     pub use crate::parallel::in_parallel;
     pub use crate::plot::{
         ArrayDiagram, ChartGrid, CompGraph, ContourPlot, ConvDiagram, Figure, FunctionPlot,
-        GradientField, HistogramGrid, Im2colDiagram, ImageGrid, LineChart, Plot, PoolDiagram,
-        smooth_curve,
+        GradientField, HistogramGrid, Im2colDiagram, ImageGrid, LayerDiagram, LineChart, Plot,
+        PoolDiagram, smooth_curve,
     };
     pub use crate::progress::Progress;
     pub use crate::trainer::{TrainError, TrainReport, Trainer, TrainerConfig};

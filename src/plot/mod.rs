@@ -11,6 +11,7 @@
 //! | [`GradientField`] | 6.1.3 arrows of −∇f | SVG |
 //! | [`ImageGrid`] | 7.6 filters, digits, filter outputs | PNG |
 //! | [`CompGraph`] | 5.1–5.6 computational graphs | SVG |
+//! | [`LayerDiagram`] | 5.7 TwoLayerNet, 7.5 SimpleConvNet as layer boxes with shapes | SVG |
 //! | [`ArrayDiagram`] | 7.2–7.4 arrays as grids of numbered cells, windows, operators | SVG |
 //! | [`ConvDiagram`], [`PoolDiagram`], [`Im2colDiagram`] | 7.2.2–7.2.4 convolution, padding, stride, bias; 7.3 max pooling; 7.4.2 im2col, computed from their inputs | SVG |
 //!
@@ -27,8 +28,8 @@
 //! drawing fails it returns a small SVG that shows the error.
 //!
 //! Files: one per builder (`line.rs`, `grid.rs`, `histogram.rs`, `function.rs`,
-//! `contour.rs`, `field.rs`, `image.rs`, `graph.rs`, `diagram.rs`, `conv_diagram.rs`,
-//! `pool_diagram.rs`); `figure.rs` (the drawn figure, saving),
+//! `contour.rs`, `field.rs`, `image.rs`, `graph.rs`, `network.rs`, `diagram.rs`,
+//! `conv_diagram.rs`, `pool_diagram.rs`); `figure.rs` (the drawn figure, saving),
 //! `colormap.rs`, `isolines.rs` (contour levels, marching squares), `gif.rs` (palette and
 //! frames of the animation), `smooth.rs` (`smooth_curve`), `bitmap_text.rs` (text in
 //! PNG/GIF); shared colours, ranges and tick labels stay here.
@@ -56,6 +57,7 @@ mod histogram;
 mod image;
 mod isolines;
 mod line;
+mod network;
 mod pool_diagram;
 mod smooth;
 
@@ -72,6 +74,7 @@ pub use grid::ChartGrid;
 pub use histogram::HistogramGrid;
 pub use image::{ImageGrid, MAX_IMAGES, Normalize};
 pub use line::LineChart;
+pub use network::LayerDiagram;
 /// The plotters version this module draws with, for custom figures in a notebook
 /// (call [`register_fonts`] first when drawing text into a bitmap).
 pub use plotters;
