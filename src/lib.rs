@@ -52,7 +52,7 @@ pub mod prelude {
     pub use crate::plot::{
         ArrayDiagram, ChartGrid, CompGraph, ContourPlot, ConvDiagram, Figure, FunctionPlot,
         GradientField, HistogramGrid, Im2colDiagram, ImageGrid, LayerDiagram, LineChart, Plot,
-        PoolDiagram, smooth_curve,
+        PoolDiagram, SurfacePlot, smooth_curve,
     };
     pub use crate::progress::Progress;
     pub use crate::trainer::{TrainError, TrainReport, Trainer, TrainerConfig};

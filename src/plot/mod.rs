@@ -12,6 +12,7 @@
 //! | [`ImageGrid`] | 7.6 filters, digits, filter outputs | PNG |
 //! | [`CompGraph`] | 5.1–5.6 computational graphs | SVG |
 //! | [`LayerDiagram`] | 5.7 TwoLayerNet, 7.5 SimpleConvNet as layer boxes with shapes | SVG |
+//! | [`SurfacePlot`] | 6.1.2 the surface of f(x, y), beside its [`ContourPlot`] | SVG |
 //! | [`ArrayDiagram`] | 7.2–7.4 arrays as grids of numbered cells, windows, operators | SVG |
 //! | [`ConvDiagram`], [`PoolDiagram`], [`Im2colDiagram`] | 7.2.2–7.2.4 convolution, padding, stride, bias; 7.3 max pooling; 7.4.2 im2col, computed from their inputs | SVG |
 //!
@@ -28,8 +29,8 @@
 //! drawing fails it returns a small SVG that shows the error.
 //!
 //! Files: one per builder (`line.rs`, `grid.rs`, `histogram.rs`, `function.rs`,
-//! `contour.rs`, `field.rs`, `image.rs`, `graph.rs`, `network.rs`, `diagram.rs`,
-//! `conv_diagram.rs`, `pool_diagram.rs`); `figure.rs` (the drawn figure, saving),
+//! `contour.rs`, `field.rs`, `image.rs`, `graph.rs`, `network.rs`, `surface.rs`,
+//! `diagram.rs`, `conv_diagram.rs`, `pool_diagram.rs`); `figure.rs` (the drawn figure, saving),
 //! `colormap.rs`, `isolines.rs` (contour levels, marching squares), `gif.rs` (palette and
 //! frames of the animation), `smooth.rs` (`smooth_curve`), `bitmap_text.rs` (text in
 //! PNG/GIF); shared colours, ranges and tick labels stay here.
@@ -60,6 +61,7 @@ mod line;
 mod network;
 mod pool_diagram;
 mod smooth;
+mod surface;
 
 pub use colormap::Colormap;
 pub use contour::ContourPlot;
@@ -80,6 +82,7 @@ pub use network::LayerDiagram;
 pub use plotters;
 pub use pool_diagram::{Im2colDiagram, PoolDiagram};
 pub use smooth::{kaiser, smooth_curve};
+pub use surface::SurfacePlot;
 
 use ndarray::{ArrayBase, ArrayRef, Data, Dimension};
 use plotters::style::{FontStyle, IntoFont, RGBColor};
