@@ -1,10 +1,11 @@
 //! Writes one of each figure kind to a folder (default `target/figures/`), from synthetic
 //! data computed here: `cargo run --example figures [outdir]`.
 
-use dlfs::ndarray::{Array2, Array4};
+use dlfs::ndarray::{Array2, Array4, array};
 use dlfs::plot::{
-    ChartGrid, Colormap, CompGraph, ContourPlot, Figure, FunctionPlot, GradientField,
-    HistogramGrid, ImageGrid, LineChart, Plot,
+    ChartGrid, Colormap, CompGraph, ContourPlot, ConvDiagram, Figure, FunctionPlot, GradientField,
+    HistogramGrid, Im2colDiagram, ImageGrid, LayerDiagram, LineChart, Plot, PoolDiagram,
+    SurfacePlot,
 };
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
@@ -269,4 +270,184 @@ fn main() {
         .edge("mul_tax", "price", "715", "1")
         .build();
     save(&dir, "graph_apple_orange.svg", &fig);
+
+    chapter_5_graphs(&dir);
+    chapter_6_surface(&dir);
+    chapter_7_diagrams(&dir);
+}
+
+/// A number as the figures print it: 3 decimals at most, "−" for minus.
+fn num(v: f64) -> String {
+    let s = format!("{v:.3}");
+    let s = s.trim_end_matches('0').trim_end_matches('.');
+    s.replace('-', "−")
+}
+
+/// 5.5.2 sigmoid, 5.6.1 Affine (batch), 5.6.3 Softmax-with-Loss (simplified).
+fn chapter_5_graphs(dir: &Path) {
+    // forward at x = 1, backward from ∂L/∂y = 1, node by node as the book's figure 5-20
+    let x = 1.0f64;
+    let neg = -x;
+    let e = neg.exp();
+    let den = 1.0 + e;
+    let y = 1.0 / den;
+    let d_den = -1.0 / (den * den); // "/" node: −1/den² = −y²
+    let d_e = d_den; // "+" passes the gradient on
+    let d_neg = d_e * e; // "exp": times exp(−x)
+    let d_x = -d_neg; // "× −1"
+    let fig = CompGraph::new("Sigmoid at x = 1: forward above, backward (from ∂L/∂y = 1) below")
+        .unit(225.0, 100.0)
+        .value("x", "x", (0.0, 0.0))
+        .op("mul", "×", (1.0, 0.0))
+        .value("m1", "−1", (1.0, 1.0))
+        .op("exp", "exp", (2.0, 0.0))
+        .op("add", "+", (3.0, 0.0))
+        .value("one", "1", (3.0, 1.0))
+        .op("div", "/", (4.0, 0.0))
+        .value("y", "y", (5.0, 0.0))
+        .edge(
+            "x",
+            "mul",
+            &format!("x = {}", num(x)),
+            &format!("y(1−y) = {}", num(d_x)),
+        )
+        .edge("m1", "mul", "", "")
+        .edge(
+            "mul",
+            "exp",
+            &format!("−x = {}", num(neg)),
+            &format!("−y²exp(−x) = {}", num(d_neg)),
+        )
+        .edge(
+            "exp",
+            "add",
+            &format!("exp(−x) = {}", num(e)),
+            &format!("−y² = {}", num(d_e)),
+        )
+        .edge("one", "add", "", "")
+        .edge(
+            "add",
+            "div",
+            &format!("1+exp(−x) = {}", num(den)),
+            &format!("−y² = {}", num(d_den)),
+        )
+        .edge("div", "y", &format!("y = {}", num(y)), "1")
+        .build();
+    save(dir, "graph_sigmoid.svg", &fig);
+
+    let fig = CompGraph::new("Affine layer, batch of N (shapes on the edges)")
+        .unit(210.0, 120.0)
+        .value("X", "X", (0.0, 0.0))
+        .op("dot", "dot", (1.0, 0.0))
+        .value("W", "W", (1.0, 1.0))
+        .op("add", "+", (2.0, 0.0))
+        .value("B", "B", (2.0, 1.0))
+        .value("Y", "Y", (3.0, 0.0))
+        .edge("X", "dot", "X (N,2)", "∂L/∂Y·Wᵀ (N,2)")
+        .edge("W", "dot", "W (2,3)", "Xᵀ·∂L/∂Y (2,3)")
+        .edge("dot", "add", "X·W (N,3)", "∂L/∂Y (N,3)")
+        .edge("B", "add", "B (3,)", "Σ∂L/∂Y (3,)")
+        .edge("add", "Y", "Y (N,3)", "∂L/∂Y (N,3)")
+        .build();
+    save(dir, "graph_affine.svg", &fig);
+
+    let mut g = CompGraph::new("Softmax-with-Loss (simplified)")
+        .unit(160.0, 80.0)
+        .block("softmax", "Softmax", (1.0, 1.0), 3.0)
+        .block("cee", "Cross Entropy Error", (3.3, 1.0), 3.0)
+        .value("L", "L", (4.6, 1.0))
+        .edge("cee", "L", "", "1");
+    for k in 1..=3 {
+        let (a, y, t) = (format!("a{k}"), format!("y{k}"), format!("t{k}"));
+        let row = (k - 1) as f64;
+        g = g
+            .value(&a, &a, (0.0, row))
+            .value(&y, &y, (2.0, row))
+            .value(&t, &t, (3.3 + 0.45 * (k as f64 - 2.0), 3.4))
+            .edge(&a, "softmax", "", &format!("y{k} − t{k}"))
+            .edge("softmax", &y, "", "")
+            .edge(&y, "cee", "", &format!("−t{k}/y{k}"))
+            .edge(&t, "cee", "", "");
+    }
+    save(dir, "graph_softmax_with_loss.svg", &g.build());
+}
+
+/// 6.1.2 the surface of f(x, y) = x²/20 + y² beside its contours.
+fn chapter_6_surface(dir: &Path) {
+    let fig = SurfacePlot::new("f(x, y) = x²/20 + y²", f, (-10.0, 10.0), (-10.0, 10.0))
+        .beside(
+            ContourPlot::new("contours of f", f, (-10.0, 10.0), (-10.0, 10.0))
+                .levels(&[0.5, 2.0, 5.0, 10.0, 20.0, 40.0, 70.0])
+                .minimum(0.0, 0.0),
+        )
+        .build();
+    save(dir, "surface.svg", &fig);
+}
+
+/// 7.2.2 convolution and bias, 7.2.3 padding, 7.2.4 stride, 7.3 pooling, 7.4.2 im2col,
+/// 7.5 SimpleConvNet and 5.7 TwoLayerNet as layer diagrams.
+fn chapter_7_diagrams(dir: &Path) {
+    let x = array![
+        [1., 2., 3., 0.],
+        [0., 1., 2., 3.],
+        [3., 0., 1., 2.],
+        [2., 3., 0., 1.]
+    ];
+    let w = array![[2., 0., 1.], [0., 1., 2.], [1., 0., 2.]];
+    let conv = ConvDiagram::new("Convolution (7.2.2)", &x, &w);
+    save(dir, "conv.svg", &conv.build());
+    let steps = ConvDiagram::new("Convolution step by step", &x, &w)
+        .windows(4)
+        .steps(true);
+    save(dir, "conv_steps.svg", &steps.build());
+    save(dir, "conv_bias.svg", &conv.clone().bias(3.0).build());
+    let padded = ConvDiagram::new("Padding 1 (7.2.3)", &x, &w).pad(1);
+    save(dir, "conv_padding.svg", &padded.build());
+    let x7 = Array2::from_shape_fn((7, 7), |(i, j)| ((i * 7 + j) % 5) as f64);
+    let stride = ConvDiagram::new("Stride 2 (7.2.4)", &x7, &w)
+        .stride(2)
+        .windows(2);
+    save(dir, "conv_stride.svg", &stride.build());
+    let xp = array![
+        [1., 2., 1., 0.],
+        [0., 1., 2., 3.],
+        [3., 0., 1., 2.],
+        [2., 4., 0., 1.]
+    ];
+    save(
+        dir,
+        "pooling.svg",
+        &PoolDiagram::new("Max pooling, 2×2, stride 2 (7.3)", &xp).build(),
+    );
+    let im = Im2colDiagram::new("im2col: each window becomes one row (7.4.2)", &x);
+    save(dir, "im2col.svg", &im.build());
+    let xi = Array2::from_shape_fn((4, 4), |(i, j)| (4 * i + j + 1) as f64);
+    let im = Im2colDiagram::new("im2col, window by window", &xi).steps(true);
+    save(dir, "im2col_steps.svg", &im.build());
+
+    let fig = LayerDiagram::new("SimpleConvNet (7.5)")
+        .input("(N,1,28,28)")
+        .layer("Conv", "30×5×5")
+        .layer("ReLU", "")
+        .shape("(N,30,24,24)")
+        .layer("Pooling", "2×2")
+        .shape("(N,30,12,12)")
+        .layer("Affine", "100")
+        .layer("ReLU", "")
+        .shape("(N,100)")
+        .layer("Affine", "10")
+        .shape("(N,10)")
+        .layer("Softmax", "")
+        .build();
+    save(dir, "layers_simple_conv_net.svg", &fig);
+    let fig = LayerDiagram::new("TwoLayerNet (5.7)")
+        .input("(N,784)")
+        .layer("Affine", "W1 (784,50)")
+        .layer("ReLU", "")
+        .shape("(N,50)")
+        .layer("Affine", "W2 (50,10)")
+        .shape("(N,10)")
+        .layer("SoftmaxWithLoss", "")
+        .build();
+    save(dir, "layers_two_layer_net.svg", &fig);
 }

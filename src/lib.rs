@@ -50,8 +50,9 @@ pub mod prelude {
     pub use crate::optimizer::{AdaGrad, Adam, Momentum, Nesterov, Optimizer, RMSprop, SGD};
     pub use crate::parallel::in_parallel;
     pub use crate::plot::{
-        ChartGrid, CompGraph, ContourPlot, Figure, FunctionPlot, GradientField, HistogramGrid,
-        ImageGrid, LineChart, Plot, smooth_curve,
+        ArrayDiagram, ChartGrid, CompGraph, ContourPlot, ConvDiagram, Figure, FunctionPlot,
+        GradientField, HistogramGrid, Im2colDiagram, ImageGrid, LayerDiagram, LineChart, Plot,
+        PoolDiagram, SurfacePlot, smooth_curve,
     };
     pub use crate::progress::Progress;
     pub use crate::trainer::{TrainError, TrainReport, Trainer, TrainerConfig};

@@ -690,3 +690,33 @@ fn list_builders_draw_what_the_loops_draw() {
     let listed = ChartGrid::new("runs").charts((0..3).map(chart));
     assert_eq!(listed.build().svg(), grid.build().svg());
 }
+
+#[test]
+fn comp_graph_blocks_are_boxes_met_by_horizontal_arrows_and_words_fit_circles() {
+    let fig = CompGraph::new("")
+        .value("a1", "a1", (0.0, 0.0))
+        .value("a3", "a3", (0.0, 2.0))
+        .block("softmax", "Softmax", (1.0, 1.0), 3.0)
+        .op("exp", "exp", (2.0, 1.0))
+        .edge("a1", "softmax", "", "")
+        .edge("a3", "softmax", "", "")
+        .edge("softmax", "exp", "", "")
+        .build();
+    let svg = doc(&fig);
+    let d = roxmltree::Document::parse(&svg).unwrap();
+    let lines: Vec<_> = d.descendants().filter(|n| n.has_tag_name("line")).collect();
+    assert_eq!(lines.len(), 3);
+    for l in &lines {
+        assert_eq!(l.attribute("y1"), l.attribute("y2"), "horizontal arrows");
+    }
+    let boxes = d
+        .descendants()
+        .filter(|n| n.has_tag_name("rect") && n.attribute("rx") == Some("5"));
+    assert_eq!(boxes.count(), 1);
+    // a word in a circle is set smaller than a symbol
+    let exp = d
+        .descendants()
+        .find(|n| n.has_tag_name("text") && n.text() == Some("exp"))
+        .unwrap();
+    assert_eq!(exp.attribute("font-size"), Some("16"));
+}

@@ -314,6 +314,20 @@ impl<'a> ContourPlot<'a> {
         }
     }
 
+    /// Its first panel (or the bare contours) into `area`: the neighbour of a
+    /// [`SurfacePlot`](super::SurfacePlot).
+    pub(crate) fn draw_single<DB: DrawingBackend>(
+        &self,
+        area: &DrawingArea<DB, Shift>,
+    ) -> Result<(), PlotError> {
+        let (title, points) = match self.panels.first() {
+            Some(p) if self.title.is_empty() => (p.title.clone(), &p.points[..]),
+            Some(p) => (format!("{} — {}", self.title, p.title), &p.points[..]),
+            None => (self.title.clone(), &[][..]),
+        };
+        self.draw_panel(area, &title, points, &self.contours(), None)
+    }
+
     #[allow(clippy::too_many_arguments)]
     fn draw_all<DB: DrawingBackend>(
         &self,

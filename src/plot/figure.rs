@@ -25,6 +25,10 @@ pub enum PlotError {
     /// PNG or GIF encoding failed.
     #[error("encoding failed: {0}")]
     Encode(String),
+    /// The builder was given data it cannot draw; the message names the builder, what it
+    /// got and what would work.
+    #[error("{0}")]
+    Input(String),
 }
 
 pub(crate) fn draw_err<E: fmt::Debug>(e: E) -> PlotError {

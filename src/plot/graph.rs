@@ -9,7 +9,17 @@ struct Node {
     id: String,
     label: String,
     pos: (f64, f64),
-    op: bool,
+    kind: Kind,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq)]
+enum Kind {
+    /// a circle with a symbol
+    Op,
+    /// plain text
+    Value,
+    /// a box spanning this many grid rows (a layer such as Softmax)
+    Block(f64),
 }
 
 #[derive(Clone, Debug)]
@@ -50,7 +60,27 @@ pub struct CompGraph {
     unit: (f64, f64),
 }
 
-fn esc(s: &str) -> String {
+/// The opening of a hand-drawn SVG figure: the `<svg>` element, a white background and
+/// `title` centred at the top (nothing if empty).
+pub(crate) fn svg_start(width: f64, height: f64, title: &str) -> String {
+    let mut s = format!(
+        "<svg width=\"{width}\" height=\"{height}\" viewBox=\"0 0 {width} {height}\" \
+         xmlns=\"http://www.w3.org/2000/svg\">\n\
+         <rect x=\"0\" y=\"0\" width=\"{width}\" height=\"{height}\" fill=\"#FFFFFF\"/>\n"
+    );
+    if !title.is_empty() {
+        let _ = writeln!(
+            s,
+            r##"<text x="{:.1}" y="28" text-anchor="middle" font-family="sans-serif" font-size="18" fill="#000000">{}</text>"##,
+            width / 2.0,
+            esc(title)
+        );
+    }
+    s
+}
+
+/// Text escaped for SVG.
+pub(crate) fn esc(s: &str) -> String {
     s.replace('&', "&amp;")
         .replace('<', "&lt;")
         .replace('>', "&gt;")
@@ -73,7 +103,7 @@ impl CompGraph {
             id: id.to_string(),
             label: symbol.to_string(),
             pos: (col, row),
-            op: true,
+            kind: Kind::Op,
         });
         self
     }
@@ -83,7 +113,19 @@ impl CompGraph {
             id: id.to_string(),
             label: label.to_string(),
             pos: (col, row),
-            op: false,
+            kind: Kind::Value,
+        });
+        self
+    }
+    /// A layer drawn as a box (5.6.3 "Softmax", "Cross Entropy Error"), centred at
+    /// (`col`, `row`) and `rows` grid rows tall: arrows from nodes beside it meet it
+    /// horizontally. Its width follows the label.
+    pub fn block(mut self, id: &str, label: &str, (col, row): (f64, f64), rows: f64) -> Self {
+        self.nodes.push(Node {
+            id: id.to_string(),
+            label: label.to_string(),
+            pos: (col, row),
+            kind: Kind::Block(if rows.is_finite() { rows.max(0.0) } else { 0.0 }),
         });
         self
     }
@@ -102,6 +144,20 @@ impl CompGraph {
     pub fn unit(mut self, dx: f64, dy: f64) -> Self {
         self.unit = (dx.max(20.0), dy.max(20.0));
         self
+    }
+}
+
+/// Half width and half height of the box around a value's text or a block (`row_px`: the
+/// pixels of one grid row); operations are circles of radius 22.
+fn half_size(n: &Node, row_px: f64) -> (f64, f64) {
+    let chars = n.label.chars().count() as f64;
+    match n.kind {
+        Kind::Op => (22.0, 22.0),
+        Kind::Value => (chars * 4.6 + 8.0, 14.0),
+        Kind::Block(rows) => (
+            (chars * 4.9 + 14.0).max(30.0),
+            (((rows - 1.0).max(0.0) / 2.0 + 0.3) * row_px).max(20.0),
+        ),
     }
 }
 
@@ -127,16 +183,21 @@ impl Plot for CompGraph {
                 head + margin.1 + 20.0 + finite(n.pos.1) * self.unit.1,
             )
         };
-        let width = (2.0 * margin.0 + max_c * self.unit.0).ceil() as u32;
+        // a wide block or value label at the right edge widens the figure
+        let right = self
+            .nodes
+            .iter()
+            .map(|n| px(n).0 + half_size(n, self.unit.1).0 + 12.0)
+            .fold(2.0 * margin.0 + max_c * self.unit.0, f64::max);
+        let width = right.ceil() as u32;
         let height = (head + 2.0 * margin.1 + 40.0 + max_r * self.unit.1).ceil() as u32;
         // distance from a node's centre to its outline along the unit direction (ux, uy):
-        // a circle for operations, a box around the text for values
+        // a circle for operations, a box around the text for values and blocks
         let radius = |n: &Node, ux: f64, uy: f64| {
-            if n.op {
+            if n.kind == Kind::Op {
                 22.0
             } else {
-                let half_w = n.label.chars().count() as f64 * 4.6 + 8.0;
-                let half_h = 14.0;
+                let (half_w, half_h) = half_size(n, self.unit.1);
                 let tx = if ux.abs() > 1e-9 {
                     half_w / ux.abs()
                 } else {
@@ -172,7 +233,17 @@ impl Plot for CompGraph {
                 missing += 1;
                 continue;
             };
-            let (pa, pb) = (px(a), px(b));
+            let (mut pa, mut pb) = (px(a), px(b));
+            // an arrow into or out of a block from a node beside it runs horizontally
+            if let Kind::Block(_) = b.kind
+                && (pa.1 - pb.1).abs() < half_size(b, self.unit.1).1
+            {
+                pb.1 = pa.1;
+            } else if let Kind::Block(_) = a.kind
+                && (pb.1 - pa.1).abs() < half_size(a, self.unit.1).1
+            {
+                pa.1 = pb.1;
+            }
             let (dx, dy) = (pb.0 - pa.0, pb.1 - pa.1);
             let len = dx.hypot(dy);
             if len < 1e-9 {
@@ -238,15 +309,37 @@ impl Plot for CompGraph {
         }
         for n in &self.nodes {
             let (x, y) = px(n);
-            if n.op {
+            if n.kind == Kind::Op {
+                // symbols in large type; words ("exp", "dot") smaller so they fit the circle
+                let (size, dy) = match n.label.chars().count() {
+                    0..=2 => (22, 7.5),
+                    3 => (16, 5.5),
+                    _ => (12, 4.0),
+                };
                 let _ = writeln!(
                     s,
                     r##"<circle cx="{x:.1}" cy="{y:.1}" r="22" fill="#FFFFFF" stroke="#333333" stroke-width="1.8"/>"##
                 );
                 let _ = writeln!(
                     s,
-                    r##"<text x="{x:.1}" y="{:.1}" text-anchor="middle" font-family="sans-serif" font-size="22" fill="#000000">{}</text>"##,
-                    y + 7.5,
+                    r##"<text x="{x:.1}" y="{:.1}" text-anchor="middle" font-family="sans-serif" font-size="{size}" fill="#000000">{}</text>"##,
+                    y + dy,
+                    esc(&n.label)
+                );
+            } else if let Kind::Block(_) = n.kind {
+                let (hw, hh) = half_size(n, self.unit.1);
+                let _ = writeln!(
+                    s,
+                    r##"<rect x="{:.1}" y="{:.1}" width="{:.1}" height="{:.1}" rx="5" fill="#F3F3F3" stroke="#333333" stroke-width="1.8"/>"##,
+                    x - hw,
+                    y - hh,
+                    2.0 * hw,
+                    2.0 * hh
+                );
+                let _ = writeln!(
+                    s,
+                    r##"<text x="{x:.1}" y="{:.1}" text-anchor="middle" font-family="sans-serif" font-size="16" fill="#000000">{}</text>"##,
+                    y + 5.5,
                     esc(&n.label)
                 );
             } else {

@@ -10,7 +10,11 @@
 //! | [`ContourPlot`] | 6.1.7 optimizer trajectories over contours, one panel each | SVG, or GIF with [`ContourPlot::animate`] |
 //! | [`GradientField`] | 6.1.3 arrows of −∇f | SVG |
 //! | [`ImageGrid`] | 7.6 filters, digits, filter outputs | PNG |
-//! | [`CompGraph`] | 5.1–5.3 computational graphs | SVG |
+//! | [`CompGraph`] | 5.1–5.6 computational graphs | SVG |
+//! | [`LayerDiagram`] | 5.7 TwoLayerNet, 7.5 SimpleConvNet as layer boxes with shapes | SVG |
+//! | [`SurfacePlot`] | 6.1.2 the surface of f(x, y), beside its [`ContourPlot`] | SVG |
+//! | [`ArrayDiagram`] | 7.2–7.4 arrays as grids of numbered cells, windows, operators | SVG |
+//! | [`ConvDiagram`], [`PoolDiagram`], [`Im2colDiagram`] | 7.2.2–7.2.4 convolution, padding, stride, bias; 7.3 max pooling; 7.4.2 im2col, computed from their inputs | SVG |
 //!
 //! In a notebook cell the builder itself can be the last value (it displays itself), or
 //! call `.build()` to keep the [`Figure`] and `.save("loss.svg")` it:
@@ -25,7 +29,8 @@
 //! drawing fails it returns a small SVG that shows the error.
 //!
 //! Files: one per builder (`line.rs`, `grid.rs`, `histogram.rs`, `function.rs`,
-//! `contour.rs`, `field.rs`, `image.rs`, `graph.rs`); `figure.rs` (the drawn figure, saving),
+//! `contour.rs`, `field.rs`, `image.rs`, `graph.rs`, `network.rs`, `surface.rs`,
+//! `diagram.rs`, `conv_diagram.rs`, `pool_diagram.rs`); `figure.rs` (the drawn figure, saving),
 //! `colormap.rs`, `isolines.rs` (contour levels, marching squares), `gif.rs` (palette and
 //! frames of the animation), `smooth.rs` (`smooth_curve`), `bitmap_text.rs` (text in
 //! PNG/GIF); shared colours, ranges and tick labels stay here.
@@ -41,6 +46,8 @@
 mod bitmap_text;
 mod colormap;
 mod contour;
+mod conv_diagram;
+mod diagram;
 mod field;
 mod figure;
 mod function;
@@ -51,10 +58,15 @@ mod histogram;
 mod image;
 mod isolines;
 mod line;
+mod network;
+mod pool_diagram;
 mod smooth;
+mod surface;
 
 pub use colormap::Colormap;
 pub use contour::ContourPlot;
+pub use conv_diagram::ConvDiagram;
+pub use diagram::ArrayDiagram;
 pub use field::GradientField;
 pub(crate) use figure::draw_err;
 pub use figure::{Figure, FigureKind, PlotError};
@@ -64,10 +76,13 @@ pub use grid::ChartGrid;
 pub use histogram::HistogramGrid;
 pub use image::{ImageGrid, MAX_IMAGES, Normalize};
 pub use line::LineChart;
+pub use network::LayerDiagram;
 /// The plotters version this module draws with, for custom figures in a notebook
 /// (call [`register_fonts`] first when drawing text into a bitmap).
 pub use plotters;
+pub use pool_diagram::{Im2colDiagram, PoolDiagram};
 pub use smooth::{kaiser, smooth_curve};
+pub use surface::SurfacePlot;
 
 use ndarray::{ArrayBase, ArrayRef, Data, Dimension};
 use plotters::style::{FontStyle, IntoFont, RGBColor};
