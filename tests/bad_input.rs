@@ -1,0 +1,384 @@
+//! Bad input, as a new user would try it: one table per area (every layer's forward and
+//! backward, pooling geometry, every optimizer, the Trainer's entry), each case asserting
+//! that the panic or error names the thing (layer, operation, both shapes; array, sample).
+//! Plus what a table cannot hold: the refused step's buffers, the warnings on stderr
+//! (batch norm on one sample, `DLFS_THREADS` too late), the parameter file's mode and links.
+//! docs/bad-input.md lists every case with what happens and why.
+
+use std::panic::{AssertUnwindSafe, catch_unwind};
+
+use dlfs::prelude::*;
+
+/// The message of the panic `f` raises, or `None` if it returns.
+fn panic_of(f: impl FnOnce()) -> Option<String> {
+    let e = catch_unwind(AssertUnwindSafe(f)).err()?;
+    Some(
+        e.downcast_ref::<String>()
+            .cloned()
+            .or_else(|| e.downcast_ref::<&str>().map(|s| s.to_string()))
+            .unwrap_or_default(),
+    )
+}
+
+/// "" if `msg` holds every word, else what is wrong with `case`.
+fn missing(case: &str, msg: Option<String>, words: &[&str]) -> String {
+    match msg {
+        None => format!("{case}: no panic or error\n"),
+        Some(m) => match words.iter().find(|w| !m.contains(**w)) {
+            Some(w) => format!("{case}: {w:?} not in: {m}\n"),
+            None => String::new(),
+        },
+    }
+}
+
+/// The words a message must hold.
+type Words = Vec<&'static str>;
+
+/// Something to try, in a table.
+type Try<'a> = Box<dyn FnOnce() + 'a>;
+
+fn z(shape: &[usize]) -> ArrayD<f64> {
+    ArrayD::zeros(IxDyn(shape))
+}
+
+fn ones(shape: &[usize]) -> ArrayD<f64> {
+    ArrayD::ones(IxDyn(shape))
+}
+
+fn affine() -> Box<dyn Layer> {
+    let w = Array2::from_shape_fn((4, 3), |(i, j)| (i + j) as f64 * 0.1);
+    Box::new(Affine::new(w, Array1::zeros(3)))
+}
+
+fn conv() -> Convolution {
+    Convolution::new(Array4::ones((3, 1, 3, 3)), Array1::zeros(3), 1, 0)
+}
+
+fn conv_relu_pool() -> Box<dyn Layer> {
+    Box::new(ConvReluPool::new(conv(), Pooling::new(2, 2, 2, 0)))
+}
+
+/// (case, layer, x's shape, a wrong dout's shape, words of the message)
+type BackwardCase = (
+    &'static str,
+    Box<dyn Layer>,
+    Vec<usize>,
+    Vec<usize>,
+    Vec<&'static str>,
+);
+
+#[test]
+fn every_backward_refuses_a_dout_of_another_shape_than_its_output() {
+    let cases: Vec<BackwardCase> = vec![
+        // the cases: x (2, 4), W (4, 3), output (2, 3)
+        (
+            "Affine (3, 2)",
+            affine(),
+            vec![2, 4],
+            vec![3, 2],
+            vec!["Affine.backward", "[3, 2]", "[2, 3]"],
+        ),
+        (
+            "Affine (6, 1)",
+            affine(),
+            vec![2, 4],
+            vec![6, 1],
+            vec!["Affine.backward", "[6, 1]", "[2, 3]"],
+        ),
+        (
+            "Affine (1, 6)",
+            affine(),
+            vec![2, 4],
+            vec![1, 6],
+            vec!["Affine.backward", "[1, 6]", "[2, 3]"],
+        ),
+        (
+            "Affine (6,)",
+            affine(),
+            vec![2, 4],
+            vec![6],
+            vec!["Affine.backward", "[6]", "[2, 3]"],
+        ),
+        (
+            "Affine (2, 3, 1)",
+            affine(),
+            vec![2, 4],
+            vec![2, 3, 1],
+            vec!["Affine.backward", "[2, 3, 1]", "[2, 3]"],
+        ),
+        (
+            "Affine 4-D x",
+            affine(),
+            vec![3, 1, 2, 2],
+            vec![1, 9],
+            vec!["Affine.backward", "[1, 9]", "[3, 3]"],
+        ),
+        (
+            "Affine one sample",
+            affine(),
+            vec![4],
+            vec![1, 3],
+            vec!["Affine.backward", "[1, 3]", "[3]"],
+        ),
+        (
+            "Relu",
+            Box::new(Relu::new()),
+            vec![2, 3],
+            vec![3, 2],
+            vec!["Relu.backward", "[3, 2]", "[2, 3]"],
+        ),
+        (
+            "Sigmoid",
+            Box::new(Sigmoid::new()),
+            vec![2, 3],
+            vec![3, 2],
+            vec!["Sigmoid.backward", "[3, 2]", "[2, 3]"],
+        ),
+        (
+            "Dropout",
+            Box::new(Dropout::new(0.5, 1)),
+            vec![2, 3],
+            vec![3, 2],
+            vec!["Dropout.backward", "[3, 2]", "[2, 3]"],
+        ),
+        (
+            "BatchNormalization",
+            Box::new(BatchNormalization::new(3)),
+            vec![2, 3],
+            vec![3, 2],
+            vec!["BatchNormalization.backward", "[3, 2]", "[2, 3]"],
+        ),
+        (
+            "BatchNormalization 4-D",
+            Box::new(BatchNormalization::new(3)),
+            vec![2, 3, 2, 2],
+            vec![2, 3, 4, 1],
+            vec![
+                "BatchNormalization.backward",
+                "[2, 3, 4, 1]",
+                "[2, 3, 2, 2]",
+            ],
+        ),
+        (
+            "Convolution",
+            Box::new(conv()),
+            vec![2, 1, 5, 5],
+            vec![2, 3, 9, 1],
+            vec!["Convolution.backward", "[2, 3, 9, 1]", "[2, 3, 3, 3]"],
+        ),
+        (
+            "Pooling",
+            Box::new(Pooling::new(2, 2, 2, 0)),
+            vec![1, 1, 4, 4],
+            vec![1, 1, 4, 1],
+            vec!["Pooling.backward", "[1, 1, 4, 1]", "[1, 1, 2, 2]"],
+        ),
+        (
+            "ConvReluPool",
+            conv_relu_pool(),
+            vec![2, 1, 6, 6],
+            vec![2, 3, 4, 1],
+            vec!["ConvReluPool.backward", "[2, 3, 4, 1]", "[2, 3, 2, 2]"],
+        ),
+    ];
+    let mut report = String::new();
+    for (case, mut layer, x, dout, words) in cases {
+        layer.forward(&ones(&x), true);
+        report += &missing(
+            case,
+            panic_of(|| drop(layer.backward(&ones(&dout)))),
+            &words,
+        );
+    }
+    assert!(report.is_empty(), "\n{report}");
+}
+
+/// (case, layer, a wrong x's shape, words of the message)
+type ForwardCase = (&'static str, Box<dyn Layer>, Vec<usize>, Vec<&'static str>);
+
+#[test]
+fn every_forward_refuses_an_input_that_does_not_fit() {
+    let cases: Vec<ForwardCase> = vec![
+        (
+            "Affine",
+            affine(),
+            vec![2, 5],
+            vec!["Affine.forward", "[2, 5]", "(N, 4)"],
+        ),
+        ("Affine 0-D", affine(), vec![], vec!["Affine.forward", "[]"]),
+        (
+            "BatchNormalization",
+            Box::new(BatchNormalization::new(3)),
+            vec![2, 4],
+            vec!["BatchNormalization.forward", "[2, 4]", "(N, 3)"],
+        ),
+        (
+            "BatchNormalization 3-D",
+            Box::new(BatchNormalization::new(3)),
+            vec![2, 3, 4],
+            vec!["BatchNormalization.forward", "[2, 3, 4]"],
+        ),
+        (
+            "BatchNormalization empty batch",
+            Box::new(BatchNormalization::new(3)),
+            vec![0, 3],
+            vec!["BatchNormalization.forward", "[0, 3]", "N > 0"],
+        ),
+        (
+            "Convolution channels",
+            Box::new(conv()),
+            vec![2, 2, 5, 5],
+            vec!["Convolution.forward", "[2, 2, 5, 5]", "(N, 1, H, W)"],
+        ),
+        (
+            "Convolution too small",
+            Box::new(conv()),
+            vec![2, 1, 2, 5],
+            vec!["Convolution.forward", "[2, 1, 2, 5]"],
+        ),
+        (
+            "Pooling 2-D",
+            Box::new(Pooling::new(2, 2, 2, 0)),
+            vec![4, 4],
+            vec!["Pooling.forward", "[4, 4]", "(N, C, H, W)"],
+        ),
+        (
+            "Pooling too small",
+            Box::new(Pooling::new(3, 3, 1, 0)),
+            vec![1, 1, 2, 2],
+            vec!["Pooling.forward", "[1, 1, 2, 2]"],
+        ),
+        (
+            "ConvReluPool channels",
+            conv_relu_pool(),
+            vec![2, 2, 6, 6],
+            vec!["Convolution.forward", "[2, 2, 6, 6]"],
+        ),
+    ];
+    let mut report = String::new();
+    for (case, mut layer, x, words) in cases {
+        report += &missing(case, panic_of(|| drop(layer.forward(&z(&x), true))), &words);
+    }
+    let m = panic_of(|| {
+        SoftmaxWithLoss::new().forward(&z(&[2, 3]), &z(&[3]));
+    });
+    report += &missing(
+        "SoftmaxWithLoss labels",
+        m,
+        &["labels", "[3]", "(2,)", "(2, 3)"],
+    );
+    assert!(report.is_empty(), "\n{report}");
+}
+
+#[test]
+fn pooling_and_convolution_check_geometry_changed_through_their_fields() {
+    let x = ones(&[1, 1, 6, 6]);
+    let cases: Vec<(&str, Try, Words)> = vec![
+        (
+            "Pooling pad = window",
+            Box::new(|| {
+                let mut p = Pooling::new(2, 2, 2, 0);
+                p.pad = 2;
+                p.forward(&x, true);
+            }),
+            vec!["Pooling.forward", "pad 2", "2×2 window"],
+        ),
+        (
+            "Pooling pad > window",
+            Box::new(|| {
+                let mut p = Pooling::new(3, 3, 1, 0);
+                p.pad = 5;
+                p.forward(&x, true);
+            }),
+            vec!["Pooling.forward", "pad 5", "3×3 window"],
+        ),
+        (
+            "Pooling stride 0",
+            Box::new(|| {
+                let mut p = Pooling::new(2, 2, 2, 0);
+                p.stride = 0;
+                p.forward(&x, true);
+            }),
+            vec!["Pooling.forward", "stride"],
+        ),
+        (
+            "Convolution stride 0",
+            Box::new(|| {
+                let mut c = conv();
+                c.stride = 0;
+                c.forward(&x, true);
+            }),
+            vec!["Convolution", "stride 0"],
+        ),
+        (
+            "ConvReluPool pool stride 0",
+            Box::new(|| {
+                let mut l = ConvReluPool::new(conv(), Pooling::new(2, 2, 2, 0));
+                l.pool.stride = 0;
+                l.forward(&x, true);
+            }),
+            vec!["Pooling.forward", "stride"],
+        ),
+        (
+            "ConvReluPool pool pad",
+            Box::new(|| {
+                let mut l = ConvReluPool::new(conv(), Pooling::new(2, 2, 2, 0));
+                l.pool.pad = 3;
+                l.forward(&x, true);
+            }),
+            vec!["Pooling.forward", "pad 3"],
+        ),
+    ];
+    let mut report = String::new();
+    for (case, f, words) in cases {
+        report += &missing(case, panic_of(f), &words);
+    }
+    assert!(report.is_empty(), "\n{report}");
+}
+
+/// Runs one `child_…` test of this binary in a process of its own (with `env`) and returns
+/// its stderr: warnings are said once per process, and the thread pool is sized once.
+fn stderr_of_child(test: &str, env: &[(&str, &str)]) -> String {
+    let out = std::process::Command::new(std::env::current_exe().unwrap())
+        .args(["--exact", test, "--nocapture", "--test-threads=1"])
+        .env("DLFS_BAD_INPUT_CHILD", "1")
+        .env_remove("DLFS_THREADS")
+        .env_remove("RAYON_NUM_THREADS")
+        .envs(env.iter().copied())
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "{test}: {stdout}");
+    assert!(stdout.contains("1 passed"), "{test} did not run: {stdout}");
+    String::from_utf8_lossy(&out.stderr).into_owned()
+}
+
+fn in_child() -> bool {
+    std::env::var_os("DLFS_BAD_INPUT_CHILD").is_some()
+}
+
+#[test]
+fn child_batch_norm_forward_in_training() {
+    if !in_child() {
+        return;
+    }
+    let mut one = BatchNormalization::new(3);
+    let y = one.forward(&ones(&[1, 3]), true);
+    assert_eq!(y, z(&[1, 3]), "β");
+    one.forward(&ones(&[1, 3]), true); // said once per layer
+    // no word: batches of two, a sample of 2×2 values per channel, inference on one sample
+    let mut fine = BatchNormalization::new(3);
+    fine.forward(&ones(&[2, 3]), true);
+    fine.forward(&ones(&[1, 3, 2, 2]), true);
+    fine.forward(&ones(&[1, 3]), false);
+}
+
+#[test]
+fn batch_norm_on_one_sample_in_training_says_so_once() {
+    let err = stderr_of_child("child_batch_norm_forward_in_training", &[]);
+    let warning = "BatchNormalization.forward in training on x of shape [1, 3]";
+    assert_eq!(err.matches(warning).count(), 1, "{err}");
+    assert!(err.contains("outputs β and learns nothing"), "{err}");
+    assert!(err.contains("batches of 2 or more"), "{err}");
+    assert_eq!(err.matches("dlfs:").count(), 1, "{err}");
+}
