@@ -336,6 +336,143 @@ fn pooling_and_convolution_check_geometry_changed_through_their_fields() {
     assert!(report.is_empty(), "\n{report}");
 }
 
+type Make = fn(f64) -> Box<dyn Optimizer>;
+
+/// (name, `new`, the same optimizer with `lr` set through its field, bypassing `new`)
+fn optimizers() -> Vec<(&'static str, Make, Make)> {
+    vec![
+        (
+            "SGD",
+            |lr| Box::new(SGD::new(lr)),
+            |lr| Box::new(SGD { lr }),
+        ),
+        (
+            "Momentum",
+            |lr| Box::new(Momentum::new(lr)),
+            |lr| {
+                Box::new(Momentum {
+                    lr,
+                    ..Momentum::new(0.1)
+                })
+            },
+        ),
+        (
+            "Nesterov",
+            |lr| Box::new(Nesterov::new(lr)),
+            |lr| {
+                Box::new(Nesterov {
+                    lr,
+                    ..Nesterov::new(0.1)
+                })
+            },
+        ),
+        (
+            "AdaGrad",
+            |lr| Box::new(AdaGrad::new(lr)),
+            |lr| {
+                Box::new(AdaGrad {
+                    lr,
+                    ..AdaGrad::new(0.1)
+                })
+            },
+        ),
+        (
+            "RMSprop",
+            |lr| Box::new(RMSprop::new(lr)),
+            |lr| {
+                Box::new(RMSprop {
+                    lr,
+                    ..RMSprop::new(0.1)
+                })
+            },
+        ),
+        (
+            "Adam",
+            |lr| Box::new(Adam::new(lr)),
+            |lr| {
+                Box::new(Adam {
+                    lr,
+                    ..Adam::new(0.1)
+                })
+            },
+        ),
+    ]
+}
+
+#[test]
+fn every_optimizer_refuses_a_learning_rate_that_is_not_a_number() {
+    let mut report = String::new();
+    for (name, new, with_field) in optimizers() {
+        for lr in [f64::NAN, f64::INFINITY, f64::NEG_INFINITY] {
+            let words = [name, ".new", "learning rate", &lr.to_string()];
+            report += &missing(
+                &format!("{name}::new({lr})"),
+                panic_of(|| drop(new(lr))),
+                &words,
+            );
+            let mut opt = with_field(lr);
+            let (mut w, mut g) = (ones(&[2]), ones(&[2]));
+            let m = panic_of(|| opt.update(vec![ParamRef::new("W", &mut w, &mut g)]));
+            let words = [name, ".update", "learning rate", &lr.to_string()];
+            report += &missing(&format!("{name} {{ lr: {lr} }}.update"), m, &words);
+            if w != ones(&[2]) {
+                report += &format!("{name} with lr {lr}: W became {w}\n");
+            }
+        }
+    }
+    assert!(report.is_empty(), "\n{report}");
+}
+
+#[test]
+fn a_refused_update_moves_no_parameter() {
+    let mut report = String::new();
+    for (name, new, _) in optimizers() {
+        let mut opt = new(0.1);
+        let (mut a, mut ga) = (ones(&[2]), ones(&[2]));
+        let (mut b, mut gb) = (ones(&[3]), ones(&[3]));
+        opt.update(vec![
+            ParamRef::new("A", &mut a, &mut ga),
+            ParamRef::new("B", &mut b, &mut gb),
+        ]);
+        let a_before = a.clone();
+        // B changed shape (the network was rebuilt): stateful optimizers refuse it; SGD
+        // keeps no state, so a gradient of the wrong shape stands in
+        let (mut b4, mut gb4) = (ones(&[4]), ones(&[if name == "SGD" { 3 } else { 4 }]));
+        let m = panic_of(|| {
+            opt.update(vec![
+                ParamRef::new("A", &mut a, &mut ga),
+                ParamRef::new("B", &mut b4, &mut gb4),
+            ])
+        });
+        report += &missing(name, m, &[name, ".update", "\"B\"", "[3]", "[4]"]);
+        if a != a_before {
+            report += &format!("{name}: A moved from {a_before} to {a} in the refused update\n");
+        }
+    }
+    // Adam's step count does not advance either
+    let mut adam = Adam::new(0.1);
+    let (mut a, mut ga, mut b, mut gb) = (ones(&[2]), ones(&[2]), ones(&[3]), ones(&[3]));
+    adam.update(vec![
+        ParamRef::new("A", &mut a, &mut ga),
+        ParamRef::new("B", &mut b, &mut gb),
+    ]);
+    let (mut b4, mut gb4) = (ones(&[4]), ones(&[4]));
+    let m_before = adam.m["A"].clone();
+    let _ = panic_of(|| {
+        adam.update(vec![
+            ParamRef::new("A", &mut a, &mut ga),
+            ParamRef::new("B", &mut b4, &mut gb4),
+        ])
+    });
+    if adam.iter != 1 || adam.m["A"] != m_before {
+        report += &format!(
+            "Adam: iter {} and m[A] {} after a refused update\n",
+            adam.iter, adam.m["A"]
+        );
+    }
+    assert!(report.is_empty(), "\n{report}");
+}
+
 /// Runs one `child_…` test of this binary in a process of its own (with `env`) and returns
 /// its stderr: warnings are said once per process, and the thread pool is sized once.
 fn stderr_of_child(test: &str, env: &[(&str, &str)]) -> String {
