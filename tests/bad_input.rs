@@ -473,6 +473,233 @@ fn a_refused_update_moves_no_parameter() {
     assert!(report.is_empty(), "\n{report}");
 }
 
+/// Two separable blobs: 40 samples of 2 features, labels 0/1.
+fn blobs() -> (ArrayD<f64>, ArrayD<f64>) {
+    let x = Array2::from_shape_fn((40, 2), |(i, j)| {
+        (if (i % 2 == 0) == (j == 0) { 1.0 } else { -1.0 }) + 0.01 * i as f64
+    })
+    .into_dyn();
+    let t = Array1::from_shape_fn(40, |i| (i % 2) as f64).into_dyn();
+    (x, t)
+}
+
+fn one_hot(t: &ArrayD<f64>) -> ArrayD<f64> {
+    Array2::from_shape_fn((t.len(), 2), |(i, k)| f64::from(t[i] as usize == k)).into_dyn()
+}
+
+fn quiet() -> TrainerConfig {
+    TrainerConfig {
+        epochs: 2,
+        mini_batch_size: 10,
+        verbose: false,
+        ..Default::default()
+    }
+}
+
+/// The error (or panic) of training a TwoLayerNet with SGD(lr) on these arrays.
+fn train_err(data: [&ArrayD<f64>; 4], lr: f64, config: TrainerConfig) -> Option<String> {
+    let mut net = TwoLayerNet::new(2, 8, 2, 0.5, &mut seeded_rng(1));
+    let [x, t, xt, tt] = data;
+    let before = net.param_values();
+    let mut out = None;
+    let panicked = panic_of(|| {
+        let mut trainer = Trainer::new(&mut net, x, t, xt, tt, SGD::new(lr), config);
+        out = match trainer.train() {
+            Err(e @ TrainError::Config(_)) => Some(e.to_string()),
+            Err(e) => Some(format!("not a Config error: {e}")),
+            Ok(()) => None,
+        };
+    });
+    if let Some(p) = panicked {
+        return Some(format!("panicked: {p}"));
+    }
+    if out.is_some() && net.param_values().0 != before.0 {
+        return Some("parameters moved".into());
+    }
+    out
+}
+
+#[test]
+fn the_trainer_names_bad_data_before_the_first_step() {
+    let (x, t) = blobs();
+    let with = |a: &ArrayD<f64>, at: &[usize], v: f64| {
+        let mut a = a.clone();
+        a[at] = v;
+        a
+    };
+    let oh = one_hot(&t);
+    let mut zero_row = oh.clone();
+    zero_row.index_axis_mut(Axis(0), 4).fill(0.0);
+    let (nan, inf) = (f64::NAN, f64::INFINITY);
+    let t3 = t.clone().into_shape_with_order(IxDyn(&[40, 1, 1])).unwrap();
+    let oh3 = oh
+        .clone()
+        .into_shape_with_order(IxDyn(&[40, 2, 1]))
+        .unwrap();
+    let cases: Vec<(&str, [ArrayD<f64>; 4], TrainerConfig, Words)> = vec![
+        // item 3: bad data is named, not blamed on the learning rate (lr 1e-6 below)
+        (
+            "NaN pixel",
+            [with(&x, &[7, 1], nan), t.clone(), x.clone(), t.clone()],
+            quiet(),
+            vec!["x_train holds NaN at index [7, 1] (sample 7)"],
+        ),
+        (
+            "inf pixel",
+            [with(&x, &[3, 0], inf), t.clone(), x.clone(), t.clone()],
+            quiet(),
+            vec!["x_train holds inf at index [3, 0] (sample 3)"],
+        ),
+        (
+            "-inf test pixel",
+            [x.clone(), t.clone(), with(&x, &[39, 1], -inf), t.clone()],
+            quiet(),
+            vec!["x_test holds -inf at index [39, 1] (sample 39)"],
+        ),
+        (
+            "NaN in a one-hot label",
+            [x.clone(), with(&oh, &[5, 1], nan), x.clone(), oh.clone()],
+            quiet(),
+            vec!["t_train holds NaN at index [5, 1] (sample 5)"],
+        ),
+        (
+            "NaN index label",
+            [x.clone(), t.clone(), x.clone(), with(&t, &[2], nan)],
+            quiet(),
+            vec!["t_test holds NaN at index [2] (sample 2)"],
+        ),
+        // item 4
+        (
+            "all-zero one-hot row",
+            [x.clone(), zero_row, x.clone(), oh.clone()],
+            quiet(),
+            vec!["t_train[4] is not a one-hot label", "sum to 0"],
+        ),
+        (
+            "negative one-hot entry",
+            [
+                x.clone(),
+                oh.clone(),
+                x.clone(),
+                with(&with(&oh, &[6, 0], -1.0), &[6, 1], 2.0),
+            ],
+            quiet(),
+            vec!["t_test[6] is not a one-hot label", "min -1"],
+        ),
+        (
+            "labels (N, 2, 1)",
+            [x.clone(), oh3, x.clone(), oh.clone()],
+            quiet(),
+            vec!["t_train has shape [40, 2, 1]", "(N,)", "(N, 2)"],
+        ),
+        (
+            "labels (N, 1, 1)",
+            [x.clone(), t.clone(), x.clone(), t3],
+            quiet(),
+            vec!["t_test has shape [40, 1, 1]"],
+        ),
+        // unclear case, decided: Some(0) has no accuracy
+        (
+            "evaluate on 0 samples",
+            [x.clone(), t.clone(), x.clone(), t.clone()],
+            TrainerConfig {
+                evaluate_sample_num_per_epoch: Some(0),
+                ..quiet()
+            },
+            vec!["evaluate_sample_num_per_epoch is Some(0)"],
+        ),
+    ];
+    let mut report = String::new();
+    for (case, [a, b, c, d], config, words) in cases {
+        let err = train_err([&a, &b, &c, &d], 1e-6, config);
+        report += &missing(case, err.clone(), &words);
+        if err.is_some_and(|e| e.contains("learning rate is probably too large")) {
+            report += &format!("{case}: blamed on the learning rate\n");
+        }
+    }
+    assert!(report.is_empty(), "\n{report}");
+}
+
+/// The identity, except that its `nan_at`-th training forward pass returns NaN (a stand-in
+/// for activations that overflow).
+struct NanAt {
+    nan_at: usize,
+    seen: usize,
+}
+
+impl Layer for NanAt {
+    fn forward(&mut self, x: &ArrayRef<f64, IxDyn>, train: bool) -> ArrayD<f64> {
+        self.seen += usize::from(train);
+        if train && self.seen == self.nan_at {
+            x.mapv(|_| f64::NAN)
+        } else {
+            x.to_owned()
+        }
+    }
+    fn backward(&mut self, dout: &ArrayRef<f64, IxDyn>) -> ArrayD<f64> {
+        dout.to_owned()
+    }
+}
+
+/// Affine → NanAt → BatchNorm → ReLU → Affine on 2 features, 2 classes.
+fn bn_net(nan_at: usize) -> Sequential {
+    let mut r = seeded_rng(4);
+    let mut net = Sequential::new();
+    net.push(
+        "Affine1",
+        Affine::new(randn((2, 6), &mut r), Array1::zeros(6)),
+    );
+    net.push("NanAt1", NanAt { nan_at, seen: 0 });
+    net.push("BatchNorm1", BatchNormalization::new(6));
+    net.push("Relu1", Relu::new());
+    net.push(
+        "Affine2",
+        Affine::new(randn((6, 2), &mut r), Array1::zeros(2)),
+    );
+    net
+}
+
+#[test]
+fn a_refused_step_leaves_every_parameter_and_buffer_as_it_was() {
+    let (x, t) = blobs();
+    let (x, t) = (rows_of(&x, ..20), rows_of(&t, ..20));
+    let config = |epochs| TrainerConfig { epochs, ..quiet() };
+    // the first step refused: the network as made
+    let mut net = bn_net(1);
+    let (params, buffers) = (net.param_values(), net.buffer_values());
+    let err = Trainer::new(&mut net, &x, &t, &x, &t, SGD::new(0.1), config(1))
+        .train()
+        .unwrap_err()
+        .to_string();
+    assert_eq!(net.buffer_values().0, buffers.0, "running statistics moved");
+    assert_eq!(net.param_values().0, params.0);
+    assert!(
+        err.starts_with("loss became NaN at iteration 1 (epoch 1): this is the first step"),
+        "{err}"
+    );
+    assert!(err.contains("not the learning rate"), "{err}");
+    // the third step refused (2 steps per epoch): the network after two steps
+    let mut two_steps = bn_net(usize::MAX);
+    Trainer::new(&mut two_steps, &x, &t, &x, &t, SGD::new(0.1), config(1))
+        .train()
+        .unwrap();
+    let mut net = bn_net(3);
+    let err = Trainer::new(&mut net, &x, &t, &x, &t, SGD::new(0.1), config(2))
+        .train()
+        .unwrap_err()
+        .to_string();
+    assert_eq!(
+        net.buffer_values().0,
+        two_steps.buffer_values().0,
+        "running statistics moved"
+    );
+    assert_eq!(net.param_values().0, two_steps.param_values().0);
+    assert!(
+        err.contains("iteration 3 (epoch 2): the learning rate is probably too large"),
+        "{err}"
+    );
+}
+
 /// Runs one `child_…` test of this binary in a process of its own (with `env`) and returns
 /// its stderr: warnings are said once per process, and the thread pool is sized once.
 fn stderr_of_child(test: &str, env: &[(&str, &str)]) -> String {
