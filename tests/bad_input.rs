@@ -746,3 +746,48 @@ fn batch_norm_on_one_sample_in_training_says_so_once() {
     assert!(err.contains("batches of 2 or more"), "{err}");
     assert_eq!(err.matches("dlfs:").count(), 1, "{err}");
 }
+
+#[test]
+fn child_rayon_first() {
+    if !in_child() {
+        return;
+    }
+    dlfs::rayon::ThreadPoolBuilder::new()
+        .num_threads(2)
+        .build_global()
+        .unwrap();
+    assert_eq!(dlfs::kernels::threads(), 2);
+    assert_eq!(dlfs::kernels::threads(), 2);
+}
+
+#[test]
+fn child_threads() {
+    if !in_child() {
+        return;
+    }
+    let want: usize = std::env::var("DLFS_THREADS").unwrap().parse().unwrap();
+    assert_eq!(dlfs::kernels::threads(), want);
+}
+
+#[test]
+fn dlfs_threads_that_comes_too_late_or_exceeds_the_cores_is_said_once() {
+    let err = stderr_of_child("child_rayon_first", &[("DLFS_THREADS", "1")]);
+    assert_eq!(
+        err.matches("DLFS_THREADS=1 came too late").count(),
+        1,
+        "{err}"
+    );
+    assert!(err.contains("already built with 2 threads"), "{err}");
+    let cores = std::thread::available_parallelism().unwrap().get();
+    let more = (cores + 1).to_string();
+    let err = stderr_of_child("child_threads", &[("DLFS_THREADS", &more)]);
+    assert!(
+        err.contains(&format!(
+            "DLFS_THREADS={more} is more than this machine's {cores} cores"
+        )),
+        "{err}"
+    );
+    // the ordinary case says nothing
+    let err = stderr_of_child("child_threads", &[("DLFS_THREADS", "1")]);
+    assert!(!err.contains("dlfs:"), "{err}");
+}
