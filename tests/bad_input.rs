@@ -791,3 +791,59 @@ fn dlfs_threads_that_comes_too_late_or_exceeds_the_cores_is_said_once() {
     let err = stderr_of_child("child_threads", &[("DLFS_THREADS", "1")]);
     assert!(!err.contains("dlfs:"), "{err}");
 }
+
+#[cfg(unix)]
+#[test]
+fn saving_over_a_file_keeps_its_mode_and_follows_links() {
+    use std::os::unix::fs::{PermissionsExt, symlink};
+    let dir = tempfile::tempdir().unwrap();
+    let mut net = TwoLayerNet::new(2, 3, 2, 0.5, &mut seeded_rng(1));
+    let mode = |p: &std::path::Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
+    let mut report = String::new();
+    let mut expect = |what: &str, got: u32, want: u32| {
+        if got != want {
+            report += &format!("{what}: mode {got:o}, expected {want:o}\n");
+        }
+    };
+    // a new file: the mode of any new file (as File::create gives it)
+    let plain = dir.path().join("plain");
+    std::fs::File::create(&plain).unwrap();
+    let path = dir.path().join("params.npz");
+    net.save_params(&path).unwrap();
+    expect("a new file", mode(&path), mode(&plain));
+    // saved over: keeps its mode
+    std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o640)).unwrap();
+    net.save_params(&path).unwrap();
+    expect("saved over", mode(&path), 0o640);
+    // through a (relative) symbolic link: the target is replaced, the link stays
+    std::fs::create_dir(dir.path().join("keep")).unwrap();
+    let target = dir.path().join("keep").join("real.npz");
+    std::fs::write(&target, b"old").unwrap();
+    std::fs::set_permissions(&target, std::fs::Permissions::from_mode(0o604)).unwrap();
+    let link = dir.path().join("link.npz");
+    symlink("keep/real.npz", &link).unwrap();
+    net.save_params(&link).unwrap();
+    expect("the link's target", mode(&target), 0o604);
+    if !std::fs::symlink_metadata(&link)
+        .unwrap()
+        .file_type()
+        .is_symlink()
+    {
+        report += "the link was replaced by a file\n";
+    }
+    let mut loaded = TwoLayerNet::new(2, 3, 2, 0.5, &mut seeded_rng(2));
+    if loaded.load_params(&target).is_err() {
+        report += "the link's target was not written\n";
+    }
+    assert!(report.is_empty(), "\n{report}");
+    assert_eq!(loaded.param_values().0, net.param_values().0);
+    // no temporary file left beside the link or the target
+    for d in [dir.path().to_path_buf(), dir.path().join("keep")] {
+        let tmp: Vec<_> = std::fs::read_dir(&d)
+            .unwrap()
+            .flatten()
+            .filter(|e| e.file_name().to_string_lossy().ends_with(".tmp"))
+            .collect();
+        assert!(tmp.is_empty(), "{tmp:?}");
+    }
+}
