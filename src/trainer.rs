@@ -437,7 +437,12 @@ impl<'a> Trainer<'a> {
 /// The index and value of the first NaN or infinite entry of `a` (in row-major order).
 fn first_non_finite(a: &ArrayRef<f64, IxDyn>) -> Option<(Vec<usize>, f64)> {
     if let Some(flat) = a.as_slice() {
-        let k = flat.iter().position(|v| !v.is_finite())?;
+        // whole chunks without early exit (vectorised: MNIST's 55 M values in tens of ms),
+        // then the position within the first bad chunk
+        const CHUNK: usize = 4096;
+        let bad = |c: &[f64]| c.iter().fold(false, |b, v| b | !v.is_finite());
+        let c = flat.chunks(CHUNK).position(bad)?;
+        let k = c * CHUNK + flat[c * CHUNK..].iter().position(|v| !v.is_finite())?;
         let mut index = vec![0; a.ndim()];
         let mut rest = k;
         for (i, &d) in index.iter_mut().zip(a.shape()).rev() {
