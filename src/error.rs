@@ -67,10 +67,11 @@ pub enum ParamsError {
 /// Training stopped.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
 pub enum TrainError {
-    /// The loss became NaN or infinite; that step's gradient was not applied.
-    #[error(
-        "loss became {loss} at iteration {iteration} (epoch {epoch}): the learning rate is probably too large"
-    )]
+    /// The loss became NaN or infinite; that step's gradient was not applied (and the
+    /// running statistics of batch norm are as they were before it). The data was checked
+    /// to be finite when training started, so the message blames the learning rate after
+    /// an update and the data's scale or the initial weights at the first step.
+    #[error("loss became {loss} at iteration {iteration} (epoch {epoch}): {}", blame(.iteration))]
     NonFiniteLoss {
         /// 1-based step number.
         iteration: usize,
@@ -81,9 +82,7 @@ pub enum TrainError {
     },
     /// The run diverged although the loss is still a number (the rule is in
     /// [`Trainer`](crate::trainer::Trainer)'s docs); that step's gradient was not applied.
-    #[error(
-        "training diverged at iteration {iteration} (epoch {epoch}): {reason}; the learning rate is probably too large"
-    )]
+    #[error("training diverged at iteration {iteration} (epoch {epoch}): {reason}; {}", blame(.iteration))]
     Diverged {
         /// 1-based step number.
         iteration: usize,
@@ -95,4 +94,16 @@ pub enum TrainError {
     /// Data or hyperparameters do not fit together.
     #[error("trainer: {0}")]
     Config(String),
+}
+
+/// Who is to blame for a step that went wrong: after an update, the learning rate; at the
+/// first step, before any update, the data or the initial weights (the data holds no NaN
+/// or inf: the trainer checks that when it starts).
+fn blame(iteration: &usize) -> &'static str {
+    if *iteration > 1 {
+        "the learning rate is probably too large"
+    } else {
+        "this is the first step, before any update, so not the learning rate: look at the \
+         scale of the data (it holds no NaN or inf) and of the initial weights"
+    }
 }

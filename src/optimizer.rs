@@ -16,9 +16,13 @@
 //! ```
 //!
 //! # Panics
-//! Every `update` panics if a parameter's gradient shape differs from its value's shape,
-//! if a name appears twice in one call, or if a name's stored state has a different
-//! shape than the parameter now has (the network changed: use a fresh optimizer).
+//! `new` panics if the learning rate is NaN or infinite. Every `update` panics if the
+//! learning rate (a public field, which may have been set since) is NaN or infinite, if a
+//! parameter's gradient shape differs from its value's shape, if a name appears twice in
+//! one call, or if a name's stored state has a different shape than the parameter now has
+//! (the network changed: use a fresh optimizer). All of this is checked before the first
+//! parameter moves: a refused update changes nothing (no parameter, no state, not Adam's
+//! `iter`).
 
 use std::collections::{HashMap, HashSet};
 
@@ -98,11 +102,32 @@ impl<O: Optimizer + ?Sized> Optimizer for Box<O> {
     }
 }
 
-/// Checks one update's params: each grad has its value's shape, no name twice.
+/// Refuses a learning rate that is NaN or infinite (one step would make every weight so).
 #[track_caller]
-fn check_params(optimizer: &str, params: &[ParamRef<'_>]) {
+fn check_lr(optimizer: &str, op: &str, lr: f64) -> f64 {
+    if !lr.is_finite() {
+        panic!("{optimizer}.{op}: the learning rate lr is {lr}; it must be a finite number")
+    }
+    lr
+}
+
+/// Checks one update before anything moves: a finite `lr`, each grad of its value's shape,
+/// no name twice, and each stored state (`states`: what, map) of the parameter's shape.
+#[track_caller]
+fn check_params(
+    optimizer: &str,
+    lr: f64,
+    params: &[ParamRef<'_>],
+    states: &[(&str, &HashMap<String, ArrayD<f64>>)],
+) {
+    check_lr(optimizer, "update", lr);
     let mut seen = HashSet::new();
     for p in params {
+        for (what, map) in states {
+            if let Some(s) = map.get(&p.name) {
+                stored_shape_fits(optimizer, what, &p.name, s, p.value);
+            }
+        }
         if p.grad.shape() != p.value.shape() {
             panic!(
                 "{optimizer}.update: gradient of {:?} has shape {:?}, but the parameter has shape {:?}",
@@ -132,6 +157,12 @@ fn state<'s>(
     let s = map
         .entry(name.to_string())
         .or_insert_with(|| ArrayD::zeros(like.raw_dim()));
+    stored_shape_fits(optimizer, what, name, s, like);
+    s
+}
+
+#[track_caller]
+fn stored_shape_fits(optimizer: &str, what: &str, name: &str, s: &ArrayD<f64>, like: &ArrayD<f64>) {
     if s.shape() != like.shape() {
         panic!(
             "{optimizer}.update: stored {what} of {name:?} has shape {:?}, but the parameter now has shape {:?} (use a fresh optimizer for a changed network)",
@@ -139,7 +170,6 @@ fn state<'s>(
             like.shape()
         );
     }
-    s
 }
 
 /// Stochastic gradient descent: W ← W − η ∂L/∂W.
@@ -151,8 +181,14 @@ pub struct SGD {
 
 impl SGD {
     /// SGD with learning rate `lr`.
+    ///
+    /// # Panics
+    /// If `lr` is NaN or infinite (likewise every optimizer's `new`).
+    #[track_caller]
     pub fn new(lr: f64) -> Self {
-        Self { lr }
+        Self {
+            lr: check_lr("SGD", "new", lr),
+        }
     }
 }
 
@@ -165,7 +201,7 @@ impl Default for SGD {
 impl Optimizer for SGD {
     #[track_caller]
     fn update(&mut self, params: Vec<ParamRef<'_>>) {
-        check_params("SGD", &params);
+        check_params("SGD", self.lr, &params, &[]);
         for p in params {
             p.value.scaled_add(-self.lr, p.grad);
         }
@@ -189,9 +225,10 @@ pub struct Momentum {
 
 impl Momentum {
     /// Momentum with learning rate `lr` and α = 0.9.
+    #[track_caller]
     pub fn new(lr: f64) -> Self {
         Self {
-            lr,
+            lr: check_lr("Momentum", "new", lr),
             momentum: 0.9,
             v: HashMap::new(),
         }
@@ -207,7 +244,7 @@ impl Default for Momentum {
 impl Optimizer for Momentum {
     #[track_caller]
     fn update(&mut self, params: Vec<ParamRef<'_>>) {
-        check_params("Momentum", &params);
+        check_params("Momentum", self.lr, &params, &[("v", &self.v)]);
         let (lr, a) = (self.lr, self.momentum);
         for p in params {
             let v = state("Momentum", "v", &mut self.v, &p.name, p.value);
@@ -249,9 +286,10 @@ pub struct Nesterov {
 
 impl Nesterov {
     /// Nesterov with learning rate `lr` and α = 0.9.
+    #[track_caller]
     pub fn new(lr: f64) -> Self {
         Self {
-            lr,
+            lr: check_lr("Nesterov", "new", lr),
             momentum: 0.9,
             v: HashMap::new(),
         }
@@ -267,7 +305,7 @@ impl Default for Nesterov {
 impl Optimizer for Nesterov {
     #[track_caller]
     fn update(&mut self, params: Vec<ParamRef<'_>>) {
-        check_params("Nesterov", &params);
+        check_params("Nesterov", self.lr, &params, &[("v", &self.v)]);
         let (lr, a) = (self.lr, self.momentum);
         for p in params {
             let v = state("Nesterov", "v", &mut self.v, &p.name, p.value);
@@ -294,9 +332,10 @@ pub struct AdaGrad {
 
 impl AdaGrad {
     /// AdaGrad with learning rate `lr`.
+    #[track_caller]
     pub fn new(lr: f64) -> Self {
         Self {
-            lr,
+            lr: check_lr("AdaGrad", "new", lr),
             h: HashMap::new(),
         }
     }
@@ -311,7 +350,7 @@ impl Default for AdaGrad {
 impl Optimizer for AdaGrad {
     #[track_caller]
     fn update(&mut self, params: Vec<ParamRef<'_>>) {
-        check_params("AdaGrad", &params);
+        check_params("AdaGrad", self.lr, &params, &[("h", &self.h)]);
         let lr = self.lr;
         for p in params {
             let h = state("AdaGrad", "h", &mut self.h, &p.name, p.value);
@@ -340,9 +379,10 @@ pub struct RMSprop {
 
 impl RMSprop {
     /// RMSprop with learning rate `lr` and ρ = 0.99.
+    #[track_caller]
     pub fn new(lr: f64) -> Self {
         Self {
-            lr,
+            lr: check_lr("RMSprop", "new", lr),
             decay_rate: 0.99,
             h: HashMap::new(),
         }
@@ -358,7 +398,7 @@ impl Default for RMSprop {
 impl Optimizer for RMSprop {
     #[track_caller]
     fn update(&mut self, params: Vec<ParamRef<'_>>) {
-        check_params("RMSprop", &params);
+        check_params("RMSprop", self.lr, &params, &[("h", &self.h)]);
         let (lr, rho) = (self.lr, self.decay_rate);
         for p in params {
             let h = state("RMSprop", "h", &mut self.h, &p.name, p.value);
@@ -379,6 +419,11 @@ impl Optimizer for RMSprop {
 /// η_t = η √(1 − β₂ᵗ) / (1 − β₁ᵗ);
 /// m ← m + (1 − β₁)(g − m); v ← v + (1 − β₂)(g ⊙ g − v);
 /// W ← W − η_t m / (√v + 1e-7).
+///
+/// t is one count for all parameters, as the book's `self.iter`: a parameter first seen at
+/// step t ≫ 1 (a layer added to a trained network) takes its first step with step t's
+/// correction, about 2.5·η at t = 1000 instead of η. We keep the book's counter; give a
+/// changed network a fresh optimizer.
 #[derive(Debug, Clone)]
 pub struct Adam {
     /// Learning rate η (book default 0.001).
@@ -397,9 +442,10 @@ pub struct Adam {
 
 impl Adam {
     /// Adam with learning rate `lr`, β₁ = 0.9, β₂ = 0.999.
+    #[track_caller]
     pub fn new(lr: f64) -> Self {
         Self {
-            lr,
+            lr: check_lr("Adam", "new", lr),
             beta1: 0.9,
             beta2: 0.999,
             iter: 0,
@@ -418,7 +464,7 @@ impl Default for Adam {
 impl Optimizer for Adam {
     #[track_caller]
     fn update(&mut self, params: Vec<ParamRef<'_>>) {
-        check_params("Adam", &params);
+        check_params("Adam", self.lr, &params, &[("m", &self.m), ("v", &self.v)]);
         self.iter += 1;
         let (b1, b2) = (self.beta1, self.beta2);
         let t = self.iter as i32;

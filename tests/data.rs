@@ -105,6 +105,31 @@ fn tiny_files_read_back_raw_and_gzip() {
         "{}",
         d.describe()
     );
+    assert!(!d.describe().contains("swapped"), "{}", d.describe());
+}
+
+/// Train and test files swapped: the line names the likely mistake (docs/bad-input.md).
+#[test]
+fn swapped_train_and_test_files_are_named() {
+    let tmp = tempfile::tempdir().unwrap();
+    let [train_x, train_t, test_x, test_t] = set(12, 5, &MNIST_HEAD);
+    write_set(tmp.path(), &[test_x, test_t, train_x, train_t], false);
+    for one_hot in [false, true] {
+        let opts = LoadOptions {
+            one_hot,
+            ..isolated(tmp.path())
+        };
+        let d = load_dir(tmp.path(), &opts).unwrap();
+        assert!(!d.identified);
+        assert!(
+            d.describe().ends_with(
+                "(files not recognised as MNIST or Fashion-MNIST; the test labels begin as \
+                 MNIST's training labels: train and test files swapped?)"
+            ),
+            "{}",
+            d.describe()
+        );
+    }
 }
 
 #[test]

@@ -14,7 +14,9 @@ fn affine_forward() {
 }
 
 #[test]
-#[should_panic(expected = "Affine.backward: got shape [2, 3], expected dout of shape (2, 4)")]
+#[should_panic(
+    expected = "Affine.backward: got shape [2, 3], expected dout of shape [2, 4] (the forward output's)"
+)]
 fn affine_backward() {
     let mut a = Affine::new(Array2::zeros((3, 4)), Array1::zeros(4));
     a.forward(&z(&[2, 3]), true);
@@ -31,7 +33,7 @@ fn affine_new() {
 
 #[test]
 #[should_panic(
-    expected = "Relu.backward: got shape [2, 2], expected dout of the forward input's shape [2, 3]"
+    expected = "Relu.backward: got shape [2, 2], expected dout of shape [2, 3] (the forward output's)"
 )]
 fn relu_backward() {
     let mut r = Relu::new();
@@ -41,7 +43,7 @@ fn relu_backward() {
 
 #[test]
 #[should_panic(
-    expected = "Sigmoid.backward: got shape [3], expected dout of the forward output's shape [2, 3]"
+    expected = "Sigmoid.backward: got shape [3], expected dout of shape [2, 3] (the forward output's)"
 )]
 fn sigmoid_backward() {
     let mut s = Sigmoid::new();
@@ -67,7 +69,7 @@ fn batch_norm_forward_3d() {
 
 #[test]
 #[should_panic(
-    expected = "BatchNormalization.backward: got shape [2, 3], expected dout of the forward input's shape [2, 3, 1, 1]"
+    expected = "BatchNormalization.backward: got shape [2, 3], expected dout of shape [2, 3, 1, 1] (the forward output's)"
 )]
 fn batch_norm_backward() {
     let mut bn = BatchNormalization::new(3);
@@ -85,7 +87,7 @@ fn batch_norm_new() {
 
 #[test]
 #[should_panic(
-    expected = "Dropout.backward: got shape [4], expected dout of the forward input's shape [2, 2]"
+    expected = "Dropout.backward: got shape [4], expected dout of shape [2, 2] (the forward output's)"
 )]
 fn dropout_backward() {
     let mut d = Dropout::new(0.5, 0);
@@ -134,7 +136,9 @@ fn plane_of_a_missing_channel() {
 }
 
 #[test]
-#[should_panic(expected = "Affine.backward: got shape [8], expected dout of shape (2, 4)")]
+#[should_panic(
+    expected = "Affine.backward: got shape [8], expected dout of shape [2, 4] (the forward output's)"
+)]
 fn affine_backward_flat_dout_for_a_batch() {
     // the right number of elements, but a batch of two needs dout as (2, 4)
     let mut a = Affine::new(Array2::zeros((3, 4)), Array1::zeros(4));
@@ -143,7 +147,9 @@ fn affine_backward_flat_dout_for_a_batch() {
 }
 
 #[test]
-#[should_panic(expected = "Affine.backward: got shape [2, 4, 1], expected dout of shape (2, 4)")]
+#[should_panic(
+    expected = "Affine.backward: got shape [2, 4, 1], expected dout of shape [2, 4] (the forward output's)"
+)]
 fn affine_backward_dout_of_three_axes() {
     let mut a = Affine::new(Array2::zeros((3, 4)), Array1::zeros(4));
     a.forward(&z(&[2, 3]), true);

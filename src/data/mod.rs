@@ -299,6 +299,21 @@ impl Dataset {
         self.class_names().get(label).copied().unwrap_or("?")
     }
 
+    /// The first ten test labels (from indices or one-hot rows).
+    fn test_head(&self) -> Vec<u8> {
+        let t = &self.t_test;
+        let n = t.shape().first().map_or(0, |&n| n.min(10));
+        (0..n)
+            .map(|i| {
+                let row = t.index_axis(ndarray::Axis(0), i);
+                match row.ndim() {
+                    0 => row.iter().next().copied().unwrap_or(0.0) as u8,
+                    _ => crate::functions::argmax(row.iter().copied()) as u8,
+                }
+            })
+            .collect()
+    }
+
     /// One line saying which data set, from where, and the sizes and encodings.
     pub fn describe(&self) -> String {
         let range = if self.options.normalize {
@@ -331,7 +346,13 @@ impl Dataset {
             shape(self.t_train.shape()),
         );
         if !self.identified {
-            s.push_str(" (files not recognised as MNIST or Fashion-MNIST)");
+            s.push_str(" (files not recognised as MNIST or Fashion-MNIST");
+            if let Some(k) = DatasetKind::identify(&self.test_head()) {
+                s.push_str(&format!(
+                    "; the test labels begin as {k}'s training labels: train and test files swapped?"
+                ));
+            }
+            s.push(')');
         }
         if let Some(r) = &self.fallback_reason {
             s.push_str(&format!(

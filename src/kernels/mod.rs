@@ -102,8 +102,11 @@ pub(crate) fn split_len(len: usize) -> bool {
 /// The number of threads the library uses (`DLFS_THREADS`, else `RAYON_NUM_THREADS`, else
 /// one per core).
 ///
-/// The first call sizes rayon's global pool from `DLFS_THREADS` (unless the pool already
-/// exists); an unusable value (`0`, `two`) is reported once on stderr and ignored.
+/// The first call sizes rayon's global pool from `DLFS_THREADS`. Said once on stderr, and
+/// otherwise ignored: an unusable value (`0`, `two`); a value that comes too late (the
+/// program used rayon, e.g. `dlfs::rayon`, before its first dlfs call, so the pool already
+/// runs another number of threads: it is kept). Honoured, and said once: more threads than
+/// the machine has cores (they take turns, which is much slower).
 pub fn threads() -> usize {
     static INIT: Once = Once::new();
     INIT.call_once(|| {
@@ -113,9 +116,25 @@ pub fn threads() -> usize {
         match s.trim().parse::<usize>() {
             Ok(n) if n > 0 => {
                 // Fails only if the pool already exists (e.g. the caller built it): keep it.
-                let _ = rayon::ThreadPoolBuilder::new()
+                let built = rayon::ThreadPoolBuilder::new()
                     .num_threads(n)
-                    .build_global();
+                    .build_global()
+                    .is_ok();
+                let running = rayon::current_num_threads();
+                let cores = std::thread::available_parallelism().map_or(n, |c| c.get());
+                if !built && running != n {
+                    eprintln!(
+                        "dlfs: DLFS_THREADS={n} came too late: rayon's pool was already built \
+                         with {running} threads (the program used rayon before its first dlfs \
+                         call); using {running}. Set DLFS_THREADS before that, or call \
+                         dlfs::kernels::threads() first"
+                    );
+                } else if built && n > cores {
+                    eprintln!(
+                        "dlfs: DLFS_THREADS={n} is more than this machine's {cores} cores: \
+                         honoured, but the threads take turns, which is much slower than {cores}"
+                    );
+                }
             }
             _ => eprintln!(
                 "dlfs: DLFS_THREADS={s:?} is not a positive whole number; ignored (using {} threads)",

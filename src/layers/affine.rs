@@ -1,6 +1,6 @@
 use ndarray::{Array1, Array2, ArrayD, ArrayRef, Axis, Ix2, IxDyn};
 
-use super::{Hint, Layer, ParamRef, shape_mismatch, vector};
+use super::{Hint, Layer, ParamRef, check_dout, shape_mismatch, vector};
 use crate::kernels::{matmul, matmul_pair};
 
 /// Affine (fully connected) layer: Y = X·W + b.
@@ -26,8 +26,9 @@ use crate::kernels::{matmul, matmul_pair};
 /// ```
 ///
 /// # Panics
-/// If `x` does not flatten to D features per sample, if `dout` is not (N, M), or if
-/// `backward` comes before a training `forward` (inference keeps no cache). The message names the layer and both shapes.
+/// If `x` does not flatten to D features per sample, if `dout` does not have the forward
+/// output's shape ((N, M), or (M,) after one sample (D,)), or if `backward` comes before a
+/// training `forward` (inference keeps no cache). The message names the layer and both shapes.
 #[allow(non_snake_case)]
 #[derive(Debug, Clone)]
 pub struct Affine {
@@ -126,14 +127,8 @@ impl Layer for Affine {
             panic!("Affine.backward: called before forward with train = true")
         };
         let (n, m) = (x.nrows(), self.W.shape()[1]);
-        if dout.len() != n * m || (dout.ndim() != 2 && !(dout.ndim() == 1 && n == 1)) {
-            shape_mismatch(
-                "Affine",
-                "backward",
-                dout.shape(),
-                &format!("dout of shape ({n}, {m})"),
-            );
-        }
+        let one_sample = self.original_x_shape.len() == 1; // then the output was (M,)
+        check_dout("Affine", dout.shape(), &[n, m][usize::from(one_sample)..]);
         let dout = dout
             .as_standard_layout()
             .into_shape_with_order((n, m))

@@ -1,6 +1,6 @@
 use ndarray::{Array1, Array2, ArrayD, ArrayRef, ArrayView1, Axis, Ix1, IxDyn};
 
-use super::{Hint, Layer, ParamRef, shape_mismatch};
+use super::{Hint, Layer, ParamRef, check_dout, shape_mismatch};
 
 /// Batch normalisation: y = γ·x̂ + β with x̂ = (x − μ) / √(σ² + ε).
 ///
@@ -42,6 +42,14 @@ use super::{Hint, Layer, ParamRef, shape_mismatch};
 /// assert_eq!(dx, array![[0.0], [0.0]].into_dyn());
 /// ```
 ///
+/// A training batch of one value per feature (one sample (1, D), or (1, D, 1, 1)) has
+/// x̂ = 0: the layer outputs β and passes no gradient back. The book does the same
+/// silently (PyTorch refuses); we compute it and say so once per layer on stderr.
+///
+/// NaN is not checked: a NaN in a training batch makes that feature's mean, and so its
+/// running statistics, NaN for good (as in the book). The [`Trainer`](crate::trainer::Trainer)
+/// refuses data with NaN and puts the running statistics back after a refused step.
+///
 /// # Panics
 /// If `x` is not (N, D) or (N, D, H, W) for this layer's D, if `dout`'s shape differs from
 /// the last input's, or if `backward` comes before `forward`.
@@ -72,6 +80,7 @@ pub struct BatchNormalization {
     input_shape: Vec<usize>,
     last_train: bool,
     need_dx: bool,
+    warned_one_value: bool,
 }
 
 impl BatchNormalization {
@@ -111,6 +120,7 @@ impl BatchNormalization {
             input_shape: Vec::new(),
             last_train: true,
             need_dx: true,
+            warned_one_value: false,
         }
     }
 
@@ -154,6 +164,15 @@ impl BatchNormalization {
     }
 }
 
+/// Said once per layer on a training batch of one value per feature.
+fn one_value_warning(shape: &[usize]) -> String {
+    format!(
+        "dlfs: BatchNormalization.forward in training on x of shape {shape:?}, one value per \
+         feature: x − μ is 0, so the layer outputs β and learns nothing. Train with batches \
+         of 2 or more samples (the book uses 100), or call forward(x, false) for one sample."
+    )
+}
+
 impl Layer for BatchNormalization {
     #[track_caller]
     fn forward(&mut self, x: &ArrayRef<f64, IxDyn>, train: bool) -> ArrayD<f64> {
@@ -170,6 +189,9 @@ impl Layer for BatchNormalization {
             );
         }
         let rows = Self::to_rows(x);
+        if train && rows.nrows() == 1 && !std::mem::replace(&mut self.warned_one_value, true) {
+            eprintln!("{}", one_value_warning(x.shape()));
+        }
         let m = rows.nrows() as f64;
         let (mu, var) = if train {
             let mu = rows.sum_axis(Axis(0)) / m;
@@ -204,14 +226,7 @@ impl Layer for BatchNormalization {
         let (Some(xn), Some(std)) = (&self.xn, &self.std) else {
             panic!("BatchNormalization.backward: called before forward")
         };
-        if dout.shape() != self.input_shape.as_slice() {
-            shape_mismatch(
-                "BatchNormalization",
-                "backward",
-                dout.shape(),
-                &format!("dout of the forward input's shape {:?}", self.input_shape),
-            );
-        }
+        check_dout("BatchNormalization", dout.shape(), &self.input_shape);
         let dout = Self::to_rows(dout);
         let dbeta = dout.sum_axis(Axis(0));
         let dgamma = (xn * &dout).sum_axis(Axis(0));

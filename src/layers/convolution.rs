@@ -1,6 +1,6 @@
 use ndarray::{Array1, Array2, Array4, ArrayD, ArrayRef, ArrayView2, Axis, IxDyn};
 
-use super::{Hint, Layer, ParamRef, shape_mismatch, vector};
+use super::{Hint, Layer, ParamRef, check_dout, shape_mismatch, vector};
 use crate::im2col::{col2im, im2col};
 use crate::kernels::{Geom, matmul, matmul_pair};
 
@@ -171,17 +171,7 @@ impl Layer for Convolution {
         };
         let g = self.geometry("backward", &self.x_shape);
         let (n, fnum) = (self.x_shape[0], self.W.shape()[0]);
-        if dout.shape() != [n, fnum, g.oh, g.ow] {
-            shape_mismatch(
-                "Convolution",
-                "backward",
-                dout.shape(),
-                &format!(
-                    "dout of shape {:?} (the forward output's)",
-                    [n, fnum, g.oh, g.ow]
-                ),
-            );
-        }
+        check_dout("Convolution", dout.shape(), &[n, fnum, g.oh, g.ow]);
         // dout (N, FN, OH, OW) → (N, OH, OW, FN) → (N·OH·OW, FN)
         let dout = dout
             .view()

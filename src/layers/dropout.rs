@@ -1,7 +1,7 @@
 use ndarray::{ArrayD, ArrayRef, IxDyn, Zip};
 use rand::{Rng as _, SeedableRng};
 
-use super::{Hint, Layer, shape_mismatch};
+use super::{Hint, Layer, check_dout};
 use crate::init::Rng;
 
 /// Dropout: in training each value is kept with probability 1 − p and dropped (set to 0)
@@ -20,6 +20,10 @@ use crate::init::Rng;
 /// training forward reuses the last mask when the shape matches (drawing and keeping one
 /// otherwise), so repeated forward passes compute one fixed function: that is what a
 /// numerical gradient check needs.
+///
+/// A dropped NaN becomes 0 (the mask selects; the book's `x * mask` keeps it NaN). On
+/// purpose: the NaN is still in the layer below, whose gradient shows it (the
+/// [`Trainer`](crate::trainer::Trainer) stops on it, and refuses data with NaN).
 ///
 /// # Shapes
 /// Any shape; `dout` must have the shape of the last input.
@@ -102,14 +106,7 @@ impl Layer for Dropout {
         if self.input_shape.is_empty() && self.mask.is_none() {
             panic!("Dropout.backward: called before forward")
         }
-        if dout.shape() != self.input_shape.as_slice() {
-            shape_mismatch(
-                "Dropout",
-                "backward",
-                dout.shape(),
-                &format!("dout of the forward input's shape {:?}", self.input_shape),
-            );
-        }
+        check_dout("Dropout", dout.shape(), &self.input_shape);
         if !self.last_train {
             return dout.to_owned();
         }

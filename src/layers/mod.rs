@@ -130,3 +130,17 @@ pub(crate) fn vector(b: &ArrayD<f64>) -> ndarray::ArrayView1<'_, f64> {
 pub(crate) fn shape_mismatch(layer: &str, op: &str, got: &[usize], expected: &str) -> ! {
     panic!("{layer}.{op}: got shape {got:?}, expected {expected}")
 }
+
+/// The check at the top of every `backward`: `dout` must have the shape of the last
+/// forward's output (`out`), else a panic naming the layer and both shapes.
+#[track_caller]
+pub(crate) fn check_dout(layer: &str, dout: &[usize], out: &[usize]) {
+    if dout != out {
+        shape_mismatch(
+            layer,
+            "backward",
+            dout,
+            &format!("dout of shape {out:?} (the forward output's)"),
+        );
+    }
+}

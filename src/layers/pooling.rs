@@ -1,6 +1,6 @@
 use ndarray::{ArrayD, ArrayRef, Ix4, IxDyn};
 
-use super::{Layer, shape_mismatch};
+use super::{Layer, check_dout, shape_mismatch};
 use crate::im2col::conv_output_size;
 use crate::kernels::{Window, max_pool, max_pool_backward};
 
@@ -40,8 +40,9 @@ use crate::kernels::{Window, max_pool, max_pool_backward};
 /// ```
 ///
 /// # Panics
-/// `new` if the stride is 0 or the pad is not smaller than the window; `forward` if `x` is
-/// not 4-D or the padded image is smaller than the window; `backward` if `dout` does not
+/// `new` and `forward` (the fields are public) if the stride is 0 or the pad is not
+/// smaller than the window; `forward` if `x` is not 4-D or the padded image is smaller
+/// than the window; `backward` if `dout` does not
 /// have the forward output's shape or comes before `forward`.
 #[derive(Debug, Clone)]
 pub struct Pooling {
@@ -67,13 +68,7 @@ impl Pooling {
     /// If `stride` is 0, or `pad` ≥ `pool_h` or `pad` ≥ `pool_w`.
     #[track_caller]
     pub fn new(pool_h: usize, pool_w: usize, stride: usize, pad: usize) -> Self {
-        assert!(stride > 0, "Pooling.new: stride must be at least 1");
-        assert!(
-            pad < pool_h && pad < pool_w,
-            "Pooling.new: pad {pad} must be smaller than the {pool_h}×{pool_w} window \
-             (a window entirely in the padding has no maximum)"
-        );
-        Self {
+        let pool = Self {
             pool_h,
             pool_w,
             stride,
@@ -81,7 +76,21 @@ impl Pooling {
             x_shape: Vec::new(),
             arg_max: Vec::new(),
             out_shape: [0; 4],
-        }
+        };
+        pool.check_window("new");
+        pool
+    }
+
+    /// The rule of `new`, checked again by `forward` (the fields are public).
+    #[track_caller]
+    pub(crate) fn check_window(&self, op: &str) {
+        let (ph, pw, s, p) = (self.pool_h, self.pool_w, self.stride, self.pad);
+        assert!(s > 0, "Pooling.{op}: stride must be at least 1, got 0");
+        assert!(
+            p < ph && p < pw,
+            "Pooling.{op}: pad {p} must be smaller than the {ph}×{pw} window \
+             (a window entirely in the padding has no maximum)"
+        );
     }
 }
 
@@ -89,6 +98,7 @@ impl Layer for Pooling {
     #[track_caller]
     fn forward(&mut self, x: &ArrayRef<f64, IxDyn>, _train: bool) -> ArrayD<f64> {
         let sh = x.shape();
+        self.check_window("forward");
         let (ph, pw, s, p) = (self.pool_h, self.pool_w, self.stride, self.pad);
         if sh.len() != 4 || ph > sh[2] + 2 * p || pw > sh[3] + 2 * p {
             shape_mismatch(
@@ -123,14 +133,7 @@ impl Layer for Pooling {
         if self.x_shape.is_empty() {
             panic!("Pooling.backward: called before forward")
         }
-        if dout.shape() != self.out_shape {
-            shape_mismatch(
-                "Pooling",
-                "backward",
-                dout.shape(),
-                &format!("dout of shape {:?} (the forward output's)", self.out_shape),
-            );
-        }
+        check_dout("Pooling", dout.shape(), &self.out_shape);
         // dx = 0; dx[arg_max] += dout
         let dout = dout.as_standard_layout();
         max_pool_backward(

@@ -1,6 +1,6 @@
 use ndarray::{ArrayD, ArrayRef, IxDyn, Zip};
 
-use super::{Layer, shape_mismatch};
+use super::{Layer, check_dout};
 
 /// ReLU layer: y = x if x > 0 else 0.
 ///
@@ -52,14 +52,7 @@ impl Layer for Relu {
         let Some(mask) = &self.mask else {
             panic!("Relu.backward: called before forward with train = true")
         };
-        if mask.shape() != dout.shape() {
-            shape_mismatch(
-                "Relu",
-                "backward",
-                dout.shape(),
-                &format!("dout of the forward input's shape {:?}", mask.shape()),
-            );
-        }
+        check_dout("Relu", dout.shape(), mask.shape());
         // dout[mask] = 0; dx = dout
         Zip::from(dout)
             .and(mask)

@@ -1,6 +1,6 @@
 use ndarray::{ArrayD, ArrayRef, IxDyn, Zip};
 
-use super::{Layer, shape_mismatch};
+use super::{Layer, check_dout};
 
 /// Sigmoid layer: y = 1 / (1 + e^(−x)).
 ///
@@ -46,14 +46,7 @@ impl Layer for Sigmoid {
         let Some(out) = &self.out else {
             panic!("Sigmoid.backward: called before forward")
         };
-        if out.shape() != dout.shape() {
-            shape_mismatch(
-                "Sigmoid",
-                "backward",
-                dout.shape(),
-                &format!("dout of the forward output's shape {:?}", out.shape()),
-            );
-        }
+        check_dout("Sigmoid", dout.shape(), out.shape());
         Zip::from(dout)
             .and(out)
             .map_collect(|&d, &y| d * (1.0 - y) * y)

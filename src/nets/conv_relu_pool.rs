@@ -3,7 +3,7 @@
 use ndarray::{Array4, ArrayD, ArrayRef, IxDyn};
 
 use crate::kernels::{self, Window};
-use crate::layers::{Convolution, Hint, Layer, ParamRef, Pooling, shape_mismatch};
+use crate::layers::{Convolution, Hint, Layer, ParamRef, Pooling, check_dout, shape_mismatch};
 
 /// Convolution, ReLU and max pooling as one layer, computed a sample at a time (backward:
 /// eight) in the kernels room ([`kernels`]: the activations never travel through memory
@@ -59,6 +59,7 @@ impl Layer for ConvReluPool {
     #[track_caller]
     fn forward(&mut self, x: &ArrayRef<f64, IxDyn>, train: bool) -> ArrayD<f64> {
         let g = self.conv.geometry("forward", x.shape());
+        self.pool.check_window("forward");
         self.conv.make_w_contiguous();
         let win = self.window();
         let (n, fnum) = (x.shape()[0], self.conv.W.shape()[0]);
@@ -103,14 +104,7 @@ impl Layer for ConvReluPool {
         let Some(x) = &self.x else {
             panic!("ConvReluPool.backward: called before forward with train = true")
         };
-        if dout.shape() != self.out_shape {
-            shape_mismatch(
-                "ConvReluPool",
-                "backward",
-                dout.shape(),
-                &format!("dout of shape {:?} (the forward output's)", self.out_shape),
-            );
-        }
+        check_dout("ConvReluPool", dout.shape(), &self.out_shape);
         self.conv.make_w_contiguous();
         let g = self.conv.geometry("backward", x.shape());
         let dout = dout.as_standard_layout();

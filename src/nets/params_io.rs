@@ -45,6 +45,20 @@ fn remove_stale_tmp(dir: &Path, prefix: &str) {
     }
 }
 
+/// `path`, or the file at the end of its chain of symbolic links (at most 40, as the
+/// kernel allows; a link to a file not yet there gives that file's path).
+fn follow_links(path: &Path) -> PathBuf {
+    let mut p = path.to_path_buf();
+    for _ in 0..40 {
+        let Ok(target) = std::fs::read_link(&p) else {
+            break;
+        };
+        // a relative target is relative to the link's directory
+        p = p.parent().map_or(target.clone(), |d| d.join(&target));
+    }
+    p
+}
+
 impl Sequential {
     /// Saves every parameter (`W1`, `b1`, `gamma1`, …) and buffer (`running_mean1`, …) by
     /// name to an .npz file at `path` (the book pickles a dict; `np.load(path)["W1"]`
@@ -53,7 +67,9 @@ impl Sequential {
     /// The file is written to a temporary file of its own in the same directory
     /// (`.NAME.XXXXXX.tmp`, unique even for saves from several threads or processes at
     /// once), synced, and renamed over `path`: `path` always holds one complete save, never
-    /// a half-written or mixed file. The temporary file is locked while it is written; a
+    /// a half-written or mixed file. A file saved over keeps its permissions (a new one
+    /// gets the usual 0666 less the umask); if `path` is a symbolic link, the file it points
+    /// to is replaced (atomically, in its own directory) and the link stays. The temporary file is locked while it is written; a
     /// save first removes the temporary files of earlier saves to the same `path` that
     /// no one holds any more and that are older than [`STALE_TMP_SECS`] (left by a
     /// process that was killed mid-save).
@@ -66,27 +82,39 @@ impl Sequential {
             path: path.to_path_buf(),
             source,
         };
-        let dir = match path.parent() {
+        // through a symbolic link: replace the file it points to, the link stays
+        let target = follow_links(path);
+        let dir = match target.parent() {
             Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
             _ => PathBuf::from("."),
         };
-        let file_name = path
+        let file_name = target
             .file_name()
             .ok_or_else(|| io(std::io::Error::other("the path names no file")))?
             .to_string_lossy()
             .into_owned();
         let prefix = format!(".{file_name}.");
         remove_stale_tmp(&dir, &prefix);
-        let mut tmp = tempfile::Builder::new()
-            .prefix(&prefix)
-            .suffix(TMP_SUFFIX)
-            .tempfile_in(&dir)
-            .map_err(io)?;
+        let mut builder = tempfile::Builder::new();
+        builder.prefix(&prefix).suffix(TMP_SUFFIX);
+        #[cfg(unix)]
+        {
+            // a new file gets the mode of any new file (0666 less the umask), not 0600
+            use std::os::unix::fs::PermissionsExt;
+            builder.permissions(std::fs::Permissions::from_mode(0o666));
+        }
+        let mut tmp = builder.tempfile_in(&dir).map_err(io)?;
         // held until the file is closed: a cleaner of another save sees it is in use
         tmp.as_file().lock().map_err(io)?;
+        // a file saved over keeps its permissions
+        if let Ok(old) = std::fs::metadata(&target) {
+            tmp.as_file()
+                .set_permissions(old.permissions())
+                .map_err(io)?;
+        }
         self.write_npz(tmp.as_file_mut(), path)?;
         // on error the temporary file is removed when `tmp` is dropped
-        tmp.persist(path).map_err(|e| io(e.error))?;
+        tmp.persist(&target).map_err(|e| io(e.error))?;
         Ok(())
     }
 

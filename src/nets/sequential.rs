@@ -185,8 +185,9 @@ impl Sequential {
     /// `SimpleConvNet.accuracy` drops it).
     ///
     /// NaN, never a plausible score, when there is nothing to measure: `x` holds no
-    /// samples, or the network's scores contain NaN (its parameters have diverged; the
-    /// largest of NaN scores would otherwise be class 0).
+    /// samples, or the network's scores contain NaN (its parameters have diverged, or `x`
+    /// holds NaN; the largest of NaN scores would otherwise be class 0). The
+    /// [`Trainer`](crate::trainer::Trainer) refuses such data before it starts.
     #[track_caller]
     pub fn accuracy(&mut self, x: &ArrayRef<f64, IxDyn>, t: &ArrayRef<f64, IxDyn>) -> f64 {
         let n = x.shape()[0];
