@@ -69,8 +69,11 @@ def tree(root: int) -> list[int]:
 
 
 def sample(root: int) -> tuple[int, int]:
-    """(sum of VmHWM of the evcxr processes, sum of VmRSS of the others) under root."""
+    """(sum of VmHWM of the evcxr processes, sum of VmRSS of the others) under root;
+    (0, 0) without /proc (macOS): the runner then prints "—"."""
     kernel = build = 0
+    if not PROC.is_dir():
+        return kernel, build
     for pid in tree(root):
         st = _status(pid)
         if not st:

@@ -258,7 +258,7 @@ def run_one(path: Path, args, deadline: float, out_dir: Path) -> tuple[Result, o
 
     if args.tmpdir_root:
         # A build dir given on the command line; by default the kernel's launcher
-        # (scripts/kernel) picks a free one of target/evcxr*, kept between runs, so the
+        # (scripts/kernel.py) picks a free one of target/evcxr*, kept between runs, so the
         # library and its dependencies are compiled once, not once per notebook.
         os.environ["EVCXR_TMPDIR"] = str(Path(args.tmpdir_root))
 
@@ -336,7 +336,7 @@ def fmt_time(seconds: float) -> str:
 
 
 def evcxr_slots() -> list[Path]:
-    """The kernel launcher's build directories, in the order it takes them (scripts/kernel)."""
+    """The kernel launcher's build directories, in the order it takes them (scripts/kernel.py)."""
     base = Path(os.environ.get("DLFS_EVCXR_DIR") or ROOT / "target" / "evcxr")
     return [base] + [Path(f"{base}-{k}") for k in range(2, 5)]
 
@@ -565,7 +565,7 @@ def main() -> int:
     ap.add_argument("--lane", action="store_true", help=argparse.SUPPRESS)
     ap.add_argument("--summary-file", default="", help=argparse.SUPPRESS)
     args = ap.parse_args()
-    # The runner's evcxr configuration (scripts/setup writes it; scripts/kernel uses it):
+    # The runner's evcxr configuration (scripts/setup writes it; scripts/kernel.py uses it):
     # a panic fails its cell at once. The learner's JupyterLab kernel keeps its own, under
     # which a panic only prints and the session's variables survive.
     os.environ.setdefault("DLFS_EVCXR_CONFIG_DIR", str(ROOT / ".cache" / "evcxr-runner"))
