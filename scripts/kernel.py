@@ -11,7 +11,7 @@ Here a kernel takes the first free directory of target/evcxr, target/evcxr-2, ..
 target/evcxr-4 (a lock held for the kernel's lifetime keeps two kernels, which would
 overwrite each other's generated crate, out of the same one), so a restarted kernel, and
 the runs of scripts/run-notebooks, find everything compiled. Each directory takes about
-3 GB. When all are taken, evcxr's own temporary directory is used.
+0.4 GB. When all are taken, evcxr's own temporary directory is used.
 An EVCXR_TMPDIR already set in the environment is used as it is.
 
 The lock is `fcntl.flock` on target/evcxr*/.in-use.lock, the same lock as flock(1) takes
