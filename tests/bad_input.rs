@@ -7,6 +7,9 @@
 
 use std::panic::{AssertUnwindSafe, catch_unwind};
 
+mod common;
+
+use common::blobs;
 use dlfs::prelude::*;
 
 /// The message of the panic `f` raises, or `None` if it returns.
@@ -471,16 +474,6 @@ fn a_refused_update_moves_no_parameter() {
         );
     }
     assert!(report.is_empty(), "\n{report}");
-}
-
-/// Two separable blobs: 40 samples of 2 features, labels 0/1.
-fn blobs() -> (ArrayD<f64>, ArrayD<f64>) {
-    let x = Array2::from_shape_fn((40, 2), |(i, j)| {
-        (if (i % 2 == 0) == (j == 0) { 1.0 } else { -1.0 }) + 0.01 * i as f64
-    })
-    .into_dyn();
-    let t = Array1::from_shape_fn(40, |i| (i % 2) as f64).into_dyn();
-    (x, t)
 }
 
 fn one_hot(t: &ArrayD<f64>) -> ArrayD<f64> {

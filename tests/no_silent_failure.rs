@@ -2,17 +2,10 @@
 //! with a message, NaN networks and empty sets give NaN accuracies, a batch of 0 has no
 //! loss, and a bad label is named with its sample.
 
-use dlfs::prelude::*;
+mod common;
 
-/// Two separable blobs: 40 samples of 2 features, labels 0/1.
-fn blobs() -> (ArrayD<f64>, ArrayD<f64>) {
-    let x = Array2::from_shape_fn((40, 2), |(i, j)| {
-        (if (i % 2 == 0) == (j == 0) { 1.0 } else { -1.0 }) + 0.01 * i as f64
-    })
-    .into_dyn();
-    let t = Array1::from_shape_fn(40, |i| (i % 2) as f64).into_dyn();
-    (x, t)
-}
+use common::blobs;
+use dlfs::prelude::*;
 
 fn config() -> TrainerConfig {
     TrainerConfig {

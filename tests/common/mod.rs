@@ -90,3 +90,15 @@ pub fn one_thread_pool() -> rayon::ThreadPool {
         .build()
         .unwrap()
 }
+
+/// Two separable blobs: 40 samples of 2 features, labels 0/1 (the no-silent-failure and
+/// bad-input tests train on them).
+pub fn blobs() -> (ArrayD<f64>, ArrayD<f64>) {
+    use dlfs::ndarray::{Array1, Array2};
+    let x = Array2::from_shape_fn((40, 2), |(i, j)| {
+        (if (i % 2 == 0) == (j == 0) { 1.0 } else { -1.0 }) + 0.01 * i as f64
+    })
+    .into_dyn();
+    let t = Array1::from_shape_fn(40, |i| (i % 2) as f64).into_dyn();
+    (x, t)
+}
