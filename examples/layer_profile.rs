@@ -1,7 +1,7 @@
 //! Where the time of a training step goes, layer by layer (release build):
 //! `cargo run --release --example layer_profile`. Random MNIST-shaped data, seeded.
 //! Set `DLFS_THREADS=1` to time one thread. The per-layer lines run the layers one by one;
-//! SimpleConvNet runs Convolution → Relu → Pooling as one fused layer (`ConvReluPool`).
+//! SimpleConvNet runs the book's Convolution → Relu → Pooling, each calling its kernels.
 
 use std::time::Instant;
 
@@ -64,14 +64,14 @@ fn main() {
     let t = labels(100, &mut r);
     let mut conv = SimpleConvNet::new(ConvNetConfig::default(), &mut r);
     profile("SimpleConvNet batch 100", &mut conv, &x, &t, 50);
-    // what training runs: Sequential::backprop, with Conv1 → Relu1 → Pool1 fused
+    // what training runs: Sequential::backprop (the first layer without ∂L/∂x)
     conv.backprop(&x, &t);
     let t0 = Instant::now();
     for _ in 0..50 {
         conv.backprop(&x, &t);
     }
     println!(
-        "SimpleConvNet batch 100 through backprop (conv → ReLU → pool fused): {:.2} ms",
+        "SimpleConvNet batch 100 through backprop: {:.2} ms",
         t0.elapsed().as_secs_f64() * 1e3 / 50.0
     );
 

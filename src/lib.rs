@@ -21,6 +21,7 @@ pub mod functions;
 pub mod gradient;
 pub mod im2col;
 pub mod init;
+#[allow(unsafe_code)] // the one room with unsafe code: vector instructions, unfilled buffers
 pub mod kernels;
 pub mod layers;
 pub mod nets;
@@ -44,8 +45,8 @@ pub mod prelude {
         MulLayer, ParamRef, Pooling, Relu, Sigmoid, SoftmaxWithLoss,
     };
     pub use crate::nets::{
-        Activation, ConvNetConfig, ConvReluPool, ExtendOptions, GradCheck, MultiLayerNet,
-        MultiLayerNetExtend, NamedArrays, Sequential, SimpleConvNet, TwoLayerNet, gradient_check,
+        Activation, ConvNetConfig, ExtendOptions, GradCheck, MultiLayerNet, MultiLayerNetExtend,
+        NamedArrays, Sequential, SimpleConvNet, TwoLayerNet, gradient_check,
     };
     pub use crate::optimizer::{AdaGrad, Adam, Momentum, Nesterov, Optimizer, RMSprop, SGD};
     pub use crate::parallel::in_parallel;

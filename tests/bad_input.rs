@@ -57,10 +57,6 @@ fn conv() -> Convolution {
     Convolution::new(Array4::ones((3, 1, 3, 3)), Array1::zeros(3), 1, 0)
 }
 
-fn conv_relu_pool() -> Box<dyn Layer> {
-    Box::new(ConvReluPool::new(conv(), Pooling::new(2, 2, 2, 0)))
-}
-
 /// (case, layer, x's shape, a wrong dout's shape, words of the message)
 type BackwardCase = (
     &'static str,
@@ -176,13 +172,6 @@ fn every_backward_refuses_a_dout_of_another_shape_than_its_output() {
             vec![1, 1, 4, 1],
             vec!["Pooling.backward", "[1, 1, 4, 1]", "[1, 1, 2, 2]"],
         ),
-        (
-            "ConvReluPool",
-            conv_relu_pool(),
-            vec![2, 1, 6, 6],
-            vec![2, 3, 4, 1],
-            vec!["ConvReluPool.backward", "[2, 3, 4, 1]", "[2, 3, 2, 2]"],
-        ),
     ];
     let mut report = String::new();
     for (case, mut layer, x, dout, words) in cases {
@@ -251,12 +240,6 @@ fn every_forward_refuses_an_input_that_does_not_fit() {
             vec![1, 1, 2, 2],
             vec!["Pooling.forward", "[1, 1, 2, 2]"],
         ),
-        (
-            "ConvReluPool channels",
-            conv_relu_pool(),
-            vec![2, 2, 6, 6],
-            vec!["Convolution.forward", "[2, 2, 6, 6]"],
-        ),
     ];
     let mut report = String::new();
     for (case, mut layer, x, words) in cases {
@@ -312,24 +295,6 @@ fn pooling_and_convolution_check_geometry_changed_through_their_fields() {
                 c.forward(&x, true);
             }),
             vec!["Convolution", "stride 0"],
-        ),
-        (
-            "ConvReluPool pool stride 0",
-            Box::new(|| {
-                let mut l = ConvReluPool::new(conv(), Pooling::new(2, 2, 2, 0));
-                l.pool.stride = 0;
-                l.forward(&x, true);
-            }),
-            vec!["Pooling.forward", "stride"],
-        ),
-        (
-            "ConvReluPool pool pad",
-            Box::new(|| {
-                let mut l = ConvReluPool::new(conv(), Pooling::new(2, 2, 2, 0));
-                l.pool.pad = 3;
-                l.forward(&x, true);
-            }),
-            vec!["Pooling.forward", "pad 3"],
         ),
     ];
     let mut report = String::new();

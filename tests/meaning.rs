@@ -333,26 +333,61 @@ fn affine_on_one_sample_as_a_vector() {
     assert_eq!(a.db, array![1.0, 2.0].into_dyn());
 }
 
-/// The one hook: told that nothing needs ∂L/∂x (the first layer of a network), Affine
-/// skips that product and returns an empty array; its own gradients are unchanged.
+/// A network's first layer computes its parameters' gradients only (`backward_params`):
+/// Affine skips the ∂L/∂x product, and its own gradients are those of `backward`.
 #[test]
-fn affine_skips_the_input_gradient_when_hinted() {
+fn affine_backward_params_keeps_the_gradients_of_backward() {
     let w = array![[1.0, 2.0], [3.0, 4.0]];
     let x = array![[1.0, -1.0], [0.5, 2.0]].into_dyn();
     let dout = array![[1.0, 0.0], [0.0, 1.0]].into_dyn();
     let mut full = dlfs::layers::Affine::new(w.clone(), array![0.0, 0.0]);
     let mut first = dlfs::layers::Affine::new(w, array![0.0, 0.0]);
-    first.hint(dlfs::layers::Hint::NoInputGrad);
     full.forward(&x, true);
     first.forward(&x, true);
     assert_eq!(full.backward(&dout).shape(), &[2, 2]);
-    assert_eq!(
-        first.backward(&dout).len(),
-        0,
-        "no ∂L/∂x after Hint::NoInputGrad"
-    );
+    first.backward_params(&dout);
     assert_eq!(first.dW, full.dW);
     assert_eq!(first.db, full.db);
+}
+
+/// `Sequential::backprop` calls `backward_params` on its first layer only: a first layer
+/// that counts its calls sees no `backward`, and the second layer sees `backward`.
+#[test]
+fn backprop_asks_the_first_layer_for_parameter_gradients_only() {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    static FULL: AtomicUsize = AtomicUsize::new(0);
+    static PARAMS: AtomicUsize = AtomicUsize::new(0);
+    struct Counting(dlfs::layers::Relu);
+    impl Layer for Counting {
+        fn forward(
+            &mut self,
+            x: &dlfs::ndarray::ArrayRef<f64, dlfs::ndarray::IxDyn>,
+            train: bool,
+        ) -> ArrayD<f64> {
+            self.0.forward(x, train)
+        }
+        fn backward(
+            &mut self,
+            dout: &dlfs::ndarray::ArrayRef<f64, dlfs::ndarray::IxDyn>,
+        ) -> ArrayD<f64> {
+            FULL.fetch_add(1, Ordering::SeqCst);
+            self.0.backward(dout)
+        }
+        fn backward_params(&mut self, _dout: &dlfs::ndarray::ArrayRef<f64, dlfs::ndarray::IxDyn>) {
+            PARAMS.fetch_add(1, Ordering::SeqCst);
+        }
+    }
+    let mut net = dlfs::nets::Sequential::new();
+    net.push("Relu0", Counting(dlfs::layers::Relu::new()));
+    net.push(
+        "Affine1",
+        dlfs::layers::Affine::new(array![[1.0, 0.0], [0.0, 1.0]], array![0.0, 0.0]),
+    );
+    net.backprop(&array![[1.0, -1.0]].into_dyn(), &array![1.0].into_dyn());
+    assert_eq!(
+        (FULL.load(Ordering::SeqCst), PARAMS.load(Ordering::SeqCst)),
+        (0, 1)
+    );
 }
 
 /// A learner may assign W a transposed array (numpy's `conv.W = w.transpose(...)`): the
@@ -375,26 +410,6 @@ fn convolution_with_a_transposed_w_computes_the_same() {
         "W is not in standard layout"
     );
     assert_eq!(assigned.forward(&x, true), plain.forward(&x, true));
-}
-
-/// Batch norm told that nothing needs ∂L/∂x (it is never first in the book's networks, but
-/// a learner's may be) skips that part and keeps dγ, dβ.
-#[test]
-fn batch_norm_skips_the_input_gradient_when_hinted() {
-    let x = array![[1.0, 2.0], [3.0, 5.0], [0.0, -1.0]].into_dyn();
-    let dout = array![[0.5, -1.0], [1.0, 0.0], [-0.5, 2.0]].into_dyn();
-    let (mut full, mut first) = (BatchNormalization::new(2), BatchNormalization::new(2));
-    first.hint(dlfs::layers::Hint::NoInputGrad);
-    full.forward(&x, true);
-    first.forward(&x, true);
-    assert_eq!(full.backward(&dout).shape(), &[3, 2]);
-    assert_eq!(
-        first.backward(&dout).len(),
-        0,
-        "no ∂L/∂x after Hint::NoInputGrad"
-    );
-    assert_eq!(first.dgamma, full.dgamma);
-    assert_eq!(first.dbeta, full.dbeta);
 }
 
 /// The book's layer names and kinds, read through `Deref` (`&Sequential`): TwoLayerNet's
@@ -505,29 +520,4 @@ fn the_numerical_gradient_restores_the_running_statistics() {
     assert_ne!(before["running_mean1"], ArrayD::zeros(IxDyn(&[4])));
     net.numerical_gradient(&x, &t);
     assert_eq!(net.buffer_values(), before);
-}
-
-/// The fused conv → ReLU → pool layer as the first layer: `Hint::NoInputGrad` skips ∂L/∂x
-/// and keeps dW, db; another hint does not.
-#[test]
-fn conv_relu_pool_skips_the_input_gradient_when_hinted() {
-    use dlfs::layers::{Convolution, Hint, Pooling};
-    use dlfs::nets::ConvReluPool;
-    let mut r = seeded_rng(4);
-    let conv = Convolution::new(randn((2, 1, 3, 3), &mut r), array![0.1, -0.1], 1, 0);
-    let x = randn((2, 1, 4, 4), &mut r).into_dyn();
-    let make = || ConvReluPool::new(conv.clone(), Pooling::new(2, 2, 2, 0));
-    let (mut full, mut first, mut frozen) = (make(), make(), make());
-    first.hint(Hint::NoInputGrad);
-    frozen.hint(Hint::FreezeMasks);
-    let mut dx = Vec::new();
-    for layer in [&mut full, &mut first, &mut frozen] {
-        let out = layer.forward(&x, true);
-        dx.push(layer.backward(&ArrayD::ones(out.raw_dim())));
-    }
-    assert_eq!(dx[0].shape(), &[2, 1, 4, 4]);
-    assert_eq!(dx[1].len(), 0, "no ∂L/∂x after Hint::NoInputGrad");
-    assert_eq!(dx[2], dx[0], "FreezeMasks must not skip ∂L/∂x");
-    assert_eq!(first.conv.dW, full.conv.dW);
-    assert_eq!(first.conv.db, full.conv.db);
 }

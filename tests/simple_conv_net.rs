@@ -8,21 +8,7 @@ use rand_chacha::ChaCha8Rng;
 mod common;
 use common::assert_grad;
 
-/// The check on the fused net (the default) and on the three book layers.
 fn gradient_check(config: ConvNetConfig, batch: usize, seed: u64) {
-    for fused in [true, false] {
-        gradient_check_one(
-            ConvNetConfig {
-                fused,
-                ..config.clone()
-            },
-            batch,
-            seed,
-        );
-    }
-}
-
-fn gradient_check_one(config: ConvNetConfig, batch: usize, seed: u64) {
     let mut rng = ChaCha8Rng::seed_from_u64(seed);
     let (c, h, w) = config.input_dim;
     let classes = config.output_size;
@@ -35,10 +21,7 @@ fn gradient_check_one(config: ConvNetConfig, batch: usize, seed: u64) {
         num.names().collect::<Vec<_>>(),
         ["W1", "b1", "W2", "b2", "W3", "b3"]
     );
-    println!(
-        "SimpleConvNet input {:?}, batch {batch}, fused {}:",
-        config.input_dim, config.fused
-    );
+    println!("SimpleConvNet input {:?}, batch {batch}:", config.input_dim);
     for (name, g) in grad.iter() {
         assert_grad(&format!("  {name}"), g, &num[name]);
     }
@@ -85,20 +68,8 @@ fn book_configuration_shapes() {
     let mut net = SimpleConvNet::new(ConvNetConfig::default(), &mut rng);
     assert_eq!(
         net.layer_names(),
-        ["Conv1+Relu1+Pool1", "Affine1", "Relu2", "Affine2"]
-    );
-    let plain = SimpleConvNet::new(
-        ConvNetConfig {
-            fused: false,
-            ..Default::default()
-        },
-        &mut ChaCha8Rng::seed_from_u64(0),
-    );
-    assert_eq!(
-        plain.layer_names(),
         ["Conv1", "Relu1", "Pool1", "Affine1", "Relu2", "Affine2"]
     );
-    assert_eq!(plain.net.layers.len(), 6);
     let p = net.param_values();
     assert_eq!(p["W1"].shape(), &[30, 1, 5, 5]);
     assert_eq!(p["b1"].shape(), &[30]);

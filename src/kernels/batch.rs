@@ -1,4 +1,4 @@
-//! Scratch buffers for the fused convolution ([`super::fused`]): one set per thread, kept
+//! Scratch buffers for the convolution's kernels ([`super::conv`]): one set per thread, kept
 //! for the thread's life.
 //!
 //! Backward's buffers hold a chunk's im2col rows and activation gradients, about a megabyte

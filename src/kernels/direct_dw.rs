@@ -1,5 +1,5 @@
-//! The fused layer's weight gradient read straight from the input, without im2col: the
-//! backward of [`super::fused`] where the CPU has fused multiply-adds.
+//! The convolution's weight gradient read straight from the input, without im2col: the
+//! backward of [`super::conv`] where the CPU has fused multiply-adds.
 //!
 //! ∂L/∂W₂[f, (c, i, j)] = Σₚ dact[p, f] · x[c, y·S + i, x·S + j] over the positions
 //! p = (sample, y, x) of a chunk. Through im2col this is the product dactᵀ · col, whose
@@ -15,7 +15,7 @@
 //! Every output is one chain of fused multiply-adds from zero over the positions in order,
 //! on either instruction set, so the two give the same bits (`tests::both_paths_give_the_
 //! ordered_sums`); the result differs from the product's in the last digits (the product
-//! sums in another order) and agrees with it to rounding (`tests/fused.rs`). Padding is
+//! sums in another order) and agrees with it to rounding (`tests/conv_kernels.rs`). Padding is
 //! handled by a padded copy of the chunk's input.
 
 /// `grads` ← dW (FN, C·FH·FW) followed by db (FN), of one chunk: `m` samples of input `x`

@@ -1,28 +1,30 @@
-//! Kernels: the loops that make the teaching layers fast, kept apart from them.
+//! Kernels: the loops that make the teaching layers fast, kept apart from them. The only
+//! room of the crate allowed `unsafe` code (vector instructions, buffers written before
+//! they are read).
 //!
 //! A layer under `crate::layers` reads like the book's page and calls these by name
-//! (`matmul`, `im2col`, `max_pool`); everything about speed lives here: the matrix product
-//! through the `gemm` crate, im2col/col2im loops unrolled for small filter widths, max
-//! pooling written as selects (with AVX-512/AVX2 where the CPU has them), buffers that are not
-//! zero-filled, per-thread scratch buffers, the fused Convolution → ReLU → Pooling layer with its
-//! two kernels that read the input without im2col (`small_k`, `direct_dw`), and the one place
-//! where the library decides whether a piece of work is worth the thread pool
-//! (`split_product`, `split_len`).
+//! (`matmul`, `conv_forward`, `conv_backward`, `max_pool`, `map`); everything about speed
+//! lives here: the matrix product through the `gemm` crate; the convolution's two passes
+//! (`conv`), which read the input without writing im2col where they can (the small-K
+//! product `small_k` forward, the direct weight gradient `direct_dw` backward) and fall
+//! back on the im2col/col2im loops (`unfold`) elsewhere; max pooling written as selects
+//! (with AVX-512/AVX2 where the CPU has them); per-thread scratch buffers (`batch`); and
+//! the one place where the library decides whether a piece of work is worth the thread
+//! pool (`split_product`, `split_len`).
 //!
-//! Each fast kernel has a plain version beside it in [`reference`](mod@reference), written as directly as
-//! the formula; the tests in `tests/kernels.rs` demand that the two agree. The kernels written
-//! with vector instructions (`pool`, `small_k`, `direct_dw`) also have, in their own tests, the
-//! scalar loop or the product whose bits they must give.
+//! Each fast kernel has a plain version beside it in [`reference`](mod@reference), written
+//! as directly as the formula; the tests in `tests/kernels.rs` and `tests/conv_kernels.rs`
+//! demand that the two agree. The kernels written with vector instructions (`pool`,
+//! `small_k`, `direct_dw`) also have, in their own tests, the scalar loop or the product
+//! whose bits they must give.
 //!
-//! Nothing here changes process-wide state, with one documented exception:
-//! [`threads`] sizes rayon's global pool from `DLFS_THREADS` the first time it is asked.
-//! (A counter of the products' floating-point operations, [`flop_count`], only counts.)
-//! (The allocator setting that made large activations cheap to reuse is now the kernel
-//! launcher's `GLIBC_TUNABLES`, see `scripts/kernel`.)
+//! Nothing here changes process-wide state, with one documented exception: [`threads`]
+//! sizes rayon's global pool from `DLFS_THREADS` the first time it is asked. (A counter of
+//! the products' floating-point operations, [`flop_count`], only counts.)
 
 mod batch;
+mod conv;
 mod direct_dw;
-mod fused;
 mod gemm;
 mod pool;
 pub mod reference;
@@ -30,9 +32,7 @@ mod small_k;
 mod unfold;
 
 pub(crate) use batch::with_scratch;
-pub(crate) use fused::{
-    backward as conv_relu_pool_backward, forward as conv_relu_pool, pooled_size,
-};
+pub(crate) use conv::{backward as conv_backward, forward as conv_forward};
 pub(crate) use gemm::gemm_uninit;
 pub use gemm::{flop_count, gemm, matmul, matmul_pair};
 pub(crate) use pool::{Window, max_pool, max_pool_backward};
@@ -97,6 +97,34 @@ pub(crate) fn split_product(flop: usize) -> bool {
 /// Whether an element-wise loop over `len` elements is worth splitting over the threads.
 pub(crate) fn split_len(len: usize) -> bool {
     len >= PARALLEL_MIN_LEN && threads() > 1
+}
+
+/// `f` of every element of `x`, as a new array; split over the threads for large arrays
+/// (each result depends on its own element only, so it is the same on any number).
+pub(crate) fn map<T: Send>(
+    x: &ndarray::ArrayRef<f64, ndarray::IxDyn>,
+    f: impl Fn(f64) -> T + Sync + Send,
+) -> ndarray::ArrayD<T> {
+    let zip = ndarray::Zip::from(x);
+    if split_len(x.len()) {
+        zip.par_map_collect(|&v| f(v))
+    } else {
+        zip.map_collect(|&v| f(v))
+    }
+}
+
+/// `f` of every pair of elements of `x` and `y` (the same shape), as [`map`] does.
+pub(crate) fn map2<B: Sync>(
+    x: &ndarray::ArrayRef<f64, ndarray::IxDyn>,
+    y: &ndarray::ArrayRef<B, ndarray::IxDyn>,
+    f: impl Fn(f64, &B) -> f64 + Sync + Send,
+) -> ndarray::ArrayD<f64> {
+    let zip = ndarray::Zip::from(x).and(y);
+    if split_len(x.len()) {
+        zip.par_map_collect(|&v, b| f(v, b))
+    } else {
+        zip.map_collect(|&v, b| f(v, b))
+    }
 }
 
 /// The number of threads the library uses (`DLFS_THREADS`, else `RAYON_NUM_THREADS`, else

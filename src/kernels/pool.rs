@@ -1,7 +1,6 @@
 //! Max pooling over (N, C, H, W) planes, and its backward scatter. Plain versions:
 //! [`super::reference::max_pool`], [`super::reference::max_pool_backward`].
 
-use std::hint::select_unpredictable;
 
 use ndarray::{Array4, ArrayD, ArrayView4, IxDyn};
 use rayon::prelude::*;
@@ -23,9 +22,6 @@ pub(crate) struct Window {
 /// Max pooling of one (H, W) plane `xp` into `op` (OH·OW maxima) and `ap` (their flat
 /// indices in the batch: `base` + the index inside the plane). Ties keep the first maximum
 /// in row-major order; a NaN anywhere in a window makes its maximum NaN.
-///
-/// With `relu = Some(stop)`, a ReLU follows: each maximum ≤ 0 becomes 0 and its index
-/// `stop` (a NaN passes), as the fused layer needs.
 #[allow(clippy::too_many_arguments)]
 pub(crate) fn max_pool_plane(
     win: Window,
@@ -35,7 +31,6 @@ pub(crate) fn max_pool_plane(
     base: usize,
     op: &mut [f64],
     ap: &mut [usize],
-    relu: Option<usize>,
 ) {
     // Written as selects (not a branch): random data would mispredict a branch about
     // half the time. `v != v` is NaN: it wins over any number (a later NaN wins over an
@@ -65,12 +60,12 @@ pub(crate) fn max_pool_plane(
             );
             if ow >= 8 && super::cpu::avx512() {
                 // SAFETY: AVX-512F present; the lengths were checked above.
-                unsafe { x86::pool2_512(xp, w, (oh, ow), base, op, ap, relu) };
+                unsafe { x86::pool2_512(xp, w, (oh, ow), base, op, ap) };
                 return;
             }
             if ow >= 4 && std::arch::is_x86_feature_detected!("avx2") {
                 // SAFETY: AVX2 present; the lengths were checked above.
-                unsafe { x86::pool2_256(xp, w, (oh, ow), base, op, ap, relu) };
+                unsafe { x86::pool2_256(xp, w, (oh, ow), base, op, ap) };
                 return;
             }
         }
@@ -106,13 +101,6 @@ pub(crate) fn max_pool_plane(
             }
         }
     }
-    if let Some(stop) = relu {
-        for (o, a) in op[..oh * ow].iter_mut().zip(&mut ap[..oh * ow]) {
-            let off = *o <= 0.0;
-            *o = select_unpredictable(off, 0.0, *o);
-            *a = select_unpredictable(off, stop, *a);
-        }
-    }
 }
 
 /// The 2×2 stride-2 pool with vectors: the outputs of a row go 8 (or 4) at a time, the last
@@ -135,8 +123,7 @@ mod x86 {
         base: usize,
         op: &mut [f64],
         ap: &mut [usize],
-        relu: Option<usize>,
-    ) {
+        ) {
         let even = _mm512_set_epi64(14, 12, 10, 8, 6, 4, 2, 0);
         let odd = _mm512_set_epi64(15, 13, 11, 9, 7, 5, 3, 1);
         let lane2 = _mm512_set_epi64(14, 12, 10, 8, 6, 4, 2, 0);
@@ -169,12 +156,6 @@ mod x86 {
                         let cand = _mm512_add_epi64(i0, _mm512_set1_epi64(d as i64));
                         idx = _mm512_mask_blend_epi64(gt, idx, cand);
                     }
-                    if let Some(stop) = relu {
-                        // ReLU: 0 and no gradient where the maximum is ≤ 0 (NaN passes)
-                        let off = _mm512_cmp_pd_mask::<_CMP_LE_OQ>(best, _mm512_setzero_pd());
-                        best = _mm512_mask_blend_pd(off, best, _mm512_setzero_pd());
-                        idx = _mm512_mask_blend_epi64(off, idx, _mm512_set1_epi64(stop as i64));
-                    }
                     _mm512_storeu_pd(op.add(y * ow + x0), best);
                     _mm512_storeu_si512(ap.add(y * ow + x0).cast(), idx);
                 }
@@ -197,8 +178,7 @@ mod x86 {
         base: usize,
         op: &mut [f64],
         ap: &mut [usize],
-        relu: Option<usize>,
-    ) {
+        ) {
         // [a0, b0, a2, b2] → [a0, a2, b0, b2]
         const ORDER: i32 = 0b11_01_10_00;
         let lane2 = _mm256_set_epi64x(6, 4, 2, 0);
@@ -246,15 +226,6 @@ mod x86 {
                             gt,
                         ));
                     }
-                    if let Some(stop) = relu {
-                        let off = _mm256_cmp_pd::<_CMP_LE_OQ>(best, _mm256_setzero_pd());
-                        best = _mm256_blendv_pd(best, _mm256_setzero_pd(), off);
-                        idx = _mm256_castpd_si256(_mm256_blendv_pd(
-                            _mm256_castsi256_pd(idx),
-                            _mm256_castsi256_pd(_mm256_set1_epi64x(stop as i64)),
-                            off,
-                        ));
-                    }
                     _mm256_storeu_pd(op.add(y * ow + x0), best);
                     _mm256_storeu_si256(ap.add(y * ow + x0).cast(), idx);
                 }
@@ -288,7 +259,7 @@ pub(crate) fn max_pool(
     }
     let outs = out.as_slice_mut().expect("owned");
     let job = |pi: usize, op: &mut [f64], ap: &mut [usize], xp: &[f64]| {
-        max_pool_plane(win, xp, (h, w), (oh, ow), pi * plane, op, ap, None)
+        max_pool_plane(win, xp, (h, w), (oh, ow), pi * plane, op, ap)
     };
     if split_len(xs.len()) {
         outs.par_chunks_mut(oh * ow)
@@ -353,8 +324,7 @@ mod tests {
         w: usize,
         (oh, ow): (usize, usize),
         base: usize,
-        relu: Option<usize>,
-    ) -> (Vec<f64>, Vec<usize>) {
+        ) -> (Vec<f64>, Vec<usize>) {
         let (mut op, mut ap) = (vec![0.0; oh * ow], vec![0; oh * ow]);
         for y in 0..oh {
             for xo in 0..ow {
@@ -366,11 +336,6 @@ mod tests {
                     if v > best.0 || v != v {
                         best = (v, base + i0 + d);
                     }
-                }
-                if let Some(stop) = relu
-                    && best.0 <= 0.0
-                {
-                    best = (0.0, stop);
                 }
                 (op[y * ow + xo], ap[y * ow + xo]) = best;
             }
@@ -412,7 +377,6 @@ mod tests {
                 usize,
                 &mut [f64],
                 &mut [usize],
-                Option<usize>,
             );
             let mut kernels: Vec<(&str, Kernel)> = Vec::new();
             if ow >= 8 && std::arch::is_x86_feature_detected!("avx512f") {
@@ -421,18 +385,15 @@ mod tests {
             if std::arch::is_x86_feature_detected!("avx2") {
                 kernels.push(("AVX2", x86::pool2_256));
             }
-            for ((name, k), relu) in kernels
-                .iter()
-                .flat_map(|k| [(k, None), (k, Some(usize::MAX))])
-            {
-                let (want_o, want_a) = scalar(&xp, w, (oh, ow), base, relu);
+            for (name, k) in &kernels {
+                let (want_o, want_a) = scalar(&xp, w, (oh, ow), base);
                 let (mut op, mut ap) = (vec![7.0; oh * ow], vec![7; oh * ow]);
                 // SAFETY: the CPU has the kernel's features; the sizes fit
-                unsafe { k(&xp, w, (oh, ow), base, &mut op, &mut ap, relu) };
+                unsafe { k(&xp, w, (oh, ow), base, &mut op, &mut ap) };
                 for i in 0..oh * ow {
                     assert!(
                         op[i].to_bits() == want_o[i].to_bits() && ap[i] == want_a[i],
-                        "{name} pool (ReLU {relu:?}), plane {h}×{w}, output ({}, {}): got {} at {}, the scalar loop gives {} at {}",
+                        "{name} pool, plane {h}×{w}, output ({}, {}): got {} at {}, the scalar loop gives {} at {}",
                         i / ow,
                         i % ow,
                         op[i],

@@ -1,5 +1,5 @@
 //! A matrix product over a short inner dimension, without packing: the first convolution's
-//! forward in the fused layer ([`super::fused`]).
+//! forward ([`super::conv`]).
 //!
 //! SimpleConvNet's first convolution multiplies its 30 filters (30 × 25) by each sample's
 //! transposed im2col rows (25 × 576). With K = 25, the gemm crate spends a large share of
@@ -365,7 +365,7 @@ mod tests {
     use rand::{Rng, SeedableRng};
     use rand_chacha::ChaCha8Rng;
 
-    /// gemm's product plus the bias, as the fused layer computed it before this kernel.
+    /// gemm's product plus the bias, as the convolution computed it before this kernel.
     fn by_gemm(
         m: usize,
         n: usize,

@@ -1,8 +1,9 @@
 //! The im2col/col2im loops for one sample: unfold every filter-sized patch into a row, and
 //! fold rows back (summing where patches overlap). See [`crate::im2col`] for the layout.
 //! Plain versions: [`super::reference::im2col`], [`super::reference::col2im`]. Also the same
-//! rows transposed, one per filter element (`Geom::unfold_t_into`), which the fused layer's
-//! forward multiplies; its test checks it against `unfold`.
+//! rows transposed, one per filter element (`Geom::unfold_t_into`), which the convolution's
+//! forward multiplies where it cannot read the input directly; its test checks it against
+//! `unfold`.
 
 use super::out_size;
 

@@ -1,7 +1,7 @@
-use ndarray::{Array1, Array2, ArrayD, ArrayRef, Axis, Ix2, IxDyn};
+use ndarray::{Array1, Array2, ArrayD, ArrayRef, ArrayView2, Axis, CowArray, Ix2, IxDyn};
 
-use super::{Hint, Layer, ParamRef, check_dout, shape_mismatch, vector};
-use crate::kernels::{matmul, matmul_pair};
+use super::{Layer, ParamRef, check_dout, shape_mismatch, vector};
+use crate::kernels::matmul;
 
 /// Affine (fully connected) layer: Y = X·W + b.
 ///
@@ -44,7 +44,6 @@ pub struct Affine {
     pub x: Option<Array2<f64>>,
     /// The last input's original shape.
     pub original_x_shape: Vec<usize>,
-    need_dx: bool,
 }
 
 impl Affine {
@@ -71,7 +70,6 @@ impl Affine {
             db,
             x: None,
             original_x_shape: Vec::new(),
-            need_dx: true,
         }
     }
 
@@ -93,7 +91,27 @@ impl Affine {
         (n, d)
     }
 
-    fn w2(&self) -> ndarray::ArrayView2<'_, f64> {
+    /// `dout` checked against the forward output's shape and viewed as (N, M).
+    #[track_caller]
+    fn dout2<'a>(&self, dout: &'a ArrayRef<f64, IxDyn>) -> CowArray<'a, f64, Ix2> {
+        let Some(x) = &self.x else {
+            panic!("Affine.backward: called before forward with train = true")
+        };
+        let (n, m) = (x.nrows(), self.W.shape()[1]);
+        let one_sample = self.original_x_shape.len() == 1; // then the output was (M,)
+        check_dout("Affine", dout.shape(), &[n, m][usize::from(one_sample)..]);
+        let dout = dout.as_standard_layout();
+        dout.into_shape_with_order((n, m)).expect("contiguous")
+    }
+
+    /// dW = xᵀ·dout and db = Σ_n dout, kept beside W and b.
+    fn param_grads(&mut self, dout: &ArrayRef<f64, Ix2>) {
+        let x = self.x.as_ref().expect("dout2 checked");
+        self.dW = matmul(&x.t(), dout).into_dyn();
+        self.db = dout.sum_axis(Axis(0)).into_dyn();
+    }
+
+    fn w2(&self) -> ArrayView2<'_, f64> {
         self.W
             .view()
             .into_dimensionality::<Ix2>()
@@ -123,28 +141,18 @@ impl Layer for Affine {
 
     #[track_caller]
     fn backward(&mut self, dout: &ArrayRef<f64, IxDyn>) -> ArrayD<f64> {
-        let Some(x) = &self.x else {
-            panic!("Affine.backward: called before forward with train = true")
-        };
-        let (n, m) = (x.nrows(), self.W.shape()[1]);
-        let one_sample = self.original_x_shape.len() == 1; // then the output was (M,)
-        check_dout("Affine", dout.shape(), &[n, m][usize::from(one_sample)..]);
-        let dout = dout
-            .as_standard_layout()
-            .into_shape_with_order((n, m))
-            .expect("contiguous");
-        // dW = xᵀ·dout and dx = dout·Wᵀ (two independent products); db = Σ_n dout
-        let w = self.w2();
-        let (dw, dx) = matmul_pair((&x.t(), &dout), self.need_dx.then_some((&dout, &w.t())));
-        self.dW = dw.into_dyn();
-        self.db = dout.sum_axis(Axis(0)).into_dyn();
-        match dx {
-            // dx in x's original shape
-            Some(dx) => dx
-                .into_shape_with_order(IxDyn(&self.original_x_shape))
-                .expect("same number of elements"),
-            None => ArrayD::zeros(IxDyn(&[0])),
-        }
+        let dout = self.dout2(dout);
+        // dx = dout·Wᵀ (in x's original shape); dW = xᵀ·dout; db = Σ_n dout
+        let dx = matmul(&dout, &self.w2().t());
+        self.param_grads(&dout);
+        dx.into_shape_with_order(IxDyn(&self.original_x_shape))
+            .expect("same number of elements")
+    }
+
+    #[track_caller]
+    fn backward_params(&mut self, dout: &ArrayRef<f64, IxDyn>) {
+        let dout = self.dout2(dout);
+        self.param_grads(&dout);
     }
 
     fn params(&mut self) -> Vec<ParamRef<'_>> {
@@ -152,11 +160,5 @@ impl Layer for Affine {
             ParamRef::new("W", &mut self.W, &mut self.dW),
             ParamRef::new("b", &mut self.b, &mut self.db),
         ]
-    }
-
-    fn hint(&mut self, hint: Hint) {
-        if hint == Hint::NoInputGrad {
-            self.need_dx = false;
-        }
     }
 }

@@ -1,6 +1,6 @@
 use ndarray::{Array1, Array2, ArrayD, ArrayRef, ArrayView1, Axis, Ix1, IxDyn};
 
-use super::{Hint, Layer, ParamRef, check_dout, shape_mismatch};
+use super::{Layer, ParamRef, check_dout, shape_mismatch};
 
 /// Batch normalisation: y = γ·x̂ + β with x̂ = (x − μ) / √(σ² + ε).
 ///
@@ -79,7 +79,6 @@ pub struct BatchNormalization {
     pub std: Option<Array1<f64>>,
     input_shape: Vec<usize>,
     last_train: bool,
-    need_dx: bool,
     warned_one_value: bool,
 }
 
@@ -119,7 +118,6 @@ impl BatchNormalization {
             std: None,
             input_shape: Vec::new(),
             last_train: true,
-            need_dx: true,
             warned_one_value: false,
         }
     }
@@ -231,23 +229,18 @@ impl Layer for BatchNormalization {
         let dbeta = dout.sum_axis(Axis(0));
         let dgamma = (xn * &dout).sum_axis(Axis(0));
         let gamma = Self::v1(&self.gamma);
-        let dx = if !self.need_dx {
-            None
-        } else if self.last_train {
+        let dx = if self.last_train {
             let m = dout.nrows() as f64;
             let k = &gamma / &(std * m);
             let mut dx = dout * m - &dbeta - xn * &dgamma;
             dx *= &k;
-            Some(dx)
+            dx
         } else {
-            Some(dout * &(&gamma / std))
+            dout * &(&gamma / std)
         };
         self.dbeta = dbeta.into_dyn();
         self.dgamma = dgamma.into_dyn();
-        match dx {
-            Some(dx) => Self::from_rows(dx, &self.input_shape),
-            None => ArrayD::zeros(IxDyn(&[0])),
-        }
+        Self::from_rows(dx, &self.input_shape)
     }
 
     fn params(&mut self) -> Vec<ParamRef<'_>> {
@@ -262,11 +255,5 @@ impl Layer for BatchNormalization {
             ("running_mean", &mut self.running_mean),
             ("running_var", &mut self.running_var),
         ]
-    }
-
-    fn hint(&mut self, hint: Hint) {
-        if hint == Hint::NoInputGrad {
-            self.need_dx = false;
-        }
     }
 }

@@ -1,10 +1,11 @@
-use ndarray::{Array1, Array2, Array4, ArrayD, ArrayRef, ArrayView2, Axis, IxDyn};
+use ndarray::{Array1, Array4, ArrayD, ArrayRef, ArrayView2, Ix4, IxDyn};
 
-use super::{Hint, Layer, ParamRef, check_dout, shape_mismatch, vector};
-use crate::im2col::{col2im, im2col};
-use crate::kernels::{Geom, matmul, matmul_pair};
+use super::{Layer, ParamRef, check_dout, shape_mismatch};
+use crate::kernels::{self, Geom};
 
-/// Convolution layer (chapter 7): the book's im2col + matrix product.
+/// Convolution layer (chapter 7): the book's im2col + matrix product, computed by
+/// [`kernels::conv_forward`](crate::kernels) and `conv_backward`, which read the input
+/// without writing im2col where they can.
 ///
 /// Forward: out\[n, f, oh, ow\] = Σ_{c,i,j} W\[f, c, i, j\] · x\[n, c, oh·S + i − P, ow·S + j − P\] + b\[f\],
 /// i.e. with col = im2col(x) (N·OH·OW, C·FH·FW) and W₂ = W reshaped to (FN, C·FH·FW):
@@ -12,15 +13,16 @@ use crate::kernels::{Geom, matmul, matmul_pair};
 ///
 /// Backward, with dout transposed and reshaped to (N·OH·OW, FN):
 /// ∂L/∂b = Σ_rows dout, ∂L/∂W₂ = doutᵀ · col, ∂L/∂x = col2im(dout · W₂)
-/// (skipped in the first layer of a network, see [`Hint::NoInputGrad`]).
+/// ([`backward_params`](Layer::backward_params), which a network calls on its first layer,
+/// skips ∂L/∂x).
 ///
 /// Output size OH = ⌊(H + 2P − FH)/S⌋ + 1 (floor when S does not divide, see
 /// [`conv_output_size`](crate::im2col::conv_output_size)). Padding may exceed the filter
 /// size (windows wholly in the padding see zeros).
 ///
-/// For speed, [`SimpleConvNet`](crate::nets::SimpleConvNet) uses
-/// [`ConvReluPool`](crate::nets::ConvReluPool), which computes the same thing one sample
-/// at a time together with the ReLU and pooling that follow.
+/// Where we differ from the book: the book keeps `col`, the im2col of the input, for
+/// backward; here the layer keeps the input `x` itself (C·FH·FW times smaller), and the
+/// kernels read the windows from it.
 ///
 /// # Shapes
 /// - `W`: (FN, C, FH, FW), `b`: (FN,)
@@ -59,11 +61,8 @@ pub struct Convolution {
     pub dW: ArrayD<f64>,
     /// ∂L/∂b from the last backward pass.
     pub db: ArrayD<f64>,
-    /// The last input's shape (N, C, H, W).
-    pub x_shape: Vec<usize>,
-    /// im2col of the last training input, (N·OH·OW, C·FH·FW), kept for `backward`.
-    pub col: Option<Array2<f64>>,
-    need_dx: bool,
+    /// The last training input (N, C, H, W), kept for `backward` (`None` after inference).
+    pub x: Option<Array4<f64>>,
 }
 
 impl Convolution {
@@ -75,71 +74,81 @@ impl Convolution {
     #[track_caller]
     pub fn new(W: Array4<f64>, b: Array1<f64>, stride: usize, pad: usize) -> Self {
         if b.len() != W.shape()[0] {
-            shape_mismatch(
-                "Convolution",
-                "new",
-                b.shape(),
-                &format!(
-                    "b of shape ({},) for W of shape {:?}",
-                    W.shape()[0],
-                    W.shape()
-                ),
+            let want = format!(
+                "b of shape ({},) for W of shape {:?}",
+                W.shape()[0],
+                W.shape()
             );
+            shape_mismatch("Convolution", "new", b.shape(), &want);
         }
         assert!(stride > 0, "Convolution.new: stride must be at least 1");
         let (dW, db) = (ArrayD::zeros(W.shape()), ArrayD::zeros(b.shape()));
+        let (W, b) = (W.into_dyn(), b.into_dyn());
         Self {
-            W: W.into_dyn(),
-            b: b.into_dyn(),
+            W,
+            b,
             stride,
             pad,
             dW,
             db,
-            x_shape: Vec::new(),
-            col: None,
-            need_dx: true,
+            x: None,
         }
     }
 
-    /// Makes W contiguous (a user may assign a transposed or sliced array), so that
-    /// [`w2`](Self::w2) can view it as a matrix.
-    pub(crate) fn make_w_contiguous(&mut self) {
+    /// W as the matrix W₂ (FN, C·FH·FW), made contiguous first if a user assigned a
+    /// transposed or sliced array.
+    fn w2(&mut self) -> ArrayView2<'_, f64> {
         if self.W.as_slice().is_none() {
             self.W = self.W.as_standard_layout().into_owned();
         }
-    }
-
-    /// W reshaped to (FN, C·FH·FW); W must be contiguous (see `make_w_contiguous`).
-    pub(crate) fn w2(&self) -> ArrayView2<'_, f64> {
         let fnum = self.W.shape()[0];
         let k = self.W.len() / fnum.max(1);
         self.W
             .view()
             .into_shape_with_order((fnum, k))
-            .expect("W is in standard layout")
+            .expect("standard layout")
     }
 
+    /// The windows' geometry over an input of `x_shape`, or a panic naming both shapes.
     #[track_caller]
-    pub(crate) fn geometry(&self, op: &str, x_shape: &[usize]) -> Geom {
-        let w = self.W.shape();
-        let (fh, fw) = (w[2], w[3]);
+    fn geometry(&self, op: &str, x_shape: &[usize]) -> Geom {
+        let (w, p) = (self.W.shape(), self.pad);
         let fits = x_shape.len() == 4
             && x_shape[1] == w[1]
-            && fh <= x_shape[2] + 2 * self.pad
-            && fw <= x_shape[3] + 2 * self.pad;
+            && w[2] <= x_shape[2] + 2 * p
+            && w[3] <= x_shape[3] + 2 * p;
         if !fits {
-            shape_mismatch(
-                "Convolution",
-                op,
-                x_shape,
-                &format!(
-                    "(N, {}, H, W) with H + 2·{p} ≥ {fh} and W + 2·{p} ≥ {fw}, for W of shape {w:?}",
-                    w[1],
-                    p = self.pad
-                ),
+            let want = format!(
+                "(N, {}, H, W) with H + 2·{p} ≥ {} and W + 2·{p} ≥ {}, for W of shape {w:?}",
+                w[1], w[2], w[3]
             );
+            shape_mismatch("Convolution", op, x_shape, &want);
         }
-        Geom::new("Convolution", x_shape, fh, fw, self.stride, self.pad)
+        Geom::new("Convolution", x_shape, w[2], w[3], self.stride, p)
+    }
+
+    /// dW and db (kept) and, when `need_dx`, ∂L/∂x, from `dout` (N, FN, OH, OW).
+    #[track_caller]
+    fn grads(&mut self, dout: &ArrayRef<f64, IxDyn>, need_dx: bool) -> Option<Array4<f64>> {
+        let Some(x) = self.x.take() else {
+            panic!("Convolution.backward: called before forward with train = true")
+        };
+        let g = self.geometry("backward", x.shape());
+        check_dout(
+            "Convolution",
+            dout.shape(),
+            &[x.shape()[0], self.W.shape()[0], g.oh, g.ow],
+        );
+        let dout = dout.as_standard_layout();
+        let dout = dout.as_slice().expect("standard layout");
+        // db = Σ dout, dW₂ = doutᵀ · col, dx = col2im(dout · W₂), with dout as (N·OH·OW, FN)
+        let (dw2, db, dx) = kernels::conv_backward(&g, &self.w2(), &x.view(), dout, need_dx);
+        self.dW = dw2
+            .into_shape_with_order(self.W.raw_dim())
+            .expect("W's size");
+        self.db = db.into_dyn();
+        self.x = Some(x);
+        dx
     }
 }
 
@@ -147,53 +156,25 @@ impl Layer for Convolution {
     #[track_caller]
     fn forward(&mut self, x: &ArrayRef<f64, IxDyn>, train: bool) -> ArrayD<f64> {
         let g = self.geometry("forward", x.shape());
-        self.make_w_contiguous();
-        let (n, fnum) = (x.shape()[0], self.W.shape()[0]);
-        // col = im2col(x); out = col · W₂ᵀ + b
-        let col = im2col(x, g.fh, g.fw, self.stride, self.pad);
-        let out = matmul(&col, &self.w2().t()) + vector(&self.b);
-        // (N·OH·OW, FN) → (N, OH, OW, FN) → (N, FN, OH, OW)
-        let out = out
-            .into_shape_with_order((n, g.oh, g.ow, fnum))
-            .expect("one row per window")
-            .permuted_axes([0, 3, 1, 2])
+        let x = x
             .as_standard_layout()
-            .into_owned();
-        self.x_shape = x.shape().to_vec();
-        self.col = train.then_some(col);
+            .into_dimensionality::<Ix4>()
+            .expect("4-D");
+        // out = im2col(x) · W₂ᵀ + b, as (N, FN, OH, OW)
+        let b: Vec<f64> = self.b.iter().copied().collect();
+        let out = kernels::conv_forward(&g, &self.w2(), &b, &x.view());
+        self.x = train.then(|| x.into_owned());
         out.into_dyn()
     }
 
     #[track_caller]
     fn backward(&mut self, dout: &ArrayRef<f64, IxDyn>) -> ArrayD<f64> {
-        let Some(col) = &self.col else {
-            panic!("Convolution.backward: called before forward with train = true")
-        };
-        let g = self.geometry("backward", &self.x_shape);
-        let (n, fnum) = (self.x_shape[0], self.W.shape()[0]);
-        check_dout("Convolution", dout.shape(), &[n, fnum, g.oh, g.ow]);
-        // dout (N, FN, OH, OW) → (N, OH, OW, FN) → (N·OH·OW, FN)
-        let dout = dout
-            .view()
-            .permuted_axes(IxDyn(&[0, 2, 3, 1]))
-            .as_standard_layout()
-            .into_owned()
-            .into_shape_with_order((n * g.oh * g.ow, fnum))
-            .expect("one row per window");
-        // db = Σ dout; dW₂ = doutᵀ · col and dcol = dout · W₂ (two independent products);
-        // dx = col2im(dcol)
-        self.db = dout.sum_axis(Axis(0)).into_dyn();
-        let w2 = self.w2();
-        let (dw2, dcol) = matmul_pair((&dout.t(), col), self.need_dx.then_some((&dout, &w2)));
-        self.dW = dw2
-            .into_shape_with_order(self.W.raw_dim())
-            .expect("same size as W");
-        match dcol {
-            Some(dcol) => {
-                col2im(&dcol, &self.x_shape, g.fh, g.fw, self.stride, self.pad).into_dyn()
-            }
-            None => ArrayD::zeros(IxDyn(&[0])),
-        }
+        self.grads(dout, true).expect("dx was asked for").into_dyn()
+    }
+
+    #[track_caller]
+    fn backward_params(&mut self, dout: &ArrayRef<f64, IxDyn>) {
+        self.grads(dout, false);
     }
 
     fn params(&mut self) -> Vec<ParamRef<'_>> {
@@ -201,11 +182,5 @@ impl Layer for Convolution {
             ParamRef::new("W", &mut self.W, &mut self.dW),
             ParamRef::new("b", &mut self.b, &mut self.db),
         ]
-    }
-
-    fn hint(&mut self, hint: Hint) {
-        if hint == Hint::NoInputGrad {
-            self.need_dx = false;
-        }
     }
 }

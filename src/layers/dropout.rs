@@ -121,7 +121,6 @@ impl Layer for Dropout {
         match hint {
             Hint::FreezeMasks => self.frozen = true,
             Hint::ThawMasks => self.frozen = false,
-            _ => {}
         }
     }
 }

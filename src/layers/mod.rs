@@ -52,6 +52,14 @@ impl<'a> ParamRef<'a> {
             grad,
         }
     }
+
+    /// Whether this is a weight, which weight decay penalises: a matrix or a stack of
+    /// filters (2-D or more: `W` of Affine and Convolution, whatever a layer names it),
+    /// not a vector (biases `b`, batch norm's `gamma` and `beta`), as in the book, whose
+    /// weight decay sums the squares of every `W`.
+    pub fn is_weight(&self) -> bool {
+        self.value.ndim() >= 2
+    }
 }
 
 /// A hint from a network to one of its layers, through [`Layer::hint`]. Layers that have
@@ -59,9 +67,6 @@ impl<'a> ParamRef<'a> {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum Hint {
-    /// The layer is the first of its network: nobody needs ∂L/∂x of the input images, so
-    /// `backward` may skip computing it and return an empty array.
-    NoInputGrad,
     /// From now on, a layer that draws random masks ([`Dropout`]) reuses its last mask, so
     /// repeated forward passes compute the same function (what a numerical gradient check
     /// needs).
@@ -91,6 +96,14 @@ pub trait Layer: Send {
     /// Backward pass: takes ∂L/∂out, stores the parameter gradients, returns ∂L/∂x.
     fn backward(&mut self, dout: &ArrayRef<f64, IxDyn>) -> ArrayD<f64>;
 
+    /// Backward pass for the parameters only: ∂L/∂x is not needed. A network calls it on
+    /// its first layer (nobody needs the gradient of the input images). By default it is
+    /// [`backward`](Layer::backward) with ∂L/∂x dropped; [`Affine`] and [`Convolution`] skip
+    /// that product.
+    fn backward_params(&mut self, dout: &ArrayRef<f64, IxDyn>) {
+        self.backward(dout);
+    }
+
     /// Learnable parameters with their gradients, by the book's local names (`W`, `b`).
     fn params(&mut self) -> Vec<ParamRef<'_>> {
         Vec::new()
@@ -102,8 +115,8 @@ pub trait Layer: Send {
         Vec::new()
     }
 
-    /// The one optional hook: a [`Hint`] from the network (skip ∂L/∂x in the first layer,
-    /// freeze dropout masks for a gradient check). Ignored by default.
+    /// A [`Hint`] from the network (freeze dropout masks for a gradient check). Ignored by
+    /// default.
     fn hint(&mut self, _hint: Hint) {}
 }
 

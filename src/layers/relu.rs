@@ -1,6 +1,7 @@
-use ndarray::{ArrayD, ArrayRef, IxDyn, Zip};
+use ndarray::{ArrayD, ArrayRef, IxDyn};
 
 use super::{Layer, check_dout};
+use crate::kernels;
 
 /// ReLU layer: y = x if x > 0 else 0.
 ///
@@ -39,12 +40,8 @@ impl Relu {
 impl Layer for Relu {
     fn forward(&mut self, x: &ArrayRef<f64, IxDyn>, train: bool) -> ArrayD<f64> {
         // mask = (x <= 0); out = x.copy(); out[mask] = 0
-        let mask = x.mapv(|v| v <= 0.0);
-        let out = Zip::from(x)
-            .and(&mask)
-            .map_collect(|&v, &m| if m { 0.0 } else { v });
-        self.mask = train.then_some(mask);
-        out
+        self.mask = train.then(|| kernels::map(x, |v| v <= 0.0));
+        kernels::map(x, |v| if v <= 0.0 { 0.0 } else { v })
     }
 
     #[track_caller]
@@ -54,8 +51,6 @@ impl Layer for Relu {
         };
         check_dout("Relu", dout.shape(), mask.shape());
         // dout[mask] = 0; dx = dout
-        Zip::from(dout)
-            .and(mask)
-            .map_collect(|&d, &m| if m { 0.0 } else { d })
+        kernels::map2(dout, mask, |d, &m| if m { 0.0 } else { d })
     }
 }

@@ -30,8 +30,9 @@ impl fmt::Debug for NamedLayer {
 /// network in the book (`TwoLayerNet`, `MultiLayerNet`, `SimpleConvNet`, …).
 ///
 /// Parameters are owned by the layers and addressed by the book's names (`W1`, `b1`,
-/// `gamma1`). With `weight_decay_lambda` λ > 0 the loss gains ½λ Σ‖W‖² over every
-/// parameter whose layer calls it `W`, and each such gradient gains λW.
+/// `gamma1`). With `weight_decay_lambda` λ > 0 the loss gains ½λ Σ‖W‖² over every weight
+/// (every parameter of 2 or more axes, [`ParamRef::is_weight`]), and each such gradient
+/// gains λW.
 pub struct Sequential {
     /// The layers in forward order.
     pub layers: Vec<NamedLayer>,
@@ -92,15 +93,10 @@ impl Sequential {
         param_suffix: impl Into<String>,
         layer: impl Layer + 'static,
     ) -> &mut Self {
-        let mut layer: Box<dyn Layer> = Box::new(layer);
-        // Nobody needs ∂L/∂x of the input images: the first layer may skip it.
-        if self.layers.is_empty() {
-            layer.hint(Hint::NoInputGrad);
-        }
         self.layers.push(NamedLayer {
             name: name.into(),
             param_suffix: param_suffix.into(),
-            layer,
+            layer: Box::new(layer),
         });
         self
     }
@@ -172,7 +168,7 @@ impl Sequential {
         let mut sum = 0.0;
         for l in &mut self.layers {
             for p in l.layer.params() {
-                if p.name == "W" {
+                if p.is_weight() {
                     sum += 0.5 * lambda * p.value.iter().map(|w| w * w).sum::<f64>();
                 }
             }
@@ -214,14 +210,19 @@ impl Sequential {
     pub fn backprop(&mut self, x: &ArrayRef<f64, IxDyn>, t: &ArrayRef<f64, IxDyn>) -> f64 {
         let loss = self.loss(x, t, true);
         let mut dout = self.last_layer.backward(1.0);
-        for l in self.layers.iter_mut().rev() {
-            dout = l.layer.backward(&dout);
+        // in reverse order; nobody needs ∂L/∂x of the input images, so the first layer
+        // computes its parameters' gradients only
+        if let Some((first, rest)) = self.layers.split_first_mut() {
+            for l in rest.iter_mut().rev() {
+                dout = l.layer.backward(&dout);
+            }
+            first.layer.backward_params(&dout);
         }
         if self.weight_decay_lambda != 0.0 {
             let lambda = self.weight_decay_lambda;
             for l in &mut self.layers {
                 for p in l.layer.params() {
-                    if p.name == "W" {
+                    if p.is_weight() {
                         p.grad.scaled_add(lambda, p.value);
                     }
                 }

@@ -1,13 +1,107 @@
-//! [`ConvReluPool`] (the fused Convolution → ReLU → Pooling layer SimpleConvNet uses)
-//! against the three book layers in a row: the same loss, gradients, input gradient and
-//! scores, to rounding (the fused layer sums each product in another order), over
-//! geometries with padding, strides, overlapping and tiling windows, and ties.
+//! [`Convolution`] (whose kernels read the input without writing im2col, 8 samples at a
+//! time in backward) against the book's convolution written with the plain loops of
+//! `dlfs::kernels::reference` (im2col, the product by its definition, col2im), each
+//! followed by ReLU and pooling: the same loss, gradients, input gradient and scores, to
+//! rounding (the kernels sum in another order), over geometries with padding, strides,
+//! overlapping and tiling windows, ties, and batches of several chunks.
 
 use dlfs::init::{rand_uniform, randn, seeded_rng};
-use dlfs::layers::{Affine, Convolution, Layer, Pooling, Relu};
-use dlfs::ndarray::{Array1, ArrayD, IxDyn};
-use dlfs::nets::ConvReluPool;
+use dlfs::kernels::reference;
+use dlfs::layers::{Affine, Convolution, Layer, ParamRef, Pooling, Relu};
+use dlfs::ndarray::{Array1, Array2, Array4, ArrayD, ArrayRef, Axis, Ix4, IxDyn};
 use dlfs::nets::Sequential;
+
+/// The book's `Convolution` line by line, on the plain loops: col = im2col(x),
+/// out = col·W₂ᵀ + b; backward dW₂ = doutᵀ·col, db = Σ dout, dx = col2im(dout·W₂).
+#[derive(Debug)]
+struct BookConv {
+    w: ArrayD<f64>,
+    b: ArrayD<f64>,
+    dw: ArrayD<f64>,
+    db: ArrayD<f64>,
+    stride: usize,
+    pad: usize,
+    col: Option<Array2<f64>>,
+    x_shape: (usize, usize, usize, usize),
+}
+
+impl BookConv {
+    fn new(conv: &Convolution) -> Self {
+        Self {
+            w: conv.W.clone(),
+            b: conv.b.clone(),
+            dw: conv.W.clone() * 0.0,
+            db: conv.b.clone() * 0.0,
+            stride: conv.stride,
+            pad: conv.pad,
+            col: None,
+            x_shape: (0, 0, 0, 0),
+        }
+    }
+
+    fn w2(&self) -> Array2<f64> {
+        let fnum = self.w.shape()[0];
+        self.w
+            .clone()
+            .into_shape_with_order((fnum, self.w.len() / fnum))
+            .unwrap()
+    }
+}
+
+impl Layer for BookConv {
+    fn forward(&mut self, x: &ArrayRef<f64, IxDyn>, _train: bool) -> ArrayD<f64> {
+        let x = x.view().into_dimensionality::<Ix4>().unwrap();
+        let (fh, fw) = (self.w.shape()[2], self.w.shape()[3]);
+        let col = reference::im2col(&x, fh, fw, self.stride, self.pad);
+        let (n, _, h, w) = x.dim();
+        let oh = (h + 2 * self.pad - fh) / self.stride + 1;
+        let ow = (w + 2 * self.pad - fw) / self.stride + 1;
+        let w2t = self.w2().reversed_axes();
+        let b = self
+            .b
+            .view()
+            .into_dimensionality::<dlfs::ndarray::Ix1>()
+            .unwrap();
+        let out = reference::matmul(&col.view(), &w2t.view()) + b;
+        self.col = Some(col);
+        self.x_shape = x.dim();
+        let fnum = self.w.shape()[0];
+        out.into_shape_with_order((n, oh, ow, fnum))
+            .unwrap()
+            .permuted_axes([0, 3, 1, 2])
+            .as_standard_layout()
+            .into_owned()
+            .into_dyn()
+    }
+
+    fn backward(&mut self, dout: &ArrayRef<f64, IxDyn>) -> ArrayD<f64> {
+        let fnum = self.w.shape()[0];
+        let dout = dout
+            .view()
+            .permuted_axes(IxDyn(&[0, 2, 3, 1]))
+            .as_standard_layout()
+            .into_owned();
+        let rows = dout.len() / fnum;
+        let dout = dout.into_shape_with_order((rows, fnum)).unwrap();
+        let col = self.col.as_ref().unwrap();
+        self.db = dout.sum_axis(Axis(0)).into_dyn();
+        self.dw = reference::matmul(&dout.t(), &col.view())
+            .into_shape_with_order(self.w.raw_dim())
+            .unwrap();
+        let dcol = reference::matmul(&dout.view(), &self.w2().view());
+        let (fh, fw) = (self.w.shape()[2], self.w.shape()[3]);
+        let dx: Array4<f64> =
+            reference::col2im(&dcol.view(), self.x_shape, fh, fw, self.stride, self.pad);
+        dx.into_dyn()
+    }
+
+    fn params(&mut self) -> Vec<ParamRef<'_>> {
+        vec![
+            ParamRef::new("W", &mut self.w, &mut self.dw),
+            ParamRef::new("b", &mut self.b, &mut self.db),
+        ]
+    }
+}
 
 mod common;
 
@@ -25,7 +119,8 @@ struct Spec {
     pool: (usize, usize, usize),
 }
 
-fn build(spec: &Spec, seed: u64, fused: bool) -> Sequential {
+/// The stack with the library's `Convolution`, or with [`BookConv`] when `book`.
+fn build(spec: &Spec, seed: u64, book: bool) -> Sequential {
     let mut r = seeded_rng(seed);
     let conv = Convolution::new(
         randn((spec.filters, spec.c, spec.fs, spec.fs), &mut r) * 0.3,
@@ -41,13 +136,12 @@ fn build(spec: &Spec, seed: u64, fused: bool) -> Sequential {
     if spec.lead {
         net.push("Relu0", Relu::new());
     }
-    if fused {
-        net.push_with_suffix("Conv1+Relu1+Pool1", "1", ConvReluPool::new(conv, pool));
+    if book {
+        net.push("Conv1", BookConv::new(&conv));
     } else {
-        net.push("Conv1", conv)
-            .push("Relu1", Relu::new())
-            .push("Pool1", pool);
+        net.push("Conv1", conv);
     }
+    net.push("Relu1", Relu::new()).push("Pool1", pool);
     net.push_with_suffix(
         "Affine1",
         "2",
@@ -93,7 +187,7 @@ fn close(a: &ArrayD<f64>, b: &ArrayD<f64>, what: &str) {
         .fold(0.0f64, |m, (x, y)| m.max((x - y).abs()));
     assert!(
         diff <= 1e-12 * scale,
-        "{what}: max |fused − plain| = {diff:e}"
+        "{what}: max |kernels − book| = {diff:e}"
     );
 }
 
@@ -101,15 +195,15 @@ fn check(spec: Spec) {
     check_batch(spec, 5)
 }
 
-/// As [`check`] with a batch of `n` samples (the fused layer takes them 8 at a time).
+/// As [`check`] with a batch of `n` samples (backward takes them 8 at a time).
 fn check_batch(spec: Spec, n: usize) {
     let (x, t) = data(&spec, n, 3);
-    let (mut plain, mut fused) = (build(&spec, 1, false), build(&spec, 1, true));
+    let (mut book, mut ours) = (build(&spec, 1, true), build(&spec, 1, false));
     for step in 0..2 {
-        let (loss_plain, dx_plain) = by_hand(&mut plain, &x, &t);
-        let (loss_fused, dx_fused) = by_hand(&mut fused, &x, &t);
-        assert!((loss_plain - loss_fused).abs() < 1e-12, "loss, step {step}");
-        let (pp, pf) = (plain.params(), fused.params());
+        let (loss_book, dx_book) = by_hand(&mut book, &x, &t);
+        let (loss_ours, dx_ours) = by_hand(&mut ours, &x, &t);
+        assert!((loss_book - loss_ours).abs() < 1e-12, "loss, step {step}");
+        let (pp, pf) = (book.params(), ours.params());
         assert_eq!(pp.len(), pf.len());
         for (p, f) in pp.iter().zip(&pf) {
             assert_eq!(p.name, f.name);
@@ -125,16 +219,16 @@ fn check_batch(spec: Spec, n: usize) {
             );
         }
         if spec.lead {
-            assert!(dx_plain.iter().any(|v| *v != 0.0));
-            close(&dx_plain, &dx_fused, "∂L/∂x");
+            assert!(dx_book.iter().any(|v| *v != 0.0));
+            close(&dx_book, &dx_ours, "∂L/∂x");
         }
         close(
-            &plain.predict(&x, false),
-            &fused.predict(&x, false),
+            &book.predict(&x, false),
+            &ours.predict(&x, false),
             "inference scores",
         );
-        // a step of plain SGD on both, so the second round starts elsewhere
-        for net in [&mut plain, &mut fused] {
+        // a step of book SGD on both, so the second round starts elsewhere
+        for net in [&mut book, &mut ours] {
             for p in net.params() {
                 p.value.scaled_add(-0.5, p.grad);
             }
@@ -244,18 +338,6 @@ fn overlapping_padded_pooling_and_strided_conv() {
     });
 }
 
-/// Pooling whose window does not fit the convolution's output: the fused layer says so,
-/// naming itself and the convolution output's shape.
-#[test]
-#[should_panic(expected = "ConvReluPool.forward: got shape [1, 2, 2, 2]")]
-fn pooling_too_large_is_reported() {
-    let mut r = seeded_rng(0);
-    let conv = Convolution::new(randn((2, 1, 3, 3), &mut r), Array1::zeros(2), 1, 0);
-    let mut layer = ConvReluPool::new(conv, Pooling::new(4, 4, 1, 0));
-    let x = randn((1, 1, 4, 4), &mut r).into_dyn();
-    layer.forward(&x, true);
-}
-
 /// An empty batch goes through with the right shapes.
 #[test]
 fn empty_batch() {
@@ -269,50 +351,12 @@ fn empty_batch() {
         conv_stride: 1,
         pool: (2, 2, 0),
     };
-    let mut net = build(&spec, 1, true);
+    let mut net = build(&spec, 1, false);
     let x = ArrayD::zeros(IxDyn(&[0, 1, 6, 6]));
     assert_eq!(net.predict(&x, true).shape(), &[0, 10]);
 }
 
-/// The pooling window must fit the convolution's (padded) output in each direction on its
-/// own: on a 2×2 output, 2×2 fits exactly, 3×3 with pad 1 fits (2 + 2·1 ≥ 3), 4×1, 1×4 and
-/// 5×5 with pad 1 (5 > 2 + 2·1) do not.
-#[test]
-fn the_pooling_window_must_fit_each_side_of_the_padded_output() {
-    let mut r = seeded_rng(0);
-    let conv = Convolution::new(randn((2, 1, 3, 3), &mut r), Array1::zeros(2), 1, 0);
-    let x = randn((1, 1, 4, 4), &mut r).into_dyn();
-    for ((h, w, pad), fits) in [
-        ((2, 2, 0), true),
-        ((3, 3, 1), true),
-        ((4, 1, 0), false),
-        ((1, 4, 0), false),
-        ((5, 5, 1), false),
-    ] {
-        let mut layer = ConvReluPool::new(conv.clone(), Pooling::new(h, w, 1, pad));
-        let run = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-            layer.forward(&x, true).shape().to_vec()
-        }));
-        match (run, fits) {
-            (Ok(shape), true) => assert_eq!(shape[..2], [1, 2], "{h}×{w} pad {pad}"),
-            (Err(e), false) => {
-                let msg = e
-                    .downcast_ref::<String>()
-                    .cloned()
-                    .or_else(|| e.downcast_ref::<&str>().map(|s| s.to_string()))
-                    .unwrap_or_default();
-                assert!(
-                    msg.contains("ConvReluPool.forward: got shape [1, 2, 2, 2]"),
-                    "{h}×{w} pad {pad}: {msg}"
-                );
-            }
-            (Ok(shape), false) => panic!("{h}×{w} pad {pad} cannot fit, yet gave {shape:?}"),
-            (Err(_), true) => panic!("{h}×{w} pad {pad} fits, yet was refused"),
-        }
-    }
-}
-
-/// A batch of several chunks (the fused layer computes 8 samples per product) and a last
+/// A batch of several chunks (backward computes 8 samples per product) and a last
 /// one that is not full: every sample's place in its chunk, and the chunks' gradient sums.
 #[test]
 fn batches_of_several_chunks_and_a_partial_one() {
@@ -341,7 +385,7 @@ fn the_same_bits_on_one_thread_and_on_several() {
     let spec = mnist_like(true);
     let (x, t) = data(&spec, 37, 4);
     let run = || {
-        let mut net = build(&spec, 2, true);
+        let mut net = build(&spec, 2, false);
         let (loss, dx) = by_hand(&mut net, &x, &t);
         let grads: Vec<ArrayD<f64>> = net.params().iter().map(|p| p.grad.clone()).collect();
         (loss, dx, grads, net.predict(&x, false))
