@@ -94,7 +94,7 @@ pub struct TrainReport {
 ///
 /// ```
 /// use dlfs::prelude::*;
-/// /// // two separable blobs
+/// // two separable blobs
 /// let x = Array2::from_shape_fn((40, 2), |(i, j)| (if (i % 2 == 0) == (j == 0) { 1.0 } else { -1.0 }) + 0.01 * i as f64).into_dyn();
 /// let t = Array1::from_shape_fn(40, |i| (i % 2) as f64).into_dyn();
 /// let mut net = TwoLayerNet::new(2, 8, 2, 0.5, &mut seeded_rng(1));

@@ -8,8 +8,8 @@
 
 use ab_glyph::{Font, FontRef, PxScale, ScaleFont, point};
 
-/// Where `(x, y)` is on the text: its left end, its middle or its right end (vertically
-/// always the middle of the line).
+/// Where `(x, y)` is on the text. There is one anchor, the one the figures use: the
+/// middle of the text, horizontally and vertically (the middle of the line).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) enum Anchor {
     Center,
