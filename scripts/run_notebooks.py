@@ -294,8 +294,16 @@ def run_one(path: Path, args, deadline: float, out_dir: Path) -> tuple[Result, o
     return result, nb
 
 
+# Folders of translated notebooks: built from the English ones with their outputs by
+# scripts/i18n.py (which checks them), never run themselves.
+TRANSLATED = {"ko"}
+
+
 def notebooks_under(folder: Path) -> list[Path]:
-    return sorted(p for p in folder.rglob("*.ipynb") if ".ipynb_checkpoints" not in p.parts)
+    return sorted(p for p in folder.rglob("*.ipynb")
+                  if ".ipynb_checkpoints" not in p.parts
+                  and not (p.relative_to(folder).parts[0] in TRANSLATED
+                           and len(p.relative_to(folder).parts) > 1))
 
 
 def all_notebooks() -> list[Path]:
@@ -613,6 +621,11 @@ def main() -> int:
     else:
         results = run_sequential(args, paths, deadline, out_root)
     wall = time.monotonic() - start
+    if args.update and not args.lane:
+        # the translated notebooks carry the English outputs: rebuild them from the new ones
+        import subprocess
+        subprocess.run([sys.executable, str(Path(__file__).with_name("i18n.py")), "build"],
+                       check=False)
     for problem in listing:  # a notebook missing from, or missing in, the manifest
         name = problem.split(":", 1)[0]
         results.append(Result(path=Path(name), failure=problem.split(": ", 1)[1]))
