@@ -5,15 +5,16 @@ The English notebooks under notebooks/ are the source: they are run, and their c
 outputs are the only ones. A translation file notebooks/i18n/ko/<name>.json holds, per
 cell id, the English text it was translated from ("en") and its Korean ("ko"): every
 markdown cell, and every code cell with a `//` comment (there "ko" is the same code with
-only the comments translated). notebooks/ko/<name>.ipynb is built from the two: the English
-notebook with the Korean text put in, outputs and all, so the code and outputs of the two
-languages can never differ and nothing is run twice.
+only the comments translated). <name>.ko.ipynb, beside the English notebook (so that its
+`:dep dlfs = { path = ".." }` and data paths are the same), is built from the two: the
+English notebook with the Korean text put in, outputs and all, so the code and outputs of
+the two languages can never differ and nothing is run twice.
 
     scripts/i18n.py check     fails, naming the cell, when an English cell has no
                               translation, changed since it was translated (stale: the
                               English diff is shown), a code cell's translation changed its
                               code, or a built notebook is not what `build` writes
-    scripts/i18n.py build     writes notebooks/ko/*.ipynb (atomically)
+    scripts/i18n.py build     writes the *.ko.ipynb notebooks (atomically)
     scripts/i18n.py update    adds missing cells to the translation files with an empty
                               "ko" and keeps stale ones (with their old "en") for a translator
 
@@ -89,7 +90,6 @@ class Repo:
         self.root = root
         self.nb_dir = root / "notebooks"
         self.tr_dir = self.nb_dir / "i18n" / LANG
-        self.out_dir = self.nb_dir / LANG
 
     def translations(self) -> list[Path]:
         return sorted(self.tr_dir.glob("*.json"))
@@ -98,7 +98,12 @@ class Repo:
         return self.nb_dir / tr["notebook"]
 
     def built_path(self, tr: dict) -> Path:
-        return self.out_dir / Path(tr["notebook"]).name
+        src = self.nb_dir / tr["notebook"]
+        return src.with_name(f"{src.stem}.{LANG}.ipynb")
+
+    def built_notebooks(self) -> list[Path]:
+        return sorted(p for p in self.nb_dir.rglob(f"*.{LANG}.ipynb")
+                      if ".ipynb_checkpoints" not in p.parts)
 
 
 def load(p: Path):
@@ -197,11 +202,11 @@ def cmd_check(repo: Repo) -> int:
         elif path.read_text(encoding="utf-8") != text:
             bad.append(f"{rel}: not what the English notebook and its translation give "
                        f"(the English outputs or text changed); run scripts/i18n.py build")
-    built_names = {repo.built_path(load(p)).name for p in trs}
-    for extra in sorted(repo.out_dir.glob("*.ipynb")):
-        if extra.name not in built_names:
+    built_paths = {repo.built_path(load(p)) for p in trs}
+    for extra in repo.built_notebooks():
+        if extra not in built_paths:
             bad.append(f"{extra.relative_to(repo.root)}: has no translation file; "
-                       f"remove it or add notebooks/i18n/{LANG}/{extra.stem}.json")
+                       f"remove it or add one in notebooks/i18n/{LANG}/")
     for b in bad:
         print("i18n:", b)
     n_cells = sum(len(load(p).get("cells", {})) for p in trs)

@@ -294,20 +294,18 @@ def run_one(path: Path, args, deadline: float, out_dir: Path) -> tuple[Result, o
     return result, nb
 
 
-# Folders of translated notebooks: built from the English ones with their outputs by
-# scripts/i18n.py (which checks them), never run themselves.
-TRANSLATED = {"ko"}
+# Translated notebooks (`ch05_backpropagation.ko.ipynb`): built from the English ones with
+# their outputs by scripts/i18n.py (which checks them), never run themselves.
+TRANSLATED_SUFFIXES = (".ko.ipynb",)
 
 
 def notebooks_under(folder: Path) -> list[Path]:
     return sorted(p for p in folder.rglob("*.ipynb")
                   if ".ipynb_checkpoints" not in p.parts
-                  and not (p.relative_to(folder).parts[0] in TRANSLATED
-                           and len(p.relative_to(folder).parts) > 1))
+                  and not p.name.endswith(TRANSLATED_SUFFIXES))
 
 
 def all_notebooks() -> list[Path]:
-    """The chapter notebooks, the exercise solutions and the learner's copies."""
     return notebooks_under(NOTEBOOKS)
 
 
@@ -327,7 +325,8 @@ def resolve(names: list[str], manifest: Path) -> tuple[list[Path], list[str]]:
         stem = p.name.removesuffix(".ipynb")
         # an exact name, else a prefix of a chapter notebook (`ch05`), else of any
         matches = ([m for m in all_notebooks() if m.stem == stem]
-                   or sorted(NOTEBOOKS.glob(f"{stem}*.ipynb"))
+                   or sorted(m for m in NOTEBOOKS.glob(f"{stem}*.ipynb")
+                             if not m.name.endswith(TRANSLATED_SUFFIXES))
                    or [m for m in all_notebooks() if m.stem.startswith(stem)])
         if len(matches) != 1:
             choices = ", ".join(m.stem for m in all_notebooks())

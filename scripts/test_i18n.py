@@ -72,7 +72,7 @@ def main() -> int:
     root = checkout()
     rc, out = check(root)
     assert rc == 0, out
-    ko = json.loads((root / "notebooks/ko/ch.ipynb").read_text(encoding="utf-8"))
+    ko = json.loads((root / "notebooks/ch.ko.ipynb").read_text(encoding="utf-8"))
     assert "".join(ko["cells"][0]["source"]) == "## 5.1 그래프\n그래프다."
     assert ko["cells"][1]["outputs"] == EN["cells"][1]["outputs"]
     assert "// 가격" in "".join(ko["cells"][1]["source"])
@@ -111,11 +111,11 @@ def main() -> int:
     en3 = json.loads(json.dumps(EN))
     en3["cells"][1]["outputs"][0]["text"] = ["221\n"]
     (root / "notebooks/ch.ipynb").write_text(json.dumps(en3), encoding="utf-8")
-    expect_fail("stale build", root, "notebooks/ko/ch.ipynb", "scripts/i18n.py build")
+    expect_fail("stale build", root, "notebooks/ch.ko.ipynb", "scripts/i18n.py build")
 
     # a built notebook never built
     root = checkout(build=False)
-    expect_fail("not built", root, "notebooks/ko/ch.ipynb", "missing")
+    expect_fail("not built", root, "notebooks/ch.ko.ipynb", "missing")
 
     # `//` inside a string is not a comment; a char literal '"' does not open a string
     assert i18n.split_comment('let u = "a//b"; // c') == ('let u = "a//b"; ', "// c")
