@@ -1,6 +1,6 @@
 //! The book's activation and loss functions (chapter 3–4, used by chapter 5's layers).
 
-use ndarray::{Array, ArrayD, ArrayRef, Axis, Dimension, Ix1, IxDyn};
+use ndarray::{Array, Array2, ArrayD, ArrayRef, Axis, Dimension, Ix1, Ix2, IxDyn};
 
 /// σ(x) = 1 / (1 + e^(−x)), element-wise.
 pub fn sigmoid<D: Dimension>(x: &ArrayRef<f64, D>) -> Array<f64, D> {
@@ -132,6 +132,22 @@ pub fn cross_entropy_error(y: &ArrayRef<f64, IxDyn>, t: &ArrayRef<f64, IxDyn>) -
         .map(|(i, &k)| (y2[[i, k]] + delta).ln())
         .sum::<f64>()
         / n as f64
+}
+
+/// Softmax and its logarithm of each row of scores `x`, with the row's maximum subtracted
+/// first (no overflow; log y = x − max − log Σ exp(x − max), exact and never log 0).
+pub(crate) fn softmax_and_log(x: &ArrayRef<f64, Ix2>) -> (Array2<f64>, Array2<f64>) {
+    let mut y = x.to_owned();
+    let mut log_y = x.to_owned();
+    for (mut yr, mut lr) in y.rows_mut().into_iter().zip(log_y.rows_mut()) {
+        let max = yr.fold(f64::NEG_INFINITY, |m, &v| m.max(v));
+        yr.mapv_inplace(|v| (v - max).exp());
+        let sum = yr.sum();
+        yr /= sum;
+        let log_sum = sum.ln();
+        lr.mapv_inplace(|v| v - max - log_sum);
+    }
+    (y, log_y)
 }
 
 /// A 1-D sample as a `(1, C)` batch; a 2-D batch as it is.

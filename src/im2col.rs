@@ -6,17 +6,19 @@
 //!
 //! col[(n·OH + oh)·OW + ow, (c·FH + i)·FW + j] = x[n, c, oh·S + i − P, ow·S + j − P]
 //!
-//! and 0 where the index falls into the padding. The loops themselves are a kernel
-//! (`kernels::Geom::unfold`/`fold`): no padded copy of the input is made, each row of FW
-//! values is copied straight from the input, clipped at the borders.
+//! and 0 where the index falls into the padding. The two functions are the book's loops: a
+//! padded copy of the input, and one strided slice copy per filter position (i, j), FH·FW
+//! of them, into a 6-D array (N, C, FH, FW, OH, OW) that is then transposed into the rows.
+//! The convolution layer does not go through them: its kernels (`kernels::conv_forward`,
+//! `conv_backward`) read the windows from the input itself; the same loops, written for
+//! speed one sample at a time, are the kernels' `Geom::unfold`/`fold`, and
+//! `kernels::reference` has them by the definition, element by element.
 //!
 //! Output size: OH = ⌊(H + 2P − FH) / S⌋ + 1 (and OW alike). When S does not divide
 //! H + 2P − FH, the last rows/columns of the input that no window reaches are ignored, as
 //! PyTorch and the book's `//` do; see [`conv_output_size`].
 
-use ndarray::{Array2, Array4, ArrayRef, Dimension, Ix2};
-
-use crate::kernels::Geom;
+use ndarray::{Array2, Array4, Array6, ArrayRef, Dimension, Ix2, Ix4, s};
 
 /// OH = ⌊(H + 2P − FH) / S⌋ + 1: the number of filter positions along one axis.
 ///
@@ -67,21 +69,32 @@ pub fn im2col<D: Dimension>(
     stride: usize,
     pad: usize,
 ) -> Array2<f64> {
-    let g = Geom::new("im2col", input.shape(), filter_h, filter_w, stride, pad);
-    let n = input.shape()[0];
-    let rows = n * g.oh * g.ow;
-    let x = input.as_standard_layout();
-    let x = x.as_slice().expect("standard layout");
-    let mut col = Vec::with_capacity(rows * g.cols());
-    let per_x = g.c * g.h * g.w;
-    if per_x > 0 {
-        for xs in x.chunks_exact(per_x) {
-            g.unfold(xs, &mut col);
+    let (n, c, h, w) = four_axes("im2col", input.shape());
+    let out_h = conv_output_size(h, filter_h, stride, pad);
+    let out_w = conv_output_size(w, filter_w, stride, pad);
+    // img = np.pad(input, [(0, 0), (0, 0), (pad, pad), (pad, pad)])
+    let mut img = Array4::<f64>::zeros((n, c, h + 2 * pad, w + 2 * pad));
+    let x = input.view().into_dimensionality::<Ix4>().expect("4 axes");
+    img.slice_mut(s![.., .., pad..pad + h, pad..pad + w])
+        .assign(&x);
+    // col[:, :, y, x, :, :] = img[:, :, y:y_max:stride, x:x_max:stride]
+    let mut col = Array6::<f64>::zeros((n, c, filter_h, filter_w, out_h, out_w));
+    for y in 0..filter_h {
+        let y_max = y + stride * (out_h - 1) + 1;
+        for x in 0..filter_w {
+            let x_max = x + stride * (out_w - 1) + 1;
+            let window = img.slice(s![.., .., y..y_max;stride, x..x_max;stride]);
+            col.slice_mut(s![.., .., y, x, .., ..]).assign(&window);
         }
-    } else {
-        col.resize(rows * g.cols(), 0.0);
     }
-    Array2::from_shape_vec((rows, g.cols()), col).expect("one row per window")
+    // col.transpose(0, 4, 5, 1, 2, 3).reshape(N·out_h·out_w, -1)
+    let col = col
+        .permuted_axes([0, 4, 5, 1, 2, 3])
+        .as_standard_layout()
+        .into_owned();
+    let rows = n * out_h * out_w;
+    col.into_shape_with_order((rows, c * filter_h * filter_w))
+        .expect("standard layout")
 }
 
 /// Folds rows back into images, summing where patches overlap: the book's `col2im`, the
@@ -102,29 +115,44 @@ pub fn col2im(
     stride: usize,
     pad: usize,
 ) -> Array4<f64> {
-    let g = Geom::new("col2im", input_shape, filter_h, filter_w, stride, pad);
-    let n = input_shape[0];
-    let rows = g.oh * g.ow;
-    if col.dim() != (n * rows, g.cols()) {
+    let (n, c, h, w) = four_axes("col2im", input_shape);
+    let out_h = conv_output_size(h, filter_h, stride, pad);
+    let out_w = conv_output_size(w, filter_w, stride, pad);
+    if col.dim() != (n * out_h * out_w, c * filter_h * filter_w) {
         panic!(
             "col2im: got col shape {:?}, expected ({}, {}) for input shape {input_shape:?} and a \
              {filter_h}×{filter_w} filter",
             col.shape(),
-            n * rows,
-            g.cols()
+            n * out_h * out_w,
+            c * filter_h * filter_w
         );
     }
-    let mut dx = Array4::zeros((n, g.c, g.h, g.w));
+    // col.reshape(N, out_h, out_w, C, FH, FW).transpose(0, 3, 4, 5, 1, 2)
     let col = col.as_standard_layout();
-    let cs = col.as_slice().expect("standard layout");
-    let out = dx.as_slice_mut().expect("owned Array4 is contiguous");
-    let per_x = g.c * g.h * g.w;
-    let per_col = rows * g.cols();
-    if per_x == 0 || per_col == 0 {
-        return dx;
+    let col = col
+        .view()
+        .into_shape_with_order((n, out_h, out_w, c, filter_h, filter_w))
+        .expect("standard layout")
+        .permuted_axes([0, 3, 4, 5, 1, 2]);
+    // img[:, :, y:y_max:stride, x:x_max:stride] += col[:, :, y, x, :, :]
+    let mut img = Array4::<f64>::zeros((n, c, h + 2 * pad, w + 2 * pad));
+    for y in 0..filter_h {
+        let y_max = y + stride * (out_h - 1) + 1;
+        for x in 0..filter_w {
+            let x_max = x + stride * (out_w - 1) + 1;
+            let mut window = img.slice_mut(s![.., .., y..y_max;stride, x..x_max;stride]);
+            window += &col.slice(s![.., .., y, x, .., ..]);
+        }
     }
-    for (c, d) in cs.chunks_exact(per_col).zip(out.chunks_exact_mut(per_x)) {
-        g.fold(c, d);
+    // img[:, :, pad:H + pad, pad:W + pad]
+    img.slice(s![.., .., pad..pad + h, pad..pad + w]).to_owned()
+}
+
+/// (N, C, H, W) of a 4-D shape, or a panic naming the function and the shape.
+#[track_caller]
+fn four_axes(op: &str, shape: &[usize]) -> (usize, usize, usize, usize) {
+    match *shape {
+        [n, c, h, w] => (n, c, h, w),
+        _ => panic!("{op}: got input shape {shape:?}, expected 4 axes (N, C, H, W)"),
     }
-    dx
 }

@@ -61,11 +61,6 @@ pub(crate) mod cpu {
     }
 }
 
-/// OH = ⌊(H + 2P − F) / S⌋ + 1; the caller has checked that the filter fits.
-pub(crate) fn out_size(size: usize, filter: usize, stride: usize, pad: usize) -> usize {
-    (size + 2 * pad - filter) / stride + 1
-}
-
 /// Products with fewer multiply-adds than this run on one thread: below it, waking the
 /// pool and splitting costs more than the second core gives back. Measured on 2 cores
 /// (medians of 8 interleaved rounds, docs/benchmarks.md): at 2²⁰ the TwoLayerNet step took

@@ -1,11 +1,11 @@
 //! Max pooling over (N, C, H, W) planes, and its backward scatter. Plain versions:
 //! [`super::reference::max_pool`], [`super::reference::max_pool_backward`].
 
-
 use ndarray::{Array4, ArrayD, ArrayView4, IxDyn};
 use rayon::prelude::*;
 
-use super::{out_size, split_len};
+use super::split_len;
+use crate::im2col::conv_output_size;
 
 /// Planes per parallel job (a 12×12 plane is too little work to hand out alone).
 const PLANES_PER_JOB: usize = 16;
@@ -123,7 +123,7 @@ mod x86 {
         base: usize,
         op: &mut [f64],
         ap: &mut [usize],
-        ) {
+    ) {
         let even = _mm512_set_epi64(14, 12, 10, 8, 6, 4, 2, 0);
         let odd = _mm512_set_epi64(15, 13, 11, 9, 7, 5, 3, 1);
         let lane2 = _mm512_set_epi64(14, 12, 10, 8, 6, 4, 2, 0);
@@ -178,7 +178,7 @@ mod x86 {
         base: usize,
         op: &mut [f64],
         ap: &mut [usize],
-        ) {
+    ) {
         // [a0, b0, a2, b2] → [a0, a2, b0, b2]
         const ORDER: i32 = 0b11_01_10_00;
         let lane2 = _mm256_set_epi64x(6, 4, 2, 0);
@@ -247,8 +247,8 @@ pub(crate) fn max_pool(
     mut arg: Vec<usize>,
 ) -> (Array4<f64>, Vec<usize>) {
     let (n, c, h, w) = x.dim();
-    let oh = out_size(h, win.h, win.stride, win.pad);
-    let ow = out_size(w, win.w, win.stride, win.pad);
+    let oh = conv_output_size(h, win.h, win.stride, win.pad);
+    let ow = conv_output_size(w, win.w, win.stride, win.pad);
     let x = x.as_standard_layout();
     let xs = x.as_slice().expect("standard layout");
     let mut out = Array4::<f64>::zeros((n, c, oh, ow));
@@ -324,7 +324,7 @@ mod tests {
         w: usize,
         (oh, ow): (usize, usize),
         base: usize,
-        ) -> (Vec<f64>, Vec<usize>) {
+    ) -> (Vec<f64>, Vec<usize>) {
         let (mut op, mut ap) = (vec![0.0; oh * ow], vec![0; oh * ow]);
         for y in 0..oh {
             for xo in 0..ow {
@@ -370,14 +370,7 @@ mod tests {
                 })
                 .collect();
             let base = 1000 * w;
-            type Kernel = unsafe fn(
-                &[f64],
-                usize,
-                (usize, usize),
-                usize,
-                &mut [f64],
-                &mut [usize],
-            );
+            type Kernel = unsafe fn(&[f64], usize, (usize, usize), usize, &mut [f64], &mut [usize]);
             let mut kernels: Vec<(&str, Kernel)> = Vec::new();
             if ow >= 8 && std::arch::is_x86_feature_detected!("avx512f") {
                 kernels.push(("AVX-512", x86::pool2_512));

@@ -3,7 +3,7 @@
 
 use ndarray::{Array2, Array4, ArrayView2, ArrayView4};
 
-use super::out_size;
+use crate::im2col::conv_output_size;
 
 /// c = a·b by the definition c\[i, j\] = Σ_k a\[i, k\]·b\[k, j\], k in increasing order.
 ///
@@ -36,7 +36,10 @@ fn padded(x: &ArrayView4<f64>, n: usize, c: usize, y: isize, xx: isize) -> f64 {
 /// col\[(n·OH + oh)·OW + ow, (c·FH + i)·FW + j\] = x\[n, c, oh·S + i − P, ow·S + j − P\] (0 outside).
 pub fn im2col(x: &ArrayView4<f64>, fh: usize, fw: usize, stride: usize, pad: usize) -> Array2<f64> {
     let (n, c, h, w) = x.dim();
-    let (oh, ow) = (out_size(h, fh, stride, pad), out_size(w, fw, stride, pad));
+    let (oh, ow) = (
+        conv_output_size(h, fh, stride, pad),
+        conv_output_size(w, fw, stride, pad),
+    );
     let mut col = Array2::zeros((n * oh * ow, c * fh * fw));
     for ni in 0..n {
         for y in 0..oh {
@@ -68,7 +71,10 @@ pub fn col2im(
     pad: usize,
 ) -> Array4<f64> {
     let (n, c, h, w) = shape;
-    let (oh, ow) = (out_size(h, fh, stride, pad), out_size(w, fw, stride, pad));
+    let (oh, ow) = (
+        conv_output_size(h, fh, stride, pad),
+        conv_output_size(w, fw, stride, pad),
+    );
     let mut dx = Array4::zeros(shape);
     for ni in 0..n {
         for y in 0..oh {
@@ -102,7 +108,10 @@ pub fn max_pool(
     pad: usize,
 ) -> (Array4<f64>, Vec<usize>) {
     let (n, c, h, w) = x.dim();
-    let (oh, ow) = (out_size(h, ph, stride, pad), out_size(w, pw, stride, pad));
+    let (oh, ow) = (
+        conv_output_size(h, ph, stride, pad),
+        conv_output_size(w, pw, stride, pad),
+    );
     let mut out = Array4::zeros((n, c, oh, ow));
     let mut arg = Vec::with_capacity(n * c * oh * ow);
     for ni in 0..n {

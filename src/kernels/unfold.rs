@@ -5,7 +5,7 @@
 //! forward multiplies where it cannot read the input directly; its test checks it against
 //! `unfold`.
 
-use super::out_size;
+use crate::im2col::conv_output_size;
 
 /// The valid range of `j` in 0..f for which 0 ≤ start + j·stride < size (start may be < 0).
 #[inline]
@@ -65,8 +65,8 @@ impl Geom {
             fw,
             stride,
             pad,
-            oh: out_size(h, fh, stride, pad),
-            ow: out_size(w, fw, stride, pad),
+            oh: conv_output_size(h, fh, stride, pad),
+            ow: conv_output_size(w, fw, stride, pad),
         }
     }
 

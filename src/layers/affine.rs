@@ -1,6 +1,6 @@
 use ndarray::{Array1, Array2, ArrayD, ArrayRef, ArrayView2, Axis, CowArray, Ix2, IxDyn};
 
-use super::{Layer, ParamRef, check_dout, shape_mismatch, vector};
+use super::{Layer, ParamRef, check_dout, shape_mismatch, shapes, vector};
 use crate::kernels::matmul;
 
 /// Affine (fully connected) layer: Y = X·W + b.
@@ -73,24 +73,6 @@ impl Affine {
         }
     }
 
-    /// (N, D) for an input of `shape` (N samples of D = W's rows values each).
-    #[track_caller]
-    fn input_rows(&self, shape: &[usize]) -> (usize, usize) {
-        let (d, m) = (self.W.shape()[0], self.W.shape()[1]);
-        let n = if shape.len() <= 1 { 1 } else { shape[0] };
-        if shape.is_empty() || shape.iter().product::<usize>() != n * d {
-            shape_mismatch(
-                "Affine",
-                "forward",
-                shape,
-                &format!(
-                    "(N, {d}) or (N, …) with {d} values per sample, for W of shape ({d}, {m})"
-                ),
-            );
-        }
-        (n, d)
-    }
-
     /// `dout` checked against the forward output's shape and viewed as (N, M).
     #[track_caller]
     fn dout2<'a>(&self, dout: &'a ArrayRef<f64, IxDyn>) -> CowArray<'a, f64, Ix2> {
@@ -123,7 +105,7 @@ impl Layer for Affine {
     #[track_caller]
     fn forward(&mut self, x: &ArrayRef<f64, IxDyn>, train: bool) -> ArrayD<f64> {
         // x = x.reshape(N, -1); out = x·W + b
-        let (n, d) = self.input_rows(x.shape());
+        let (n, d) = shapes::flat_rows("Affine", x.shape(), self.W.shape());
         let x2 = x
             .as_standard_layout()
             .into_shape_with_order((n, d))

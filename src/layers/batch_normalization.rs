@@ -1,6 +1,6 @@
-use ndarray::{Array1, Array2, ArrayD, ArrayRef, ArrayView1, Axis, Ix1, IxDyn};
+use ndarray::{Array1, Array2, ArrayD, ArrayRef, Axis, IxDyn};
 
-use super::{Layer, ParamRef, check_dout, shape_mismatch};
+use super::{Layer, ParamRef, check_dout, shape_mismatch, shapes, vector};
 
 /// Batch normalisation: y = γ·x̂ + β with x̂ = (x − μ) / √(σ² + ε).
 ///
@@ -96,23 +96,22 @@ impl BatchNormalization {
     #[track_caller]
     pub fn with_params(gamma: Array1<f64>, beta: Array1<f64>) -> Self {
         if gamma.len() != beta.len() {
-            shape_mismatch(
-                "BatchNormalization",
-                "new",
-                beta.shape(),
-                &format!("beta of gamma's shape {:?}", gamma.shape()),
-            );
+            let want = format!("beta of gamma's shape {:?}", gamma.shape());
+            shape_mismatch("BatchNormalization", "new", beta.shape(), &want);
         }
-        let d = gamma.len();
+        let zeros = || ArrayD::zeros(IxDyn(&[gamma.len()]));
+        let (dgamma, dbeta, running_mean) = (zeros(), zeros(), zeros());
+        let running_var = ArrayD::ones(IxDyn(&[gamma.len()]));
+        let (gamma, beta) = (gamma.into_dyn(), beta.into_dyn());
         Self {
-            dgamma: ArrayD::zeros(IxDyn(&[d])),
-            dbeta: ArrayD::zeros(IxDyn(&[d])),
-            gamma: gamma.into_dyn(),
-            beta: beta.into_dyn(),
+            gamma,
+            beta,
+            dgamma,
+            dbeta,
             momentum: 0.9,
             eps: 1e-6,
-            running_mean: ArrayD::zeros(IxDyn(&[d])),
-            running_var: ArrayD::ones(IxDyn(&[d])),
+            running_mean,
+            running_var,
             xc: None,
             xn: None,
             std: None,
@@ -121,102 +120,38 @@ impl BatchNormalization {
             warned_one_value: false,
         }
     }
-
-    fn d(&self) -> usize {
-        self.gamma.len()
-    }
-
-    /// `a` (N, D) or (N, D, H, W) as (M, D) rows.
-    fn to_rows(a: &ArrayRef<f64, IxDyn>) -> Array2<f64> {
-        let d = a.shape()[1];
-        if a.ndim() == 2 {
-            return a
-                .to_owned()
-                .into_dimensionality()
-                .expect("checked to be 2-D");
-        }
-        let t = a.view().permuted_axes(IxDyn(&[0, 2, 3, 1]));
-        let m = a.len() / d.max(1);
-        t.as_standard_layout()
-            .into_owned()
-            .into_shape_with_order((m, d))
-            .expect("standard layout")
-    }
-
-    /// (M, D) rows back to `shape` (the layout of `to_rows`).
-    fn from_rows(rows: Array2<f64>, shape: &[usize]) -> ArrayD<f64> {
-        if shape.len() == 2 {
-            return rows.into_dyn();
-        }
-        let (n, c, h, w) = (shape[0], shape[1], shape[2], shape[3]);
-        let nhwc = rows
-            .into_shape_with_order(IxDyn(&[n, h, w, c]))
-            .expect("same size");
-        nhwc.permuted_axes(IxDyn(&[0, 3, 1, 2]))
-            .as_standard_layout()
-            .into_owned()
-    }
-
-    fn v1(a: &ArrayD<f64>) -> ArrayView1<'_, f64> {
-        a.view().into_dimensionality::<Ix1>().expect("1-D")
-    }
-}
-
-/// Said once per layer on a training batch of one value per feature.
-fn one_value_warning(shape: &[usize]) -> String {
-    format!(
-        "dlfs: BatchNormalization.forward in training on x of shape {shape:?}, one value per \
-         feature: x − μ is 0, so the layer outputs β and learns nothing. Train with batches \
-         of 2 or more samples (the book uses 100), or call forward(x, false) for one sample."
-    )
 }
 
 impl Layer for BatchNormalization {
     #[track_caller]
     fn forward(&mut self, x: &ArrayRef<f64, IxDyn>, train: bool) -> ArrayD<f64> {
-        let d = self.d();
         // a batch of 0 has no statistics; at inference it is simply empty
-        if !(x.ndim() == 2 || x.ndim() == 4) || x.shape()[1] != d || (train && x.shape()[0] == 0) {
-            shape_mismatch(
-                "BatchNormalization",
-                "forward",
-                x.shape(),
-                &format!(
-                    "(N, {d}) or (N, {d}, H, W) with N > 0 in training, for gamma of shape ({d},)"
-                ),
-            );
-        }
-        let rows = Self::to_rows(x);
-        if train && rows.nrows() == 1 && !std::mem::replace(&mut self.warned_one_value, true) {
-            eprintln!("{}", one_value_warning(x.shape()));
+        shapes::check_features("BatchNormalization", x.shape(), self.gamma.len(), train);
+        let rows = shapes::feature_rows(x);
+        if train && rows.nrows() == 1 {
+            shapes::warn_one_value(&mut self.warned_one_value, x.shape());
         }
         let m = rows.nrows() as f64;
         let (mu, var) = if train {
             let mu = rows.sum_axis(Axis(0)) / m;
             let xc = &rows - &mu;
             let var = (&xc * &xc).sum_axis(Axis(0)) / m;
+            // running_mean = momentum·running_mean + (1 − momentum)·μ, and the variance alike
             let mom = self.momentum;
-            self.running_mean *= mom;
-            self.running_mean.scaled_add(1.0 - mom, &mu);
-            self.running_var *= mom;
-            self.running_var.scaled_add(1.0 - mom, &var);
+            self.running_mean = &self.running_mean * mom + (&mu * (1.0 - mom)).into_dyn();
+            self.running_var = &self.running_var * mom + (&var * (1.0 - mom)).into_dyn();
             (mu, var)
         } else {
-            (
-                Self::v1(&self.running_mean).to_owned(),
-                Self::v1(&self.running_var).to_owned(),
-            )
+            let (mean, var) = (vector(&self.running_mean), vector(&self.running_var));
+            (mean.to_owned(), var.to_owned())
         };
         let std = var.mapv(|v| (v + self.eps).sqrt());
         let xc = rows - &mu;
         let xn = &xc / &std;
-        let out = &xn * &Self::v1(&self.gamma) + Self::v1(&self.beta);
-        self.xc = Some(xc);
-        self.xn = Some(xn);
-        self.std = Some(std);
-        self.input_shape = x.shape().to_vec();
-        self.last_train = train;
-        Self::from_rows(out, x.shape())
+        let out = &xn * &vector(&self.gamma) + vector(&self.beta);
+        (self.xc, self.xn, self.std) = (Some(xc), Some(xn), Some(std));
+        (self.input_shape, self.last_train) = (x.shape().to_vec(), train);
+        shapes::from_feature_rows(out, x.shape())
     }
 
     #[track_caller]
@@ -225,22 +160,18 @@ impl Layer for BatchNormalization {
             panic!("BatchNormalization.backward: called before forward")
         };
         check_dout("BatchNormalization", dout.shape(), &self.input_shape);
-        let dout = Self::to_rows(dout);
+        let dout = shapes::feature_rows(dout);
         let dbeta = dout.sum_axis(Axis(0));
         let dgamma = (xn * &dout).sum_axis(Axis(0));
-        let gamma = Self::v1(&self.gamma);
+        let gamma = vector(&self.gamma);
         let dx = if self.last_train {
             let m = dout.nrows() as f64;
-            let k = &gamma / &(std * m);
-            let mut dx = dout * m - &dbeta - xn * &dgamma;
-            dx *= &k;
-            dx
+            (dout * m - &dbeta - xn * &dgamma) * &(&gamma / &(std * m))
         } else {
             dout * &(&gamma / std)
         };
-        self.dbeta = dbeta.into_dyn();
-        self.dgamma = dgamma.into_dyn();
-        Self::from_rows(dx, &self.input_shape)
+        (self.dbeta, self.dgamma) = (dbeta.into_dyn(), dgamma.into_dyn());
+        shapes::from_feature_rows(dx, &self.input_shape)
     }
 
     fn params(&mut self) -> Vec<ParamRef<'_>> {

@@ -1,6 +1,6 @@
-use ndarray::{Array1, Array4, ArrayD, ArrayRef, ArrayView2, Ix4, IxDyn};
+use ndarray::{Array1, Array4, ArrayD, ArrayRef, Ix4, IxDyn};
 
-use super::{Layer, ParamRef, check_dout, shape_mismatch};
+use super::{Layer, ParamRef, check_dout, shape_mismatch, shapes};
 use crate::kernels::{self, Geom};
 
 /// Convolution layer (chapter 7): the book's im2col + matrix product, computed by
@@ -95,36 +95,10 @@ impl Convolution {
         }
     }
 
-    /// W as the matrix W₂ (FN, C·FH·FW), made contiguous first if a user assigned a
-    /// transposed or sliced array.
-    fn w2(&mut self) -> ArrayView2<'_, f64> {
-        if self.W.as_slice().is_none() {
-            self.W = self.W.as_standard_layout().into_owned();
-        }
-        let fnum = self.W.shape()[0];
-        let k = self.W.len() / fnum.max(1);
-        self.W
-            .view()
-            .into_shape_with_order((fnum, k))
-            .expect("standard layout")
-    }
-
-    /// The windows' geometry over an input of `x_shape`, or a panic naming both shapes.
     #[track_caller]
     fn geometry(&self, op: &str, x_shape: &[usize]) -> Geom {
-        let (w, p) = (self.W.shape(), self.pad);
-        let fits = x_shape.len() == 4
-            && x_shape[1] == w[1]
-            && w[2] <= x_shape[2] + 2 * p
-            && w[3] <= x_shape[3] + 2 * p;
-        if !fits {
-            let want = format!(
-                "(N, {}, H, W) with H + 2·{p} ≥ {} and W + 2·{p} ≥ {}, for W of shape {w:?}",
-                w[1], w[2], w[3]
-            );
-            shape_mismatch("Convolution", op, x_shape, &want);
-        }
-        Geom::new("Convolution", x_shape, w[2], w[3], self.stride, p)
+        let settings = (self.stride, self.pad);
+        shapes::conv_geometry("Convolution", op, x_shape, self.W.shape(), settings)
     }
 
     /// dW and db (kept) and, when `need_dx`, ∂L/∂x, from `dout` (N, FN, OH, OW).
@@ -142,7 +116,8 @@ impl Convolution {
         let dout = dout.as_standard_layout();
         let dout = dout.as_slice().expect("standard layout");
         // db = Σ dout, dW₂ = doutᵀ · col, dx = col2im(dout · W₂), with dout as (N·OH·OW, FN)
-        let (dw2, db, dx) = kernels::conv_backward(&g, &self.w2(), &x.view(), dout, need_dx);
+        let w2 = shapes::filters_as_matrix(&mut self.W);
+        let (dw2, db, dx) = kernels::conv_backward(&g, &w2, &x.view(), dout, need_dx);
         self.dW = dw2
             .into_shape_with_order(self.W.raw_dim())
             .expect("W's size");
@@ -162,7 +137,7 @@ impl Layer for Convolution {
             .expect("4-D");
         // out = im2col(x) · W₂ᵀ + b, as (N, FN, OH, OW)
         let b: Vec<f64> = self.b.iter().copied().collect();
-        let out = kernels::conv_forward(&g, &self.w2(), &b, &x.view());
+        let out = kernels::conv_forward(&g, &shapes::filters_as_matrix(&mut self.W), &b, &x.view());
         self.x = train.then(|| x.into_owned());
         out.into_dyn()
     }

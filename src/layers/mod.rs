@@ -11,6 +11,7 @@ mod convolution;
 mod dropout;
 mod pooling;
 mod relu;
+mod shapes;
 mod sigmoid;
 mod simple;
 mod softmax_with_loss;
@@ -26,6 +27,8 @@ pub use simple::{AddLayer, MulLayer, ScalarLayer};
 pub use softmax_with_loss::SoftmaxWithLoss;
 
 use ndarray::{ArrayD, ArrayRef, IxDyn};
+
+pub(crate) use shapes::{check_dout, shape_mismatch, vector};
 
 /// A learnable parameter lent out by a layer or network: its name (`"W1"`), its value
 /// (for the optimizer to change) and the gradient from the last backward pass.
@@ -127,33 +130,4 @@ pub trait LossLayer: Send {
     fn forward(&mut self, x: &ArrayRef<f64, IxDyn>, t: &ArrayRef<f64, IxDyn>) -> f64;
     /// ∂L/∂x of the last forward pass, times `dout`.
     fn backward(&mut self, dout: f64) -> ArrayD<f64>;
-}
-
-/// A bias `b` (stored as `ArrayD`, shape (M,)) as a 1-D view, so that `matrix + vector(b)`
-/// broadcasts over rows in place (adding an `ArrayD` would go through ndarray's slow
-/// dynamic-dimension broadcasting and allocate a new array).
-pub(crate) fn vector(b: &ArrayD<f64>) -> ndarray::ArrayView1<'_, f64> {
-    b.view()
-        .into_dimensionality::<ndarray::Ix1>()
-        .expect("a bias is 1-D")
-}
-
-/// Panics with a report naming the layer, the operation and both shapes.
-#[track_caller]
-pub(crate) fn shape_mismatch(layer: &str, op: &str, got: &[usize], expected: &str) -> ! {
-    panic!("{layer}.{op}: got shape {got:?}, expected {expected}")
-}
-
-/// The check at the top of every `backward`: `dout` must have the shape of the last
-/// forward's output (`out`), else a panic naming the layer and both shapes.
-#[track_caller]
-pub(crate) fn check_dout(layer: &str, dout: &[usize], out: &[usize]) {
-    if dout != out {
-        shape_mismatch(
-            layer,
-            "backward",
-            dout,
-            &format!("dout of shape {out:?} (the forward output's)"),
-        );
-    }
 }

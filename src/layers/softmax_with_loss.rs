@@ -1,7 +1,7 @@
 use ndarray::{Array2, ArrayD, ArrayRef, Axis, Ix2, IxDyn};
 
 use super::shape_mismatch;
-use crate::functions::{as_batch, label_indices};
+use crate::functions::{as_batch, label_indices, softmax_and_log};
 
 /// The labels of the last forward pass, as given.
 #[derive(Debug, Clone)]
@@ -74,44 +74,21 @@ impl SoftmaxWithLoss {
             );
         }
         self.one_sample = x.ndim() == 1;
-        let one_hot = if x.shape() == t.shape() {
-            Some(
-                t.as_standard_layout()
-                    .into_shape_with_order((n, c))
-                    .expect("same size")
-                    .into_owned(),
-            )
-        } else {
-            None
-        };
-        // softmax and log-softmax, one row at a time, with the row maximum subtracted
-        let mut y = x2.to_owned();
-        let mut log_y = x2.to_owned();
-        for (mut yr, mut lr) in y.rows_mut().into_iter().zip(log_y.rows_mut()) {
-            let max = yr.fold(f64::NEG_INFINITY, |m, &v| m.max(v));
-            yr.mapv_inplace(|v| (v - max).exp());
-            let sum = yr.sum();
-            yr /= sum;
-            let log_sum = sum.ln();
-            lr.mapv_inplace(|v| v - max - log_sum);
-        }
-        let loss = match &one_hot {
-            Some(t2) => -(t2 * &log_y).sum() / n as f64,
+        let one_hot = (x.shape() == t.shape()).then(|| {
+            let t2 = t.as_standard_layout().into_owned();
+            t2.into_shape_with_order((n, c)).expect("same size")
+        });
+        // y = softmax(x); loss = cross_entropy_error(y, t), from log y computed directly
+        let (y, log_y) = softmax_and_log(&x2);
+        let (loss, labels) = match one_hot {
+            Some(t2) => (-(&t2 * &log_y).sum() / n as f64, Labels::OneHot(t2)),
             None => {
                 let idx = label_indices(t, n, c);
-                let l = -idx
-                    .iter()
-                    .enumerate()
-                    .map(|(i, &k)| log_y[[i, k]])
-                    .sum::<f64>()
-                    / n as f64;
-                self.t = Some(Labels::Index(idx));
-                l
+                let sum: f64 = idx.iter().enumerate().map(|(i, &k)| log_y[[i, k]]).sum();
+                (-sum / n as f64, Labels::Index(idx))
             }
         };
-        if let Some(t2) = one_hot {
-            self.t = Some(Labels::OneHot(t2));
-        }
+        self.t = Some(labels);
         self.y = Some(y);
         self.loss = loss;
         loss
