@@ -38,13 +38,7 @@ pub use ch05::*;
 pub use ch06::*;
 pub use ch07::*;
 
-pub use crate::gradient::rel_error;
-
-/// A numerical gradient agrees with backpropagation when every element's
-/// [`rel_error`] is below this, the tolerance of the crate's own gradient tests. Correct code
-/// measures up to about 1e-6 here: the book's cross-entropy adds 1e-7 inside the log, which
-/// its backward ignores (a relative difference of about 1e-7 / y).
-pub const GRAD_REL_TOL: f64 = 1e-5;
+pub use crate::gradient::{GRAD_REL_TOL, rel_error};
 
 /// How one exercise came out.
 #[derive(Debug, Clone, PartialEq)]
@@ -192,28 +186,11 @@ pub(super) fn numerical(x: &ArrayD<f64>, f: impl FnMut(&ArrayD<f64>) -> f64) -> 
     crate::gradient::numerical_gradient(f, &mut x.clone())
 }
 
-/// Backprop `yours` against the numerical gradient `num`: every element's relative error
-/// below [`GRAD_REL_TOL`]; returns the largest.
+/// Backprop `yours` against the numerical gradient `num`: the crate's one gradient check,
+/// [`check_gradient`](crate::gradient::check_gradient) (every element's relative error below
+/// [`GRAD_REL_TOL`]); returns the largest.
 pub(super) fn grad_check(what: &str, yours: &ArrayD<f64>, num: &ArrayD<f64>) -> Step<f64> {
-    if yours.shape() != num.shape() {
-        return fail(format!(
-            "{what}: your gradient has shape {}, expected {}",
-            shape_str(yours.shape()),
-            shape_str(num.shape())
-        ));
-    }
-    let worst = crate::gradient::max_rel_error(yours, num);
-    if worst.0 > GRAD_REL_TOL || worst.0.is_nan() {
-        let i = worst.1;
-        return fail(format!(
-            "{what}: numerical gradient check failed: relative error {:.1e} at flat index {i} \
-             (backprop {}, numerical {})",
-            worst.0,
-            yours.iter().nth(i).expect("index in range"),
-            num.iter().nth(i).expect("index in range"),
-        ));
-    }
-    Ok(worst.0)
+    crate::gradient::check_gradient(what, yours, num).map_err(Stop::Failed)
 }
 
 /// Random values in (−2, 2), none within 0.05 of 0 (so a ReLU's kink lies outside the
