@@ -21,9 +21,11 @@
 //! what they share: running the learner's code, comparing arrays, the numerical gradient
 //! check and the report.
 
+use std::cell::Cell;
 use std::collections::BTreeMap;
 use std::fmt;
 use std::panic::{AssertUnwindSafe, catch_unwind};
+use std::sync::Once;
 
 use ndarray::{ArrayD, IxDyn};
 use rand::Rng as _;
@@ -97,31 +99,68 @@ pub(super) fn fail<T>(why: impl Into<String>) -> Step<T> {
     Err(Stop::Failed(why.into()))
 }
 
-/// Runs the learner's code, turning a panic into a [`Stop`]: `todo!()` is "not done yet",
-/// any other panic a failure that quotes its message. The panic's usual message on stderr
-/// is kept quiet while the check runs.
-pub(super) fn attempt<T>(what: &str, f: impl FnOnce() -> T) -> Step<T> {
-    let hook = std::panic::take_hook();
-    std::panic::set_hook(Box::new(|_| {}));
+thread_local! {
+    /// Whether this thread is inside [`catch_quietly`]: the panic hook then keeps quiet.
+    static QUIET: Cell<bool> = const { Cell::new(false) };
+}
+
+/// Installs, once per process, a panic hook that keeps quiet on a thread inside
+/// [`catch_quietly`] and hands every other panic to the hook it replaced. The process-wide
+/// hook is never swapped back and forth, so checks running on several threads at once
+/// cannot silence a panic elsewhere or lose the original hook. (evcxr gives each cell its
+/// own copy of the library's statics: a cell that runs a check then adds one more such
+/// hook, which defers to the one before.)
+fn install_quiet_hook() {
+    static INSTALL: Once = Once::new();
+    INSTALL.call_once(|| {
+        let previous = std::panic::take_hook();
+        std::panic::set_hook(Box::new(move |info| {
+            if !QUIET.with(Cell::get) {
+                previous(info);
+            }
+        }));
+    });
+}
+
+/// Runs `f`; a panic inside it comes back as its message instead of unwinding further, and
+/// is not printed on stderr. Panics on other threads are reported as usual, whatever runs
+/// at the same time.
+///
+/// ```
+/// use dlfs::exercise::catch_quietly;
+/// assert_eq!(catch_quietly(|| 2 + 2), Ok(4));
+/// let v: Vec<f64> = Vec::new();
+/// let err = catch_quietly(|| v[3]).unwrap_err();
+/// assert!(err.contains("index out of bounds"), "{err}");
+/// ```
+pub fn catch_quietly<T>(f: impl FnOnce() -> T) -> Result<T, String> {
+    install_quiet_hook();
+    let outer = QUIET.with(|q| q.replace(true));
     let result = catch_unwind(AssertUnwindSafe(f));
-    std::panic::set_hook(hook);
+    QUIET.with(|q| q.set(outer));
     result.map_err(|payload| {
-        let msg = payload
+        payload
             .downcast_ref::<String>()
             .cloned()
             .or_else(|| payload.downcast_ref::<&str>().map(|s| s.to_string()))
-            .unwrap_or_else(|| "(no message)".into());
-        match msg.strip_prefix("not yet implemented") {
-            Some(rest) => {
-                let hint = rest.trim_start_matches(':').trim();
-                Stop::NotDone(if hint.is_empty() {
-                    what.to_string()
-                } else {
-                    hint.to_string()
-                })
-            }
-            None => Stop::Failed(format!("{what} panicked: {msg}")),
+            .unwrap_or_else(|| "(no message)".into())
+    })
+}
+
+/// Runs the learner's code, turning a panic into a [`Stop`]: `todo!()` is "not done yet",
+/// any other panic a failure that quotes its message. The panic's usual message on stderr
+/// is kept quiet while the check runs ([`catch_quietly`]).
+pub(super) fn attempt<T>(what: &str, f: impl FnOnce() -> T) -> Step<T> {
+    catch_quietly(f).map_err(|msg| match msg.strip_prefix("not yet implemented") {
+        Some(rest) => {
+            let hint = rest.trim_start_matches(':').trim();
+            Stop::NotDone(if hint.is_empty() {
+                what.to_string()
+            } else {
+                hint.to_string()
+            })
         }
+        None => Stop::Failed(format!("{what} panicked: {msg}")),
     })
 }
 
