@@ -350,7 +350,8 @@ pub(super) fn check_array_layer<L: Layer>(
 }
 
 /// The reports of one notebook, by exercise: re-running a check replaces its report.
-/// `Display` prints the chapter's count and one line per exercise.
+/// `Display` prints the chapter's count and one line per exercise. (Training's lines of
+/// epochs done and time left are another thing: [`ProgressMeter`](crate::progress::ProgressMeter).)
 #[derive(Debug, Clone)]
 pub struct Progress {
     chapter: String,
