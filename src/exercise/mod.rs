@@ -7,7 +7,10 @@
 //! the library's own implementation, and runs a numerical gradient check (central
 //! difference, h = 1e-4) on the learner's layer. A `todo!()` or any other panic inside the
 //! learner's code is caught and reported as not done yet or as a failure; it never reaches
-//! the notebook. A report prints as one line per part:
+//! the notebook. Where the learner's values differ, the check computes what the usual slips
+//! give on the same input (Sigmoid's backward from x instead of the output, Convolution's
+//! dout not transposed, …) and names the one they match; a backward that unwraps a `None`
+//! is told what forward must keep. A report prints as one line per part:
 //!
 //! ```text
 //! ✓ Relu: forward, backward, inference, gradient check (rel. error 3.1e-12)
@@ -164,6 +167,21 @@ pub(super) fn attempt<T>(what: &str, f: impl FnOnce() -> T) -> Step<T> {
     })
 }
 
+/// The message of `unwrap()` on a `None`.
+const UNWRAP_NONE: &str = "called `Option::unwrap()` on a `None` value";
+
+/// The learner's `backward`, run by [`attempt`]; an `unwrap()` of a `None` there means
+/// forward did not keep what backward needs, and the report says so.
+pub(super) fn attempt_backward<T>(known: &Known, f: impl FnOnce() -> T) -> Step<T> {
+    attempt("backward", f).map_err(|stop| match stop {
+        Stop::Failed(why) if why.contains(UNWRAP_NONE) => Stop::Failed(format!(
+            "{why}: forward must keep {} for backward ({})",
+            known.keeps, known.store
+        )),
+        stop => stop,
+    })
+}
+
 /// Builds a [`Report`] from the parts collected and the end of the check.
 pub(super) fn report(exercise: &str, parts: Vec<String>, end: Step<()>) -> Report {
     let outcome = match end {
@@ -250,23 +268,148 @@ pub(super) fn random(shape: &[usize], r: &mut Rng) -> ArrayD<f64> {
     ArrayD::from_shape_simple_fn(IxDyn(shape), || r.random_range(-1.0..1.0))
 }
 
+/// A slip learners make in one part of a layer: what it computes from the input `x` and
+/// `dout`, and what to tell a learner whose values match it.
+pub(super) struct Slip {
+    /// `"forward"`, `"dx"`, or a parameter's gradient (`"dW"`).
+    part: &'static str,
+    /// What is wrong, and how to put it right.
+    what: String,
+    computes: Computes,
+}
+
+/// What a [`Slip`] computes from `x` and `dout`.
+type Computes = Box<dyn Fn(&ArrayD<f64>, &ArrayD<f64>) -> ArrayD<f64>>;
+
+impl Slip {
+    /// A slip in forward: `computes(x)` is its output.
+    pub(super) fn forward(
+        what: impl Into<String>,
+        computes: impl Fn(&ArrayD<f64>) -> ArrayD<f64> + 'static,
+    ) -> Self {
+        Self {
+            part: "forward",
+            what: what.into(),
+            computes: Box::new(move |x, _| computes(x)),
+        }
+    }
+
+    /// A slip in backward: `computes(x, dout)` is its `part` (`"dx"`, `"dW"`, …).
+    pub(super) fn backward(
+        part: &'static str,
+        what: impl Into<String>,
+        computes: impl Fn(&ArrayD<f64>, &ArrayD<f64>) -> ArrayD<f64> + 'static,
+    ) -> Self {
+        Self {
+            part,
+            what: what.into(),
+            computes: Box::new(computes),
+        }
+    }
+}
+
+/// What a layer's check knows about it: what forward keeps for backward (in the book's
+/// words), and the slips learners make.
+pub(super) struct Known {
+    /// What backward needs from forward: `"the mask"`.
+    pub keeps: &'static str,
+    /// How forward keeps it: `"self.mask = Some(mask) in forward"`.
+    pub store: &'static str,
+    pub slips: Vec<Slip>,
+    /// Said when forward fails (panics or returns the wrong shape) on input of more than two
+    /// axes: Affine's flattening.
+    pub nd_input: Option<&'static str>,
+}
+
+impl Known {
+    pub(super) fn new(keeps: &'static str, store: &'static str) -> Self {
+        Self {
+            keeps,
+            store,
+            slips: Vec::new(),
+            nd_input: None,
+        }
+    }
+
+    pub(super) fn slip(mut self, slip: Slip) -> Self {
+        self.slips.push(slip);
+        self
+    }
+
+    /// A failure of forward on `x` with [`nd_input`](Self::nd_input)'s hint, if `x` has
+    /// more than two axes.
+    fn nd_hint<T>(&self, x: &ArrayD<f64>, step: Step<T>) -> Step<T> {
+        match (step, self.nd_input) {
+            (Err(Stop::Failed(why)), Some(hint)) if x.ndim() > 2 => fail(format!("{why}: {hint}")),
+            (step, _) => step,
+        }
+    }
+
+    /// A failure of `part` explained: the slip whose values `yours` has, if any, else a dx
+    /// of zeros (nothing kept), else the failure as it is.
+    fn explain<T>(
+        &self,
+        part: &str,
+        step: Step<T>,
+        x: &ArrayD<f64>,
+        dout: &ArrayD<f64>,
+        yours: &ArrayD<f64>,
+    ) -> Step<T> {
+        let Err(Stop::Failed(why)) = step else {
+            return step;
+        };
+        let matched = self
+            .slips
+            .iter()
+            .filter(|s| s.part == part)
+            .find(|s| same(yours, &(s.computes)(x, dout)));
+        if let Some(s) = matched {
+            return fail(format!("{why}: {}", s.what));
+        }
+        if part == "dx" && !yours.is_empty() && yours.iter().all(|&v| v == 0.0) {
+            return fail(format!(
+                "{why}: your dx is 0 everywhere: does forward keep {} for backward ({})?",
+                self.keeps, self.store
+            ));
+        }
+        fail(why)
+    }
+}
+
+/// Whether `a` has `b`'s shape and values (to 1e-10, relative above 1).
+pub(super) fn same(a: &ArrayD<f64>, b: &ArrayD<f64>) -> bool {
+    a.shape() == b.shape()
+        && a.iter()
+            .zip(b)
+            .all(|(&u, &v)| (u - v).abs() <= 1e-10 * v.abs().max(1.0))
+}
+
 /// Forward and backward of `yours` against `reference` on `x`, in training mode: the
-/// output, dx, the parameters' names and their gradients.
+/// output, dx, the parameters' names and their gradients; a difference that one of
+/// `known`'s slips explains is named.
 pub(super) fn layer_against_reference(
     yours: &mut dyn Layer,
     reference: &mut dyn Layer,
     x: &ArrayD<f64>,
     r: &mut Rng,
     parts: &mut Vec<String>,
+    known: &Known,
 ) -> Step<()> {
     let on = format!("on x of shape {}", shape_str(x.shape()));
-    let y = attempt("forward", || yours.forward(x, true))?;
+    let y = known.nd_hint(x, attempt("forward", || yours.forward(x, true)))?;
     let want = reference.forward(x, true);
-    compare(&format!("forward {on}"), &y, &want, 1e-12)?;
+    let step = compare(&format!("forward {on}"), &y, &want, 1e-12);
+    let step = known.explain("forward", step, x, &ArrayD::zeros(IxDyn(&[0])), &y);
+    if y.shape() != want.shape() {
+        known.nd_hint(x, step)?;
+    } else {
+        step?;
+    }
     let dout = random(want.shape(), r);
-    let dx = attempt("backward", || yours.backward(&dout))?;
+    let dx = attempt_backward(known, || yours.backward(&dout))?;
     let want_dx = reference.backward(&dout);
-    compare(&format!("backward (dx) {on}"), &dx, &want_dx, 1e-12)?;
+    let step = compare(&format!("backward (dx) {on}"), &dx, &want_dx, 1e-12);
+    known.explain("dx", step, x, &dout, &dx)?;
     let (yp, rp) = (yours.params(), reference.params());
     let names: Vec<&str> = yp.iter().map(|p| p.name.as_str()).collect();
     let want_names: Vec<&str> = rp.iter().map(|p| p.name.as_str()).collect();
@@ -276,12 +419,9 @@ pub(super) fn layer_against_reference(
         ));
     }
     for (p, q) in yp.iter().zip(&rp) {
-        compare(
-            &format!("backward (d{}) {on}", p.name),
-            p.grad,
-            q.grad,
-            1e-12,
-        )?;
+        let part = format!("d{}", p.name);
+        let step = compare(&format!("backward ({part}) {on}"), p.grad, q.grad, 1e-12);
+        known.explain(&part, step, x, &dout, p.grad)?;
     }
     parts.push(format!("forward and backward {on}"));
     Ok(())
@@ -289,10 +429,15 @@ pub(super) fn layer_against_reference(
 
 /// The numerical gradient check of `layer` on `x`: f = Σ forward(x)·r, and ∂f/∂x and
 /// ∂f/∂param from backward(r) against central differences.
-pub(super) fn layer_grad_check(layer: &mut dyn Layer, x: &ArrayD<f64>, r: &mut Rng) -> Step<f64> {
+pub(super) fn layer_grad_check(
+    layer: &mut dyn Layer,
+    x: &ArrayD<f64>,
+    r: &mut Rng,
+    known: &Known,
+) -> Step<f64> {
     let y = attempt("forward", || layer.forward(x, true))?;
     let w = random(y.shape(), r);
-    let dx = attempt("backward", || layer.backward(&w))?;
+    let dx = attempt_backward(known, || layer.backward(&w))?;
     let grads: Vec<(String, ArrayD<f64>)> = layer
         .params()
         .into_iter()
@@ -323,6 +468,7 @@ pub(super) fn check_array_layer<L: Layer>(
     make_ref: impl Fn() -> Box<dyn Layer>,
     inputs: &[ArrayD<f64>],
     seed: u64,
+    known: &Known,
 ) -> Report {
     let mut parts = Vec::new();
     let end = (|| {
@@ -330,7 +476,7 @@ pub(super) fn check_array_layer<L: Layer>(
         for x in inputs {
             let mut yours = attempt("new", &make)?;
             let mut reference = make_ref();
-            layer_against_reference(&mut yours, reference.as_mut(), x, &mut r, &mut parts)?;
+            layer_against_reference(&mut yours, reference.as_mut(), x, &mut r, &mut parts, known)?;
             let x2 = random(x.shape(), &mut r);
             let y = attempt("forward (inference)", || yours.forward(&x2, false))?;
             compare(
@@ -342,7 +488,7 @@ pub(super) fn check_array_layer<L: Layer>(
         }
         parts.push("inference".into());
         let mut yours = attempt("new", &make)?;
-        let worst = layer_grad_check(&mut yours, &inputs[0], &mut r)?;
+        let worst = layer_grad_check(&mut yours, &inputs[0], &mut r, known)?;
         parts.push(format!("gradient check (rel. error {worst:.1e})"));
         Ok(())
     })();
