@@ -55,7 +55,7 @@ pub mod prelude {
         GradientField, HistogramGrid, Im2colDiagram, ImageGrid, LayerDiagram, LineChart, Plot,
         PoolDiagram, SurfacePlot, smooth_curve,
     };
-    pub use crate::progress::Progress;
+    pub use crate::progress::ProgressMeter;
     pub use crate::trainer::{TrainError, TrainReport, Trainer, TrainerConfig};
     pub use ndarray::{
         Array, Array1, Array2, Array3, Array4, ArrayD, ArrayRef, ArrayView, ArrayViewD, Axis,

@@ -13,7 +13,7 @@
 //! assert_eq!(totals, vec![0.0, 1.0, 2.0]);
 //! ```
 
-use crate::progress::Progress;
+use crate::progress::ProgressMeter;
 use rayon::prelude::*;
 
 /// Runs `experiment(k, item)` for every item, as many at a time as there are threads
@@ -33,7 +33,7 @@ where
 {
     crate::kernels::threads(); // sizes the pool from DLFS_THREADS before its first use
     let items: Vec<I::Item> = items.into_iter().collect();
-    let progress = Progress::new("experiment", items.len());
+    let progress = ProgressMeter::new("experiment", items.len());
     items
         .into_par_iter()
         .enumerate()

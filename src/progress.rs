@@ -53,9 +53,10 @@ pub fn line(what: &str, done: usize, total: usize, elapsed: Duration) -> String 
 }
 
 /// Counts finished pieces of work (from any thread) and prints a [`line`](fn@line) for each, or,
-/// above 20 pieces, for every tenth of them and the last.
+/// above 20 pieces, for every tenth of them and the last. (The exercise notebooks' count of
+/// passed checks is another thing: [`exercise::Progress`](crate::exercise::Progress).)
 #[derive(Debug)]
-pub struct Progress {
+pub struct ProgressMeter {
     what: &'static str,
     total: usize,
     every: usize,
@@ -64,11 +65,11 @@ pub struct Progress {
     on: bool,
 }
 
-impl Progress {
+impl ProgressMeter {
     /// Progress over `total` pieces called `what` ("epoch", "experiment"), starting now;
     /// silent when [`enabled`] is false.
     pub fn new(what: &'static str, total: usize) -> Self {
-        Progress {
+        ProgressMeter {
             what,
             total,
             every: if total > 20 { total.div_ceil(10) } else { 1 },
@@ -127,9 +128,9 @@ mod tests {
 
     #[test]
     fn more_than_twenty_pieces_report_every_tenth() {
-        let p = Progress::new("trial", 100);
+        let p = ProgressMeter::new("trial", 100);
         assert_eq!(p.every, 10);
-        assert_eq!(Progress::new("epoch", 20).every, 1);
-        assert_eq!(Progress::new("trial", 21).every, 3);
+        assert_eq!(ProgressMeter::new("epoch", 20).every, 1);
+        assert_eq!(ProgressMeter::new("trial", 21).every, 3);
     }
 }

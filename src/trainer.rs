@@ -7,7 +7,7 @@ pub use crate::error::TrainError;
 use crate::init::{Rng, choice, seeded_rng};
 use crate::nets::Sequential;
 use crate::optimizer::Optimizer;
-use crate::progress::Progress;
+use crate::progress::ProgressMeter;
 
 /// A loss above this many times max(the first step's loss, 1) stops training as
 /// diverged (see [`Trainer`]).
@@ -376,7 +376,7 @@ impl<'a> Trainer<'a> {
         let mut t_batch = ArrayD::<f64>::zeros(IxDyn(&t_shape));
 
         // epoch k of n, time so far and left, after each epoch line (see `crate::progress`)
-        let progress = Progress::new("epoch", self.config.epochs);
+        let progress = ProgressMeter::new("epoch", self.config.epochs);
         for i in 0..max_iter {
             let epoch = i / iter_per_epoch + 1;
             let idx = choice(n, bs, &mut self.rng);

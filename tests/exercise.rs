@@ -117,6 +117,28 @@ fn mul_layer_with_stale_inputs() {
     );
 }
 
+/// Forgets to keep x and y: backward multiplies by the zeros of `new`.
+#[derive(Default)]
+struct MulKeepsNothing {
+    x: f64,
+    y: f64,
+}
+impl ScalarLayer for MulKeepsNothing {
+    fn forward(&mut self, x: f64, y: f64) -> f64 {
+        x * y
+    }
+    fn backward(&mut self, dout: f64) -> (f64, f64) {
+        (dout * self.y, dout * self.x)
+    }
+}
+
+#[test]
+fn mul_layer_that_keeps_nothing() {
+    let r = check_mul_layer(MulKeepsNothing::default);
+    assert_failed(&r, &["(0, 0, 0)", "forward must keep x and y for backward"]);
+    assert!(!r.to_string().contains("swaps"), "{r}");
+}
+
 struct AddHalf;
 impl ScalarLayer for AddHalf {
     fn forward(&mut self, x: f64, y: f64) -> f64 {
@@ -156,7 +178,43 @@ impl Layer for ReluStrict {
 fn relu_whose_mask_lets_zeros_through() {
     assert_failed(
         &check_relu(ReluStrict::default),
-        &["backward (dx) on x of shape (3, 5)", "yours", "expected 0"],
+        &[
+            "backward (dx) on x of shape (3, 5)",
+            "expected 0)",
+            "your mask is x < 0 where the book's is x <= 0",
+            "only where x is exactly 0",
+        ],
+    );
+}
+
+/// Computes the mask and forgets to keep it: backward unwraps a `None`.
+#[derive(Default)]
+struct ReluKeepsNoMask {
+    mask: Option<ArrayD<bool>>,
+}
+impl Layer for ReluKeepsNoMask {
+    fn forward(&mut self, x: &ArrayRef<f64, IxDyn>, _train: bool) -> ArrayD<f64> {
+        let mask = x.mapv(|v| v <= 0.0);
+        Zip::from(x)
+            .and(&mask)
+            .map_collect(|&v, &m| if m { 0.0 } else { v })
+    }
+    fn backward(&mut self, dout: &ArrayRef<f64, IxDyn>) -> ArrayD<f64> {
+        let mask = self.mask.as_ref().unwrap();
+        Zip::from(dout)
+            .and(mask)
+            .map_collect(|&d, &m| if m { 0.0 } else { d })
+    }
+}
+
+#[test]
+fn relu_that_keeps_no_mask_is_told_to_keep_it() {
+    assert_failed(
+        &check_relu(ReluKeepsNoMask::default),
+        &[
+            "backward panicked: called `Option::unwrap()` on a `None` value",
+            "forward must keep the mask for backward (self.mask = Some(mask) in forward)",
+        ],
     );
 }
 
@@ -213,7 +271,69 @@ impl Layer for SigmoidWrongBackward {
 fn sigmoid_backward_from_the_input() {
     assert_failed(
         &check_sigmoid(SigmoidWrongBackward::default),
-        &["backward (dx) on x of shape (2, 3)"],
+        &[
+            "backward (dx) on x of shape (2, 3)",
+            "backward uses the input x where the output belongs: dx = dout·(1 − y)·y",
+        ],
+    );
+}
+
+/// The sigmoid with a slip in forward, or keeping no output.
+#[derive(Clone, Copy, PartialEq)]
+enum SigmoidSlip {
+    /// `1.0 / (1.0 + -v.exp())`: the minus applies after `exp`.
+    MinusAfterExp,
+    /// `1.0 / (1.0 + v.exp())`.
+    NoMinus,
+    /// forward does not keep its output.
+    KeepsNoOutput,
+}
+
+struct SigmoidBad {
+    out: Option<ArrayD<f64>>,
+    slip: SigmoidSlip,
+}
+impl Layer for SigmoidBad {
+    fn forward(&mut self, x: &ArrayRef<f64, IxDyn>, _train: bool) -> ArrayD<f64> {
+        let out = match self.slip {
+            SigmoidSlip::MinusAfterExp => x.mapv(|v| 1.0 / (1.0 + -v.exp())),
+            SigmoidSlip::NoMinus => x.mapv(|v| 1.0 / (1.0 + v.exp())),
+            SigmoidSlip::KeepsNoOutput => x.mapv(|v| 1.0 / (1.0 + (-v).exp())),
+        };
+        if self.slip != SigmoidSlip::KeepsNoOutput {
+            self.out = Some(out.clone());
+        }
+        out
+    }
+    fn backward(&mut self, dout: &ArrayRef<f64, IxDyn>) -> ArrayD<f64> {
+        let out = self.out.as_ref().unwrap();
+        Zip::from(dout)
+            .and(out)
+            .map_collect(|&d, &y| d * (1.0 - y) * y)
+    }
+}
+
+#[test]
+fn sigmoid_slips_are_named() {
+    let check = |slip| check_sigmoid(move || SigmoidBad { out: None, slip });
+    assert_failed(
+        &check(SigmoidSlip::MinusAfterExp),
+        &[
+            "forward on x of shape (2, 3)",
+            "in Rust `-v.exp()` is −(exp(v))",
+            "write `(-v).exp()`",
+        ],
+    );
+    assert_failed(
+        &check(SigmoidSlip::NoMinus),
+        &["yours is 1/(1 + exp(x)): the sigmoid is 1/(1 + exp(−x))"],
+    );
+    assert_failed(
+        &check(SigmoidSlip::KeepsNoOutput),
+        &[
+            "backward panicked",
+            "forward must keep its output out for backward (self.out = Some(out.clone()) in forward)",
+        ],
     );
 }
 
@@ -240,6 +360,14 @@ enum AffineMistake {
     FlatDx,
     /// params named "W1", "b1".
     Names,
+    /// db summed over axis 1, one number per sample.
+    DbAxis1,
+    /// db = dout, not summed at all.
+    DbUnsummed,
+    /// forward takes x as a matrix without reshaping it to (N, D).
+    NoFlatten,
+    /// forward does not keep x.
+    KeepsNoX,
 }
 
 impl AffineBad {
@@ -260,9 +388,14 @@ impl Layer for AffineBad {
     fn forward(&mut self, x: &ArrayRef<f64, IxDyn>, _train: bool) -> ArrayD<f64> {
         self.shape = x.shape().to_vec();
         let n = x.shape()[0];
-        let x2 = x.to_shape((n, x.len() / n)).unwrap().to_owned();
+        let x2 = match self.mistake {
+            AffineMistake::NoFlatten => mat(x).to_owned(),
+            _ => x.to_shape((n, x.len() / n)).unwrap().to_owned(),
+        };
         let out = x2.dot(&mat(&self.W)) + &self.b;
-        self.x = Some(x2);
+        if !matches!(self.mistake, AffineMistake::KeepsNoX) {
+            self.x = Some(x2);
+        }
         out.into_dyn()
     }
     fn backward(&mut self, dout: &ArrayRef<f64, IxDyn>) -> ArrayD<f64> {
@@ -275,6 +408,8 @@ impl Layer for AffineBad {
         };
         self.db = match self.mistake {
             AffineMistake::MeanDb => d.mean_axis(Axis(0)).unwrap().into_dyn(),
+            AffineMistake::DbAxis1 => d.sum_axis(Axis(1)).into_dyn(),
+            AffineMistake::DbUnsummed => d.to_owned().into_dyn(),
             _ => d.sum_axis(Axis(0)).into_dyn(),
         };
         match self.mistake {
@@ -299,17 +434,54 @@ fn affine_mistakes() {
     let check = |m| check_affine(move |w, b| AffineBad::new(w, b, m));
     assert_failed(
         &check(AffineMistake::TransposedDw),
-        &["backward (dW)", "your shape is (4, 6), expected (6, 4)"],
+        &[
+            "backward (dW)",
+            "your shape is (4, 6), expected (6, 4)",
+            "dW = xᵀ·dout, of W's shape (D, M); yours is doutᵀ·x",
+        ],
     );
     assert_failed(
         &check(AffineMistake::MeanDb),
-        &["backward (db) on x of shape (3, 6)"],
+        &[
+            "backward (db) on x of shape (3, 6)",
+            "db is the sum of dout over the batch (axis 0), not its mean",
+        ],
+    );
+    assert_failed(
+        &check(AffineMistake::DbAxis1),
+        &[
+            "backward (db) on x of shape (3, 6): your shape is (3,), expected (4,)",
+            "db sums dout over the batch, axis 0",
+            "yours sums over axis 1",
+        ],
+    );
+    assert_failed(
+        &check(AffineMistake::DbUnsummed),
+        &[
+            "backward (db) on x of shape (3, 6): your shape is (3, 4), expected (4,)",
+            "yours is dout itself",
+        ],
     );
     assert_failed(
         &check(AffineMistake::FlatDx),
         &[
             "backward (dx) on x of shape (2, 2, 3)",
             "your shape is (2, 6), expected (2, 2, 3)",
+            "reshape dout·Wᵀ back to it",
+        ],
+    );
+    assert_failed(
+        &check(AffineMistake::NoFlatten),
+        &[
+            "forward panicked: mat: expected a 2-D array, got shape (2, 2, 3)",
+            "reshape x to (N, −1) first",
+        ],
+    );
+    assert_failed(
+        &check(AffineMistake::KeepsNoX),
+        &[
+            "backward panicked",
+            "forward must keep x (reshaped to (N, D)) for backward",
         ],
     );
     assert_failed(&check(AffineMistake::Names), &["named [\"W1\", \"b1\"]"]);
@@ -317,48 +489,104 @@ fn affine_mistakes() {
 
 // ---- SoftmaxWithLoss ----
 
+#[derive(Clone, Copy, PartialEq)]
+enum SoftmaxSlip {
+    /// The loss summed over the batch, and backward (y − t) without the 1/N.
+    SumLoss,
+    /// The loss averaged, backward (y − t) without the 1/N.
+    NoOneOverN,
+    /// (t − y)/N.
+    Sign,
+    /// (y − t)/N for one-hot labels only: index labels do not broadcast.
+    OneHotOnly,
+    /// forward keeps neither y nor t.
+    KeepsNothing,
+}
+
 struct SoftmaxBad {
-    sum_loss: bool,
+    slip: SoftmaxSlip,
     y: Option<ArrayD<f64>>,
     t: Option<ArrayD<f64>>,
+}
+
+fn softmax_bad(slip: SoftmaxSlip) -> impl Fn() -> SoftmaxBad {
+    move || SoftmaxBad {
+        slip,
+        y: None,
+        t: None,
+    }
 }
 
 impl LossLayer for SoftmaxBad {
     fn forward(&mut self, x: &ArrayRef<f64, IxDyn>, t: &ArrayRef<f64, IxDyn>) -> f64 {
         let y = dlfs::functions::softmax(x);
         let mut loss = dlfs::functions::cross_entropy_error(&y, t);
-        if self.sum_loss {
+        if self.slip == SoftmaxSlip::SumLoss {
             loss *= y.shape()[0] as f64;
         }
-        self.y = Some(y);
-        self.t = Some(t.to_owned());
+        if self.slip != SoftmaxSlip::KeepsNothing {
+            self.y = Some(y);
+            self.t = Some(t.to_owned());
+        }
         loss
     }
     fn backward(&mut self, dout: f64) -> ArrayD<f64> {
-        // (y − t) without the 1/N (one-hot labels only)
+        // (y − t) as written for one-hot labels
         let (y, t) = (self.y.as_ref().unwrap(), self.t.as_ref().unwrap());
-        (y - t) * dout
+        let n = y.shape()[0] as f64;
+        match self.slip {
+            SoftmaxSlip::SumLoss | SoftmaxSlip::NoOneOverN => (y - t) * dout,
+            SoftmaxSlip::Sign => (t - y) * (dout / n),
+            SoftmaxSlip::OneHotOnly | SoftmaxSlip::KeepsNothing => (y - t) * (dout / n),
+        }
     }
 }
 
 #[test]
 fn softmax_with_loss_summed_over_the_batch() {
-    let r = check_softmax_with_loss(|| SoftmaxBad {
-        sum_loss: true,
-        y: None,
-        t: None,
-    });
+    let r = check_softmax_with_loss(softmax_bad(SoftmaxSlip::SumLoss));
     assert_failed(&r, &["the sum over the batch: divide by the batch size"]);
 }
 
 #[test]
 fn softmax_with_loss_backward_without_one_over_n() {
-    let r = check_softmax_with_loss(|| SoftmaxBad {
-        sum_loss: false,
-        y: None,
-        t: None,
-    });
-    assert_failed(&r, &["backward on x of shape (4, 3)"]);
+    let r = check_softmax_with_loss(softmax_bad(SoftmaxSlip::NoOneOverN));
+    assert_failed(
+        &r,
+        &[
+            "backward on x of shape (4, 3)",
+            "your dx is N = 4 times the expected",
+            "divides (y − t) by the batch size N",
+        ],
+    );
+}
+
+#[test]
+fn softmax_with_loss_slips_are_named() {
+    assert_failed(
+        &check_softmax_with_loss(softmax_bad(SoftmaxSlip::Sign)),
+        &["your dx has the opposite sign: dx = (y − t)/N"],
+    );
+    let r = check_softmax_with_loss(softmax_bad(SoftmaxSlip::OneHotOnly));
+    assert_failed(
+        &r,
+        &[
+            "backward panicked",
+            "labels of shape (3,) are class indices, not one-hot rows",
+            "dx[[i, t[i] as usize]] -= 1.0",
+        ],
+    );
+    assert!(
+        r.to_string()
+            .contains("passed before it: loss and backward on x of shape (4, 3)")
+    );
+    assert_failed(
+        &check_softmax_with_loss(softmax_bad(SoftmaxSlip::KeepsNothing)),
+        &[
+            "backward panicked",
+            "forward must keep y and t for backward (self.y = Some(y); self.t = Some(t.to_owned()) in forward)",
+        ],
+    );
 }
 
 // ---- TwoLayerNet ----

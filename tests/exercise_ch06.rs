@@ -234,6 +234,54 @@ fn adagrad_and_rmsprop_mistakes_are_named() {
 }
 
 #[test]
+fn adagrad_and_rmsprop_without_the_epsilon_are_named() {
+    let needles = [
+        "W1 after update 1 of 6",
+        "the 1e-7 is missing: W ← W − η·g / (√h + 1e-7)",
+    ];
+    assert_failed(
+        &check_adagrad(|lr| {
+            elementwise(lr, |w, g, s, lr, _| {
+                s[0] += g * g;
+                *w -= lr * g / s[0].sqrt();
+            })
+        }),
+        &needles,
+    );
+    assert_failed(
+        &check_rmsprop(|lr| {
+            elementwise(lr, |w, g, s, lr, _| {
+                s[0] = 0.99 * s[0] + 0.01 * g * g;
+                *w -= lr * g / s[0].sqrt();
+            })
+        }),
+        &needles,
+    );
+}
+
+#[test]
+fn rmsprop_mistakes_are_named() {
+    assert_failed(
+        &check_rmsprop(|lr| {
+            elementwise(lr, |w, g, s, lr, _| {
+                s[0] = 0.99 * s[0] + g * g;
+                *w -= lr * g / (s[0].sqrt() + 1e-7);
+            })
+        }),
+        &["weighed by 1 − ρ = 0.01: h ← ρh + (1 − ρ)g⊙g"],
+    );
+    assert_failed(
+        &check_rmsprop(|lr| {
+            elementwise(lr, |w, g, s, lr, _| {
+                s[0] = 0.01 * s[0] + 0.99 * g * g;
+                *w -= lr * g / (s[0].sqrt() + 1e-7);
+            })
+        }),
+        &["ρ = 0.99 weighs the old h"],
+    );
+}
+
+#[test]
 fn adam_mistakes_are_named_and_the_paper_form_passes() {
     assert_failed(
         &check_adam(|lr| {
@@ -304,6 +352,12 @@ enum BnMistake {
     InferenceUpdatesStats,
     InferenceWithBatchStats,
     DgammaWithoutXn,
+    /// dx without −x̂·mean(dx̂·x̂): no `dxc += (2/N)·xc·dvar`.
+    DxWithoutVarTerm,
+    /// dx without −mean(dx̂): returns dxc, not dxc − dmu/N.
+    DxWithoutMeanTerm,
+    /// a training forward normalises with the (just updated) running statistics.
+    RunningStatsInTraining,
 }
 
 struct BookBn {
@@ -347,7 +401,7 @@ impl Layer for BookBn {
                 var *= n / (n - 1.0);
             }
             let std = var.mapv(|v| (v + 1e-6).sqrt());
-            let xn = &xc / &std;
+            let mut xn = &xc / &std;
             if train {
                 if self.mistake == BnMistake::NoMomentum {
                     self.running_mean = mu;
@@ -362,6 +416,9 @@ impl Layer for BookBn {
                 self.xc = xc;
                 self.std = std;
                 self.xn = xn.clone();
+                if self.mistake == BnMistake::RunningStatsInTraining {
+                    xn = (x - &*self.running_mean) / self.running_var.mapv(|v| (v + 1e-6).sqrt());
+                }
             }
             xn
         } else {
@@ -386,7 +443,12 @@ impl Layer for BookBn {
         let mut dxc = &dxn / &self.std;
         let dstd = -(&dxn * &self.xc / (&self.std * &self.std)).sum_axis(Axis(0));
         let dvar = 0.5 * dstd / &self.std;
-        dxc = dxc + (2.0 / n) * &self.xc * &dvar;
+        if self.mistake != BnMistake::DxWithoutVarTerm {
+            dxc = dxc + (2.0 / n) * &self.xc * &dvar;
+        }
+        if self.mistake == BnMistake::DxWithoutMeanTerm {
+            return dxc;
+        }
         let dmu = dxc.sum_axis(Axis(0));
         dxc - dmu / n
     }
@@ -428,7 +490,10 @@ fn batch_normalization_mistakes_are_named() {
         &check(BnMistake::InferenceWithBatchStats),
         &["train = false", "not the batch's statistics"],
     );
-    assert_failed(&check(BnMistake::DgammaWithoutXn), &["backward (dgamma)"]);
+    assert_failed(
+        &check(BnMistake::DgammaWithoutXn),
+        &["backward (dgamma)", "dgamma = Σₙ dout·x̂", "yours lacks x̂"],
+    );
     assert_failed(
         &check(BnMistake::OldValueNotWeighed),
         &["running_mean after a training forward", "momentum 0.9"],
@@ -436,6 +501,29 @@ fn batch_normalization_mistakes_are_named() {
     assert_failed(
         &check(BnMistake::InferenceUpdatesStats),
         &["train = false changed the running statistics"],
+    );
+    assert_failed(
+        &check(BnMistake::DxWithoutVarTerm),
+        &[
+            "backward (dx) on x of shape (6, 4)",
+            "dx = (dx̂ − mean(dx̂) − x̂·mean(dx̂·x̂))/σ with dx̂ = γ·dout",
+            "yours lacks −x̂·mean(dx̂·x̂), the path through the variance",
+        ],
+    );
+    assert_failed(
+        &check(BnMistake::DxWithoutMeanTerm),
+        &[
+            "backward (dx) on x of shape (6, 4)",
+            "yours lacks −mean(dx̂), the path through the mean",
+        ],
+    );
+    assert_failed(
+        &check(BnMistake::RunningStatsInTraining),
+        &[
+            "forward on x of shape (6, 4)",
+            "forward with train = true normalised with running_mean and running_var",
+            "use the batch's own mean and variance",
+        ],
     );
 }
 
@@ -470,6 +558,12 @@ enum DropMistake {
     InferenceUnscaled,
     OneRowForAll,
     BackwardFirstMask,
+    /// inference multiplies by the ratio instead of 1 − ratio.
+    InferenceTimesRatio,
+    /// kept values × 1/(1 − ratio) in training and x × (1 − ratio) at inference.
+    ScaledTwice,
+    /// forward does not keep its mask.
+    KeepsNoMask,
 }
 
 /// The book's Dropout (mask = rand > ratio; inference × (1 − ratio)) with one mistake.
@@ -483,12 +577,17 @@ struct BookDropout {
 impl Layer for BookDropout {
     fn forward(&mut self, x: &ArrayRef<f64, IxDyn>, train: bool) -> ArrayD<f64> {
         if !train {
-            return if self.mistake == DropMistake::InferenceUnscaled {
-                x.to_owned()
-            } else {
-                x * (1.0 - self.ratio)
+            return match self.mistake {
+                DropMistake::InferenceUnscaled => x.to_owned(),
+                DropMistake::InferenceTimesRatio => x * self.ratio,
+                _ => x * (1.0 - self.ratio),
             };
         }
+        let scale = if self.mistake == DropMistake::ScaledTwice {
+            1.0 / (1.0 - self.ratio)
+        } else {
+            1.0
+        };
         if self.mask.is_none() || self.mistake != DropMistake::OneMaskForever {
             let (p, keep_below) = (self.ratio, self.mistake == DropMistake::KeepsBelowRatio);
             let rng = &mut self.rng;
@@ -504,7 +603,10 @@ impl Layer for BookDropout {
             }
             let out = Zip::from(x)
                 .and(&mask)
-                .map_collect(|&v, &k| if k { v } else { 0.0 });
+                .map_collect(|&v, &k| if k { v * scale } else { 0.0 });
+            if self.mistake == DropMistake::KeepsNoMask {
+                return out;
+            }
             if self.mask.is_none() || self.mistake != DropMistake::BackwardFirstMask {
                 self.mask = Some(mask);
             }
@@ -569,6 +671,25 @@ fn dropout_mistakes_are_named() {
         &[
             "backward after the second forward",
             "mask of the latest forward",
+        ],
+    );
+    assert_failed(
+        &check_dropout(book_dropout(DropMistake::InferenceTimesRatio)),
+        &[
+            "forward with train = false",
+            "yours multiplies by dropout_ratio = 0.3, the fraction dropped",
+            "multiplies by 1 − dropout_ratio, the fraction kept",
+        ],
+    );
+    assert_failed(
+        &check_dropout(book_dropout(DropMistake::ScaledTwice)),
+        &["forward (train) at", "= x/(1 − 0.3)", "you scale twice"],
+    );
+    assert_failed(
+        &check_dropout(book_dropout(DropMistake::KeepsNoMask)),
+        &[
+            "backward panicked: called `Option::unwrap()` on a `None` value",
+            "forward must keep the mask for backward",
         ],
     );
     assert_failed(

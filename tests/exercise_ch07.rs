@@ -180,6 +180,10 @@ enum ConvSlip {
     None,
     NoTranspose,
     DbFirstRowOnly,
+    /// backward reshapes dout (N, FN, OH, OW) to (N·OH·OW, FN) without moving its axes.
+    DoutNotTransposed,
+    /// dW = colᵀ·dout (C·FH·FW, FN) reshaped to (FN, C, FH, FW) without the transpose.
+    DwNotTransposed,
 }
 
 /// The book's Convolution on the loops above.
@@ -257,22 +261,27 @@ impl Layer for BookConv {
 
     fn backward(&mut self, dout: &ArrayRef<f64, IxDyn>) -> ArrayD<f64> {
         let fnum = self.W.shape()[0];
-        let d = dout
-            .view()
-            .permuted_axes(IxDyn(&[0, 2, 3, 1]))
-            .as_standard_layout()
-            .into_owned();
+        let d = if self.slip == ConvSlip::DoutNotTransposed {
+            dout.to_owned()
+        } else {
+            dout.view()
+                .permuted_axes(IxDyn(&[0, 2, 3, 1]))
+                .as_standard_layout()
+                .into_owned()
+        };
         let d = d.to_shape((d.len() / fnum, fnum)).unwrap().to_owned();
         self.db = if self.slip == ConvSlip::DbFirstRowOnly {
             d.row(0).to_owned().into_dyn()
         } else {
             d.sum_axis(Axis(0)).into_dyn()
         };
-        self.dW = d
-            .t()
-            .dot(&self.col)
-            .into_shape_with_order(IxDyn(self.W.shape()))
-            .unwrap();
+        self.dW = if self.slip == ConvSlip::DwNotTransposed {
+            self.col.t().dot(&d)
+        } else {
+            d.t().dot(&self.col)
+        }
+        .into_shape_with_order(IxDyn(self.W.shape()))
+        .unwrap();
         let dcol = d.dot(&self.w2());
         let s = self.W.shape().to_vec();
         my_col2im(
@@ -313,6 +322,25 @@ fn convolution_right_and_wrong() {
     );
 }
 
+#[test]
+fn convolution_slips_in_backward_are_named() {
+    assert_failed(
+        &check_convolution(|w, b, s, p| book_conv(w, b, s, p, ConvSlip::DoutNotTransposed)),
+        &[
+            "backward (dx) on x of shape (2, 3, 5, 5)",
+            "dout arrives as (N, FN, OH, OW): move its axes to (N, OH, OW, FN)",
+            "dout.transpose(0, 2, 3, 1)",
+        ],
+    );
+    assert_failed(
+        &check_convolution(|w, b, s, p| book_conv(w, b, s, p, ConvSlip::DwNotTransposed)),
+        &[
+            "backward (dW) on x of shape (2, 3, 5, 5)",
+            "colᵀ·dout is (C·FH·FW, FN): transpose it to (FN, C·FH·FW)",
+        ],
+    );
+}
+
 // ---- pooling ----
 
 #[derive(Clone, Copy, PartialEq)]
@@ -321,6 +349,14 @@ enum PoolSlip {
     Mean,
     OverwriteGrad,
     ArgMaxNeverCleared,
+    /// the maxima, in rows ordered (n, oh, ow, c), reshaped to (N, C, OH, OW) directly.
+    OutNotTransposed,
+    /// backward reads dout as if it were (N, OH, OW, C).
+    DoutNotTransposed,
+    /// the maximum of window (oh, ow) kept at (oh + i, ow + j), without the stride.
+    StrideForgotten,
+    /// forward keeps no arg_max.
+    KeepsNoArgMax,
 }
 
 struct LoopPool {
@@ -352,7 +388,11 @@ impl Layer for LoopPool {
                     let at = (ni, ci, oy * self.s + i, ox * self.s + j);
                     sum += x[at];
                     if x[at] > best.0 {
-                        best = (x[at], at);
+                        best = if self.slip == PoolSlip::StrideForgotten {
+                            (x[at], (ni, ci, oy + i, ox + j))
+                        } else {
+                            (x[at], at)
+                        };
                     }
                 }
             }
@@ -361,14 +401,31 @@ impl Layer for LoopPool {
             } else {
                 best.0
             };
-            self.arg.push(best.1);
+            if self.slip != PoolSlip::KeepsNoArgMax {
+                self.arg.push(best.1);
+            }
         }
         self.x_shape = (n, c, h, w);
+        if self.slip == PoolSlip::OutNotTransposed {
+            let by_row = out.view().permuted_axes([0, 2, 3, 1]);
+            let flat: Vec<f64> = by_row.iter().copied().collect();
+            return ArrayD::from_shape_vec(IxDyn(&[n, c, oh, ow]), flat).unwrap();
+        }
         out.into_dyn()
     }
 
     fn backward(&mut self, dout: &ArrayRef<f64, IxDyn>) -> ArrayD<f64> {
         let mut dx = Array4::zeros(self.x_shape);
+        let dout = if self.slip == PoolSlip::DoutNotTransposed {
+            // the numbers of dout in their order, read as (N, OH, OW, C)
+            let s = dout.shape();
+            let (n, c, oh, ow) = (s[0], s[1], s[2], s[3]);
+            let flat: Vec<f64> = dout.iter().copied().collect();
+            let as_nhwc = Array4::from_shape_vec((n, oh, ow, c), flat).unwrap();
+            as_nhwc.permuted_axes([0, 3, 1, 2]).into_dyn()
+        } else {
+            dout.to_owned()
+        };
         for (&d, &at) in dout.iter().zip(&self.arg) {
             if self.slip == PoolSlip::OverwriteGrad {
                 dx[at] = d;
@@ -402,6 +459,36 @@ fn pooling_right_and_wrong() {
     assert_failed(
         &check_pooling(loop_pool(PoolSlip::ArgMaxNeverCleared)),
         &["second forward of the same layer"],
+    );
+    assert_failed(
+        &check_pooling(loop_pool(PoolSlip::OutNotTransposed)),
+        &[
+            "forward on x of shape (2, 3, 4, 4)",
+            "the right maxima in the wrong places",
+            "move the axes to (N, C, OH, OW)",
+        ],
+    );
+    assert_failed(
+        &check_pooling(loop_pool(PoolSlip::DoutNotTransposed)),
+        &[
+            "backward (dx) on x of shape (2, 3, 4, 4)",
+            "dout arrives as (N, C, OH, OW): move its axes to (N, OH, OW, C)",
+        ],
+    );
+    assert_failed(
+        &check_pooling(loop_pool(PoolSlip::StrideForgotten)),
+        &[
+            "backward (dx) on x of shape (2, 3, 4, 4)",
+            "puts the gradient of window (oh, ow) at (oh + i, ow + j)",
+            "(oh·stride + i, ow·stride + j)",
+        ],
+    );
+    assert_failed(
+        &check_pooling(loop_pool(PoolSlip::KeepsNoArgMax)),
+        &[
+            "backward (dx) on x of shape (2, 3, 4, 4)",
+            "your dx is 0 everywhere: does forward keep x's shape and arg_max for backward",
+        ],
     );
     assert_failed(
         &check_pooling(loop_pool(PoolSlip::OverwriteGrad)),

@@ -168,7 +168,9 @@ impl Layer for WrongBias {
 }
 
 #[test]
-#[should_panic(expected = "WrongBias b: relative error 9.7e-4 at flat index 1")]
+#[should_panic(
+    expected = "WrongBias b: numerical gradient check failed: relative error 9.7e-4 at flat index 1"
+)]
 fn a_small_gradient_off_by_half_fails_the_relative_check() {
     // dout = R · 1e-7: ∂L/∂b is about 1e-7, so the mistake is 5e-8 in absolute terms and
     // passed the old check (max |num − backprop| < 1e-6); below the floor of 1e-4 it is

@@ -5,9 +5,8 @@
 //! a message that names the layer and the numbers. Each test prints how many cases it ran.
 
 use std::cell::Cell;
-use std::panic::{AssertUnwindSafe, catch_unwind};
 
-use dlfs::exercise::rel_error;
+use dlfs::exercise::{catch_quietly, rel_error};
 use dlfs::gradient::numerical_gradient;
 use dlfs::layers::{Convolution, Layer, Pooling};
 use dlfs::ndarray::{Array1, Array4, ArrayD, IxDyn};
@@ -41,17 +40,10 @@ fn out(size: usize, filter: usize, stride: usize, pad: usize) -> usize {
     (size + 2 * pad - filter) / stride + 1
 }
 
+/// The message of `f`'s panic, if it panics, kept off stderr (safely beside tests on other
+/// threads: `catch_quietly` leaves their panics reported).
 fn panic_message(f: impl FnOnce()) -> Option<String> {
-    let hook = std::panic::take_hook();
-    std::panic::set_hook(Box::new(|_| {}));
-    let r = catch_unwind(AssertUnwindSafe(f));
-    std::panic::set_hook(hook);
-    r.err().map(|e| {
-        e.downcast_ref::<String>()
-            .cloned()
-            .or_else(|| e.downcast_ref::<&str>().map(|s| s.to_string()))
-            .unwrap_or_default()
-    })
+    catch_quietly(f).err()
 }
 
 /// f = Σ layer(x)·w: backward(w) against central differences for x and each parameter;

@@ -1,12 +1,12 @@
 //! Chapter 5's checks: the computational-graph layers, the activation layers, Affine,
 //! Softmax-with-Loss, and a two-layer net assembled from them.
 
-use ndarray::{Array1, Array2, ArrayD, IxDyn};
+use ndarray::{Array1, Array2, ArrayD, Axis, IxDyn, Zip};
 use rand::Rng as _;
 
 use super::{
-    Report, attempt, awkward, check_array_layer, compare, fail, grad_check, numerical, random,
-    rel_error, report, shape_str,
+    Known, Report, Slip, Stop, attempt, attempt_backward, awkward, check_array_layer, compare,
+    fail, grad_check, numerical, random, rel_error, report, same, shape_str,
 };
 use crate::init::seeded_rng;
 use crate::layers::{self, Layer, LossLayer, ScalarLayer};
@@ -43,12 +43,22 @@ fn check_scalar<L: ScalarLayer, R: ScalarLayer>(
                     "the apple example: price {price}, expected 220.00000000000003 (100 · 2 · 1.1)"
                 ));
             }
-            let (dap, dtax) = attempt("backward", || b.backward(1.0))?;
-            let (dapple, dnum) = attempt("backward", || a.backward(dap))?;
-            if (dapple, dnum, dtax) != (2.2, 110.00000000000001, 200.0) {
+            let keeps = Known::new("x and y", "self.x = x; self.y = y in forward");
+            let (dap, dtax) = attempt_backward(&keeps, || b.backward(1.0))?;
+            let (dapple, dnum) = attempt_backward(&keeps, || a.backward(dap))?;
+            let got = (dapple, dnum, dtax);
+            if got != (2.2, 110.00000000000001, 200.0) {
+                // without the swap: (dout·x, dout·y) = (200, 1.1), then 200·(100, 2)
+                let why = if got == (20000.0, 400.0, 1.1) {
+                    "backward swaps the inputs, dx = dout·y, dy = dout·x"
+                } else if got == (0.0, 0.0, 0.0) {
+                    "forward must keep x and y for backward (self.x = x; self.y = y)"
+                } else {
+                    "dx = dout·y, dy = dout·x, with the x and y of the last forward"
+                };
                 return fail(format!(
                     "the apple example's backward: (dapple, dapple_num, dtax) = ({dapple}, {dnum}, {dtax}), \
-                     expected (2.2, 110.00000000000001, 200): backward swaps the inputs, dx = dout·y, dy = dout·x"
+                     expected (2.2, 110.00000000000001, 200): {why}"
                 ));
             }
             parts.push("the apple example (220.00000000000003; 2.2 110.00000000000001 200)".into());
@@ -88,7 +98,8 @@ fn check_scalar<L: ScalarLayer, R: ScalarLayer>(
 }
 
 /// Checks a ReLU layer (5.5.1) against the library's: the book's mask example, odd shapes,
-/// exact zeros (the book's mask is x ≤ 0), inference, and a gradient check.
+/// exact zeros (the book's mask is x ≤ 0; inputs (3, 5) and (2, 3, 4) hold some), inference,
+/// and a gradient check.
 pub fn check_relu<L: Layer>(make: impl Fn() -> L) -> Report {
     let mut r = seeded_rng(11);
     let book = ndarray::array![[1.0, -0.5], [-2.0, 3.0]].into_dyn();
@@ -98,7 +109,24 @@ pub fn check_relu<L: Layer>(make: impl Fn() -> L) -> Report {
         awkward(&[3, 5], 4, &mut r),
         awkward(&[2, 3, 4], 5, &mut r),
     ];
-    check_array_layer("Relu", make, || Box::new(layers::Relu::new()), &inputs, 12)
+    let known = Known::new("the mask", "self.mask = Some(mask) in forward").slip(Slip::backward(
+        "dx",
+        "your mask is x < 0 where the book's is x <= 0: the two differ only where x is exactly 0 \
+         (forward gives 0 there either way), and there backward must pass no gradient",
+        |x, dout| {
+            Zip::from(dout)
+                .and(x)
+                .map_collect(|&d, &v| if v < 0.0 { 0.0 } else { d })
+        },
+    ));
+    check_array_layer(
+        "Relu",
+        make,
+        || Box::new(layers::Relu::new()),
+        &inputs,
+        12,
+        &known,
+    )
 }
 
 /// Checks a sigmoid layer (5.5.2) against the library's: forward, backward
@@ -110,13 +138,40 @@ pub fn check_sigmoid<L: Layer>(make: impl Fn() -> L) -> Report {
         awkward(&[1], 0, &mut r),
         awkward(&[3, 2, 2], 3, &mut r) * 4.0,
     ];
+    let known = Known::new("its output out", "self.out = Some(out.clone()) in forward")
+        .slip(Slip::forward(
+            "yours is 1/(1 − exp(x)): in Rust `-v.exp()` is −(exp(v)), as a method call binds \
+             tighter than the minus; write `(-v).exp()` for exp(−x)",
+            |x| x.mapv(|v| 1.0 / (1.0 - v.exp())),
+        ))
+        .slip(Slip::forward(
+            "yours is 1/(1 + exp(x)): the sigmoid is 1/(1 + exp(−x))",
+            |x| x.mapv(|v| 1.0 / (1.0 + v.exp())),
+        ))
+        .slip(Slip::backward(
+            "dx",
+            "backward uses the input x where the output belongs: dx = dout·(1 − y)·y with y \
+             the output of forward (keep out, not x)",
+            |x, dout| {
+                Zip::from(dout)
+                    .and(x)
+                    .map_collect(|&d, &v| d * (1.0 - v) * v)
+            },
+        ));
     check_array_layer(
         "Sigmoid",
         make,
         || Box::new(layers::Sigmoid::new()),
         &inputs,
         14,
+        &known,
     )
+}
+
+/// `x` as (N, D), one row per sample.
+fn rows(x: &ArrayD<f64>) -> Array2<f64> {
+    let n = x.shape()[0];
+    x.to_shape((n, x.len() / n)).expect("N samples").to_owned()
 }
 
 /// Checks an affine layer (5.6.2), built by `make(W, b)`, against the library's: a batch,
@@ -135,13 +190,50 @@ pub fn check_affine<L: Layer>(make: impl Fn(Array2<f64>, Array1<f64>) -> L) -> R
         random(&[1, 6], &mut r),
         random(&[2, 2, 3], &mut r),
     ];
-    let (w2, b2) = (w.clone(), b.clone());
+    let (w2, b2, w3) = (w.clone(), b.clone(), w.clone());
+    let sum_db = "db sums dout over the batch, axis 0: one number per output, shape (M,)";
+    let mut known = Known::new(
+        "x (reshaped to (N, D))",
+        "self.x = Some(x2) in forward, beside x's original shape",
+    )
+    .slip(Slip::backward(
+        "dx",
+        "dx must have x's own shape: reshape dout·Wᵀ back to it (the book's \
+         dx.reshape(*self.original_x_shape))",
+        move |_, dout| super::mat(dout).dot(&w3.t()).into_dyn(),
+    ))
+    .slip(Slip::backward(
+        "dW",
+        "dW = xᵀ·dout, of W's shape (D, M); yours is doutᵀ·x",
+        |x, dout| super::mat(dout).t().dot(&rows(x)).into_dyn(),
+    ))
+    .slip(Slip::backward(
+        "db",
+        "db is the sum of dout over the batch (axis 0), not its mean",
+        |_, dout| dout.mean_axis(Axis(0)).expect("N > 0"),
+    ))
+    .slip(Slip::backward(
+        "db",
+        format!("{sum_db}; yours sums over axis 1"),
+        |_, dout| dout.sum_axis(Axis(1)),
+    ))
+    .slip(Slip::backward(
+        "db",
+        format!("{sum_db}; yours is dout itself"),
+        |_, dout| dout.clone(),
+    ));
+    known.nd_input = Some(
+        "forward gets input of more than two axes here, like the images (N, C, H, W) of \
+         chapter 7: reshape x to (N, −1) first (x.to_shape((n, x.len() / n))), and keep x's \
+         shape for dx",
+    );
     check_array_layer(
         "Affine",
         move || make(w.clone(), b.clone()),
         move || Box::new(layers::Affine::new(w2.clone(), b2.clone())),
         &inputs,
         16,
+        &known,
     )
 }
 
@@ -150,6 +242,10 @@ pub fn check_affine<L: Layer>(make: impl Fn(Array2<f64>, Array1<f64>) -> L) -> R
 /// (y − t) / N, and a gradient check of the loss.
 pub fn check_softmax_with_loss<L: LossLayer>(make: impl Fn() -> L) -> Report {
     let mut parts = Vec::new();
+    let keeps = Known::new(
+        "y and t",
+        "self.y = Some(y); self.t = Some(t.to_owned()) in forward",
+    );
     let end = (|| {
         let mut r = seeded_rng(17);
         let one_hot = |labels: &[usize], c: usize| {
@@ -188,15 +284,43 @@ pub fn check_softmax_with_loss<L: LossLayer>(make: impl Fn() -> L) -> Report {
                 };
                 return fail(format!("forward {on}: loss {loss}, expected {want}{hint}"));
             }
-            let dx = attempt("backward", || yours.backward(1.0))?;
+            // labels as indices come last, after the one-hot cases passed
+            let indices = if t.ndim() == 1 {
+                format!(
+                    ": labels of shape {} are class indices, not one-hot rows: dx is y with 1 \
+                     subtracted at each sample's label (dx[[i, t[i] as usize]] -= 1.0), then ÷ N",
+                    shape_str(t.shape())
+                )
+            } else {
+                String::new()
+            };
+            let with_indices = |stop| match stop {
+                Stop::Failed(why) => Stop::Failed(format!("{why}{indices}")),
+                stop => stop,
+            };
+            let dx = attempt_backward(&keeps, || yours.backward(1.0)).map_err(with_indices)?;
             let want_dx = LossLayer::backward(&mut reference, 1.0);
-            compare(&format!("backward {on}"), &dx, &want_dx, 1e-12)?;
+            if let Err(Stop::Failed(why)) = compare(&format!("backward {on}"), &dx, &want_dx, 1e-12)
+            {
+                let n = x.shape()[0];
+                let hint = if n > 1 && same(&dx, &(&want_dx * n as f64)) {
+                    format!(
+                        ": your dx is N = {n} times the expected: the loss is the mean over the \
+                         batch, so backward divides (y − t) by the batch size N"
+                    )
+                } else if same(&dx, &-&want_dx) {
+                    ": your dx has the opposite sign: dx = (y − t)/N".to_string()
+                } else {
+                    indices.clone()
+                };
+                return fail(format!("{why}{hint}"));
+            }
             parts.push(format!("loss and backward {on}"));
         }
         let (x, t) = &cases[0];
         let mut yours = attempt("new", &make)?;
         attempt("forward", || yours.forward(x, t))?;
-        let dx = attempt("backward", || yours.backward(1.0))?;
+        let dx = attempt_backward(&keeps, || yours.backward(1.0))?;
         let num = attempt("forward", || numerical(x, |xx| yours.forward(xx, t)))?;
         let worst = grad_check("dx", &dx, &num)?;
         parts.push(format!("gradient check (rel. error {worst:.1e})"));

@@ -13,8 +13,9 @@ use std::collections::HashMap;
 use ndarray::{Array1, ArrayD, Axis, IxDyn};
 
 use super::{
-    Report, Step, attempt, awkward, compare, fail, layer_against_reference, layer_grad_check,
-    numerical, random, rel_error, report, shape_str,
+    Known, Report, Slip, Step, attempt, attempt_backward, awkward, compare, fail,
+    layer_against_reference, layer_grad_check, numerical, random, rel_error, report, same,
+    shape_str,
 };
 use crate::init::seeded_rng;
 use crate::layers::{self, Layer, ParamRef};
@@ -213,6 +214,9 @@ fn by_position(lr: f64, elem: Elem) -> Box<dyn Optimizer> {
 
 const BY_POSITION: &str = "your state follows the parameters' order: keep it by name \
      (update 3 lends the same parameters in reverse order; key a HashMap with p.name)";
+
+const NO_EPSILON: &str = "the 1e-7 is missing: W ← W − η·g / (√h + 1e-7) (it keeps a \
+     parameter whose h is still 0 from a division by zero)";
 
 /// A maker of optimizers from a learning rate.
 type Make = Box<dyn Fn(f64) -> Box<dyn Optimizer>>;
@@ -418,6 +422,15 @@ pub fn check_adagrad<O: Optimizer + 'static>(make: impl Fn(f64) -> O) -> Report 
                         })
                     }),
                 ),
+                (
+                    NO_EPSILON,
+                    Box::new(|lr| {
+                        Rule::boxed(lr, |w, g, s, lr, _| {
+                            s[0] += g * g;
+                            *w -= lr * g / s[0].sqrt();
+                        })
+                    }),
+                ),
                 (BY_POSITION, Box::new(|lr| by_position(lr, ADAGRAD))),
             ],
             alternatives: vec![],
@@ -446,6 +459,24 @@ pub fn check_rmsprop<O: Optimizer + 'static>(make: impl Fn(f64) -> O) -> Report 
                         Rule::boxed(lr, |w, g, s, lr, _| {
                             s[0] = 0.01 * s[0] + 0.99 * g * g;
                             *w -= lr * g / (s[0].sqrt() + EPSILON);
+                        })
+                    }),
+                ),
+                (
+                    "the new squared gradient is weighed by 1 − ρ = 0.01: h ← ρh + (1 − ρ)g⊙g",
+                    Box::new(|lr| {
+                        Rule::boxed(lr, |w, g, s, lr, _| {
+                            s[0] = 0.99 * s[0] + g * g;
+                            *w -= lr * g / (s[0].sqrt() + EPSILON);
+                        })
+                    }),
+                ),
+                (
+                    NO_EPSILON,
+                    Box::new(|lr| {
+                        Rule::boxed(lr, |w, g, s, lr, _| {
+                            s[0] = 0.99 * s[0] + 0.01 * g * g;
+                            *w -= lr * g / s[0].sqrt();
                         })
                     }),
                 ),
@@ -614,7 +645,8 @@ pub fn check_batch_normalization<L: Layer>(make: impl Fn(Array1<f64>, Array1<f64
                     _ => {}
                 }
             }
-            layer_against_reference(&mut yours, &mut reference, &x, &mut r, &mut parts)?;
+            let known = bn_known(&x, &gamma, &beta, &m0, &v0);
+            layer_against_reference(&mut yours, &mut reference, &x, &mut r, &mut parts, &known)?;
             let (m1, v1) = (
                 buffer(&mut yours, "running_mean")?,
                 buffer(&mut yours, "running_var")?,
@@ -672,11 +704,79 @@ pub fn check_batch_normalization<L: Layer>(make: impl Fn(Array1<f64>, Array1<f64
         parts.push("running statistics and inference".into());
         let (g1, b1, x) = first.expect("three cases ran");
         let mut yours = attempt("new", || make(g1.clone(), b1.clone()))?;
-        let worst = layer_grad_check(&mut yours, &x, &mut r)?;
+        let worst = layer_grad_check(&mut yours, &x, &mut r, &bn_keeps())?;
         parts.push(format!("gradient check (rel. error {worst:.1e})"));
         Ok(())
     })();
     report("BatchNormalization", parts, end)
+}
+
+/// What batch norm's forward keeps for backward.
+fn bn_keeps() -> Known {
+    Known::new(
+        "xc, std and xn",
+        "the book's self.xc, self.std, self.xn, set by a training forward",
+    )
+}
+
+/// What batch norm's forward keeps, and its slips on `x`, with `gamma`, `beta` and running
+/// statistics `m0`, `v0` before the training forward.
+fn bn_known(
+    x: &ArrayD<f64>,
+    gamma: &ArrayD<f64>,
+    beta: &ArrayD<f64>,
+    m0: &ArrayD<f64>,
+    v0: &ArrayD<f64>,
+) -> Known {
+    // the batch's statistics, x̂ and σ = √(var + ε)
+    let mu = x.mean_axis(Axis(0)).expect("N > 0");
+    let xc = x - &mu;
+    let var = (&xc * &xc).mean_axis(Axis(0)).expect("N > 0");
+    let std = var.mapv(|v| (v + 1e-6).sqrt());
+    let xn = &xc / &std;
+    let running = "forward with train = true normalised with running_mean and running_var: \
+         in training use the batch's own mean and variance (the running ones are for train = false)";
+    let mut known = bn_keeps();
+    let (m1, v1) = (m0 * 0.9 + &mu * 0.1, v0 * 0.9 + &var * 0.1);
+    for (m, v) in [(m0.clone(), v0.clone()), (m1, v1)] {
+        let (g, b) = (gamma.clone(), beta.clone());
+        known = known.slip(Slip::forward(running, move |x| {
+            (x - &m) / v.mapv(|v| (v + 1e-6).sqrt()) * &g + &b
+        }));
+    }
+    known = known.slip(Slip::backward(
+        "dgamma",
+        "dgamma = Σₙ dout·x̂ (the book's np.sum(self.xn * dout, axis=0)); yours lacks x̂, \
+         which makes it dbeta",
+        |_, dout| dout.sum_axis(Axis(0)),
+    ));
+    // dx = (dx̂ − mean(dx̂) − x̂·mean(dx̂·x̂))/σ with dx̂ = γ·dout, without one of its terms
+    let dx_is = "dx = (dx̂ − mean(dx̂) − x̂·mean(dx̂·x̂))/σ with dx̂ = γ·dout";
+    let (g, s) = (gamma.clone(), std.clone());
+    known = known.slip(Slip::backward(
+        "dx",
+        format!(
+            "{dx_is}; yours lacks −x̂·mean(dx̂·x̂), the path through the variance (the book's \
+             dstd, dvar and dxc += (2/N)·xc·dvar)"
+        ),
+        move |_, dout| {
+            let dxn = dout * &g;
+            (&dxn - &dxn.mean_axis(Axis(0)).expect("N > 0")) / &s
+        },
+    ));
+    let (g, s, n) = (gamma.clone(), std, xn);
+    known.slip(Slip::backward(
+        "dx",
+        format!(
+            "{dx_is}; yours lacks −mean(dx̂), the path through the mean (the book's dmu and \
+             dx = dxc − dmu/N)"
+        ),
+        move |_, dout| {
+            let dxn = dout * &g;
+            let along = (&dxn * &n).mean_axis(Axis(0)).expect("N > 0");
+            (&dxn - &(&n * &along)) / &s
+        },
+    ))
 }
 
 // ---- dropout -----------------------------------------------------------------------------
@@ -704,23 +804,43 @@ pub fn check_dropout<L: Layer>(make: impl Fn(f64, u64) -> L) -> Report {
             ));
         }
         let dout = random(x.shape(), &mut r);
-        let dx = attempt("backward", || yours.backward(&dout))?;
+        let keeps = Known::new("the mask", "self.mask = Some(mask) in a training forward");
+        let dx = attempt_backward(&keeps, || yours.backward(&dout))?;
         let yi = attempt("forward (inference)", || yours.forward(&x, false))?;
         let (scale, convention) = if compare("", &yi, &(&x * (1.0 - p)), 1e-12).is_ok() {
             (1.0, "the book's: inference × (1 − ratio)")
         } else if compare("", &yi, &x, 1e-12).is_ok() {
             (1.0 / (1.0 - p), "inverted: kept values × 1/(1 − ratio)")
         } else {
-            return compare(
+            let hint = if same(&yi, &(&x * p)) {
+                format!(
+                    ": yours multiplies by dropout_ratio = {p}, the fraction dropped; the book \
+                     multiplies by 1 − dropout_ratio, the fraction kept"
+                )
+            } else {
+                String::new()
+            };
+            return match compare(
                 "forward with train = false (the book multiplies x by 1 − dropout_ratio)",
                 &yi,
                 &(&x * (1.0 - p)),
                 1e-12,
-            )
-            .map(|_| ());
+            ) {
+                Err(super::Stop::Failed(why)) => fail(format!("{why}{hint}")),
+                other => other.map(|_| ()),
+            };
         };
         let kept = y.mapv(|v| v != 0.0);
         for ((idx, &v), &xv) in y.indexed_iter().zip(&x) {
+            if v != 0.0 && scale == 1.0 && rel_error(v, xv / (1.0 - p)) < 1e-12 {
+                return fail(format!(
+                    "forward (train) at {:?}: {v} = x/(1 − {p}), while forward with train = false \
+                     multiplies by 1 − {p}: you scale twice; scale once, either kept values by \
+                     1/(1 − {p}) in training (inverted dropout, inference returns x) or x by \
+                     1 − {p} at inference (the book), not both",
+                    ndarray::Dimension::slice(&idx)
+                ));
+            }
             if v != 0.0 && scale != 1.0 && rel_error(v, xv) < 1e-12 {
                 return fail(format!(
                     "forward (train) at {:?}: {v}, x itself, while forward with train = false \
@@ -796,7 +916,7 @@ pub fn check_dropout<L: Layer>(make: impl Fn(f64, u64) -> L) -> Report {
                 "a second training forward dropped exactly the same values: draw a new mask each forward",
             );
         }
-        let dx2 = attempt("backward", || yours.backward(&dout))?;
+        let dx2 = attempt_backward(&keeps, || yours.backward(&dout))?;
         for ((idx, &g), (&d, &k)) in dx2.indexed_iter().zip(dout.iter().zip(&kept2)) {
             let want = if k { d * scale } else { 0.0 };
             if rel_error(g, want) > 1e-12 {

@@ -6,11 +6,11 @@
 //! col2im and pooling are checked first where windows do not overlap and then where they
 //! do (overlapping values add up).
 
-use ndarray::{Array1, Array2, Array4, ArrayD, Ix4};
+use ndarray::{Array1, Array2, Array4, ArrayD, Ix4, IxDyn};
 
 use super::{
-    Report, attempt, awkward, compare, fail, layer_against_reference, layer_grad_check, random,
-    report, shape_str,
+    Known, Report, Slip, attempt, awkward, compare, fail, layer_against_reference,
+    layer_grad_check, random, report, shape_str,
 };
 use crate::im2col;
 use crate::init::seeded_rng;
@@ -269,10 +269,11 @@ fn second_pass(
     reference: &mut dyn Layer,
     shape: &[usize],
     r: &mut crate::init::Rng,
+    known: &Known,
 ) -> super::Step<()> {
     let x2 = awkward(shape, 0, r);
     let mut ignored = Vec::new();
-    layer_against_reference(yours, reference, &x2, r, &mut ignored).map_err(|e| match e {
+    layer_against_reference(yours, reference, &x2, r, &mut ignored, known).map_err(|e| match e {
         super::Stop::Failed(why) => super::Stop::Failed(format!(
             "{why} (second forward of the same layer: keep nothing from the first one)"
         )),
@@ -307,7 +308,9 @@ pub fn check_convolution<L: Layer>(
             let mut yours = attempt("new", || make(w.clone(), b.clone(), s, p))?;
             let mut reference = layers::Convolution::new(w.clone(), b.clone(), s, p);
             let mut got = Vec::new();
-            let result = layer_against_reference(&mut yours, &mut reference, &x, &mut r, &mut got);
+            let known = conv_known(&w, s, p);
+            let result =
+                layer_against_reference(&mut yours, &mut reference, &x, &mut r, &mut got, &known);
             if let Err(super::Stop::Failed(why)) = &result
                 && why.starts_with("forward")
             {
@@ -330,7 +333,7 @@ pub fn check_convolution<L: Layer>(
                 }
             }
             result?;
-            second_pass(&mut yours, &mut reference, &xs, &mut r)?;
+            second_pass(&mut yours, &mut reference, &xs, &mut r, &known)?;
             parts.push(format!("W {}, stride {s}, pad {p}", shape_str(&ws)));
         }
         let w = as4(random(&[2, 2, 3, 3], &mut r));
@@ -339,11 +342,148 @@ pub fn check_convolution<L: Layer>(
             .expect("1-D");
         let mut yours = attempt("new", || make(w.clone(), b.clone(), 1, 1))?;
         let x = awkward(&[2, 2, 4, 4], 0, &mut r);
-        let worst = layer_grad_check(&mut yours, &x, &mut r)?;
+        let worst = layer_grad_check(&mut yours, &x, &mut r, &conv_known(&w, 1, 1))?;
         parts.push(format!("gradient check (rel. error {worst:.1e})"));
         Ok(())
     })();
     report("Convolution", parts, end)
+}
+
+/// (N, C, OH, OW) with its axes moved to (N, OH, OW, C), as (N·OH·OW, C): the book's
+/// `.transpose(0, 2, 3, 1).reshape(-1, C)`.
+fn channels_last_rows(a: &ArrayD<f64>) -> Array2<f64> {
+    let c = a.shape()[1];
+    let t = a.view().permuted_axes(IxDyn(&[0, 2, 3, 1]));
+    let t = t.as_standard_layout();
+    t.to_shape((a.len() / c, c))
+        .expect("N·OH·OW rows")
+        .to_owned()
+}
+
+/// `a`'s numbers in standard order, as `shape`.
+fn reshaped(a: &ndarray::ArrayRef<f64, impl ndarray::Dimension>, shape: &[usize]) -> ArrayD<f64> {
+    a.as_standard_layout()
+        .to_shape(IxDyn(shape))
+        .expect("as many numbers")
+        .to_owned()
+}
+
+/// What convolution's forward keeps, and the slips of its backward, for filters `w`.
+fn conv_known(w: &Array4<f64>, s: usize, p: usize) -> Known {
+    let (fnum, _, fh, fw) = w.dim();
+    let w2 = reshaped(w, &[fnum, w.len() / fnum])
+        .into_dimensionality::<ndarray::Ix2>()
+        .expect("2-D");
+    let wshape = w.shape().to_vec();
+    let not_transposed = "dout arrives as (N, FN, OH, OW): move its axes to (N, OH, OW, FN) \
+         before reshaping it to (N·OH·OW, FN) (the book's dout.transpose(0, 2, 3, 1))";
+    // dout reshaped to (N·OH·OW, FN) without moving its axes
+    let flat = |dout: &ArrayD<f64>| {
+        let fnum = dout.shape()[1];
+        reshaped(dout, &[dout.len() / fnum, fnum])
+            .into_dimensionality::<ndarray::Ix2>()
+            .expect("2-D")
+    };
+    let col = move |x: &ArrayD<f64>| im2col::im2col(x, fh, fw, s, p);
+    let w2c = w2.clone();
+    let ws = wshape.clone();
+    let ws2 = wshape.clone();
+    Known::new(
+        "x's shape, col and col_W",
+        "the book's self.x, self.col, self.col_W, set in forward",
+    )
+    .slip(Slip::backward("dx", not_transposed, move |x, dout| {
+        im2col::col2im(&flat(dout).dot(&w2c), x.shape(), fh, fw, s, p).into_dyn()
+    }))
+    .slip(Slip::backward("dW", not_transposed, move |x, dout| {
+        reshaped(&flat(dout).t().dot(&col(x)), &ws)
+    }))
+    .slip(Slip::backward(
+        "dW",
+        "colᵀ·dout is (C·FH·FW, FN): transpose it to (FN, C·FH·FW) before reshaping it to \
+         (FN, C, FH, FW) (the book's dW.transpose(1, 0).reshape(FN, C, FH, FW))",
+        move |x, dout| reshaped(&col(x).t().dot(&channels_last_rows(dout)), &ws2),
+    ))
+}
+
+/// For every window (n, c, oh, ow) of max pooling on `x`: where its maximum sits in the
+/// window, (i, j) (the first, as numpy's argmax).
+fn window_max_at(
+    x: &ArrayD<f64>,
+    ph: usize,
+    pw: usize,
+    s: usize,
+) -> ndarray::Array4<(usize, usize)> {
+    let x = x.view().into_dimensionality::<Ix4>().expect("4-D");
+    let (n, c, h, w) = x.dim();
+    let (oh, ow) = (
+        im2col::conv_output_size(h, ph, s, 0),
+        im2col::conv_output_size(w, pw, s, 0),
+    );
+    ndarray::Array4::from_shape_fn((n, c, oh, ow), |(ni, ci, oy, ox)| {
+        let mut best = (f64::NEG_INFINITY, (0, 0));
+        for i in 0..ph {
+            for j in 0..pw {
+                let v = x[[ni, ci, oy * s + i, ox * s + j]];
+                if v > best.0 {
+                    best = (v, (i, j));
+                }
+            }
+        }
+        best.1
+    })
+}
+
+/// What pooling's forward keeps, and its slips, for `ph`×`pw` windows with stride `s`.
+fn pool_known(ph: usize, pw: usize, s: usize) -> Known {
+    Known::new(
+        "x's shape and arg_max",
+        "the book's self.x and self.arg_max, set in forward",
+    )
+    .slip(Slip::forward(
+        "the right maxima in the wrong places: they come in rows ordered (n, oh, ow, c); \
+         reshape them to (N, OH, OW, C), then move the axes to (N, C, OH, OW) (the book's \
+         out.reshape(N, out_h, out_w, C).transpose(0, 3, 1, 2))",
+        move |x| {
+            let at = window_max_at(x, ph, pw, s);
+            let out = ndarray::Array4::from_shape_fn(at.dim(), |(n, c, oy, ox)| {
+                let (i, j) = at[[n, c, oy, ox]];
+                x[[n, c, oy * s + i, ox * s + j]]
+            });
+            let by_row = out.view().permuted_axes([0, 2, 3, 1]);
+            reshaped(&by_row, out.shape())
+        },
+    ))
+    .slip(Slip::backward(
+        "dx",
+        "dout arrives as (N, C, OH, OW): move its axes to (N, OH, OW, C) before spreading it \
+         over the windows, whose rows are ordered (n, oh, ow, c) (the book's \
+         dout.transpose(0, 2, 3, 1))",
+        move |x, dout| {
+            let at = window_max_at(x, ph, pw, s);
+            let (_, c, oh, ow) = at.dim();
+            let d: Vec<f64> = dout.iter().copied().collect();
+            let mut dx = ArrayD::zeros(x.raw_dim());
+            for ((n, ci, oy, ox), &(i, j)) in at.indexed_iter() {
+                let row = (n * oh + oy) * ow + ox;
+                dx[[n, ci, oy * s + i, ox * s + j]] += d[row * c + ci];
+            }
+            dx
+        },
+    ))
+    .slip(Slip::backward(
+        "dx",
+        "your backward puts the gradient of window (oh, ow) at (oh + i, ow + j); its maximum \
+         sits at (oh·stride + i, ow·stride + j)",
+        move |x, dout| {
+            let at = window_max_at(x, ph, pw, s);
+            let mut dx = ArrayD::zeros(x.raw_dim());
+            for ((n, c, oy, ox), &(i, j)) in at.indexed_iter() {
+                dx[[n, c, oy + i, ox + j]] += dout[[n, c, oy, ox]];
+            }
+            dx
+        },
+    ))
 }
 
 /// Checks a max-pooling layer (7.4.4), built by `make(pool_h, pool_w, stride)` (no
@@ -367,7 +507,9 @@ pub fn check_pooling<L: Layer>(make: impl Fn(usize, usize, usize) -> L) -> Repor
             let mut yours = attempt("new", || make(ph, pw, s))?;
             let mut reference = layers::Pooling::new(ph, pw, s, 0);
             let mut got = Vec::new();
-            let result = layer_against_reference(&mut yours, &mut reference, &x, &mut r, &mut got);
+            let known = pool_known(ph, pw, s);
+            let result =
+                layer_against_reference(&mut yours, &mut reference, &x, &mut r, &mut got, &known);
             if let Err(super::Stop::Failed(why)) = result {
                 let hint = if k >= 3 && why.starts_with("backward") {
                     " (the windows apart passed: where windows overlap (stride < window) a \
@@ -378,7 +520,7 @@ pub fn check_pooling<L: Layer>(make: impl Fn(usize, usize, usize) -> L) -> Repor
                 return fail(format!("{why}{hint}"));
             }
             result?;
-            second_pass(&mut yours, &mut reference, &xs, &mut r)?;
+            second_pass(&mut yours, &mut reference, &xs, &mut r, &known)?;
             if k == 2 {
                 parts.push(
                     "windows apart (2×2 and 2×3, an odd size, a stride past the window)".into(),
@@ -388,7 +530,7 @@ pub fn check_pooling<L: Layer>(make: impl Fn(usize, usize, usize) -> L) -> Repor
         parts.push("overlapping windows (3×3 and 2×2, stride 1)".into());
         let mut yours = attempt("new", || make(2, 2, 2))?;
         let x = awkward(&[2, 2, 4, 4], 0, &mut r);
-        let worst = layer_grad_check(&mut yours, &x, &mut r)?;
+        let worst = layer_grad_check(&mut yours, &x, &mut r, &pool_known(2, 2, 2))?;
         parts.push(format!("gradient check (rel. error {worst:.1e})"));
         Ok(())
     })();

@@ -7,7 +7,10 @@
 //! the library's own implementation, and runs a numerical gradient check (central
 //! difference, h = 1e-4) on the learner's layer. A `todo!()` or any other panic inside the
 //! learner's code is caught and reported as not done yet or as a failure; it never reaches
-//! the notebook. A report prints as one line per part:
+//! the notebook. Where the learner's values differ, the check computes what the usual slips
+//! give on the same input (Sigmoid's backward from x instead of the output, Convolution's
+//! dout not transposed, …) and names the one they match; a backward that unwraps a `None`
+//! is told what forward must keep. A report prints as one line per part:
 //!
 //! ```text
 //! ✓ Relu: forward, backward, inference, gradient check (rel. error 3.1e-12)
@@ -21,9 +24,11 @@
 //! what they share: running the learner's code, comparing arrays, the numerical gradient
 //! check and the report.
 
+use std::cell::Cell;
 use std::collections::BTreeMap;
 use std::fmt;
 use std::panic::{AssertUnwindSafe, catch_unwind};
+use std::sync::Once;
 
 use ndarray::{ArrayD, IxDyn};
 use rand::Rng as _;
@@ -38,13 +43,7 @@ pub use ch05::*;
 pub use ch06::*;
 pub use ch07::*;
 
-pub use crate::gradient::rel_error;
-
-/// A numerical gradient agrees with backpropagation when every element's
-/// [`rel_error`] is below this, the tolerance of the crate's own gradient tests. Correct code
-/// measures up to about 1e-6 here: the book's cross-entropy adds 1e-7 inside the log, which
-/// its backward ignores (a relative difference of about 1e-7 / y).
-pub const GRAD_REL_TOL: f64 = 1e-5;
+pub use crate::gradient::{GRAD_REL_TOL, rel_error};
 
 /// How one exercise came out.
 #[derive(Debug, Clone, PartialEq)]
@@ -103,31 +102,83 @@ pub(super) fn fail<T>(why: impl Into<String>) -> Step<T> {
     Err(Stop::Failed(why.into()))
 }
 
-/// Runs the learner's code, turning a panic into a [`Stop`]: `todo!()` is "not done yet",
-/// any other panic a failure that quotes its message. The panic's usual message on stderr
-/// is kept quiet while the check runs.
-pub(super) fn attempt<T>(what: &str, f: impl FnOnce() -> T) -> Step<T> {
-    let hook = std::panic::take_hook();
-    std::panic::set_hook(Box::new(|_| {}));
+thread_local! {
+    /// Whether this thread is inside [`catch_quietly`]: the panic hook then keeps quiet.
+    static QUIET: Cell<bool> = const { Cell::new(false) };
+}
+
+/// Installs, once per process, a panic hook that keeps quiet on a thread inside
+/// [`catch_quietly`] and hands every other panic to the hook it replaced. The process-wide
+/// hook is never swapped back and forth, so checks running on several threads at once
+/// cannot silence a panic elsewhere or lose the original hook. (evcxr gives each cell its
+/// own copy of the library's statics: a cell that runs a check then adds one more such
+/// hook, which defers to the one before.)
+fn install_quiet_hook() {
+    static INSTALL: Once = Once::new();
+    INSTALL.call_once(|| {
+        let previous = std::panic::take_hook();
+        std::panic::set_hook(Box::new(move |info| {
+            if !QUIET.with(Cell::get) {
+                previous(info);
+            }
+        }));
+    });
+}
+
+/// Runs `f`; a panic inside it comes back as its message instead of unwinding further, and
+/// is not printed on stderr. Panics on other threads are reported as usual, whatever runs
+/// at the same time.
+///
+/// ```
+/// use dlfs::exercise::catch_quietly;
+/// assert_eq!(catch_quietly(|| 2 + 2), Ok(4));
+/// let v: Vec<f64> = Vec::new();
+/// let err = catch_quietly(|| v[3]).unwrap_err();
+/// assert!(err.contains("index out of bounds"), "{err}");
+/// ```
+pub fn catch_quietly<T>(f: impl FnOnce() -> T) -> Result<T, String> {
+    install_quiet_hook();
+    let outer = QUIET.with(|q| q.replace(true));
     let result = catch_unwind(AssertUnwindSafe(f));
-    std::panic::set_hook(hook);
+    QUIET.with(|q| q.set(outer));
     result.map_err(|payload| {
-        let msg = payload
+        payload
             .downcast_ref::<String>()
             .cloned()
             .or_else(|| payload.downcast_ref::<&str>().map(|s| s.to_string()))
-            .unwrap_or_else(|| "(no message)".into());
-        match msg.strip_prefix("not yet implemented") {
-            Some(rest) => {
-                let hint = rest.trim_start_matches(':').trim();
-                Stop::NotDone(if hint.is_empty() {
-                    what.to_string()
-                } else {
-                    hint.to_string()
-                })
-            }
-            None => Stop::Failed(format!("{what} panicked: {msg}")),
+            .unwrap_or_else(|| "(no message)".into())
+    })
+}
+
+/// Runs the learner's code, turning a panic into a [`Stop`]: `todo!()` is "not done yet",
+/// any other panic a failure that quotes its message. The panic's usual message on stderr
+/// is kept quiet while the check runs ([`catch_quietly`]).
+pub(super) fn attempt<T>(what: &str, f: impl FnOnce() -> T) -> Step<T> {
+    catch_quietly(f).map_err(|msg| match msg.strip_prefix("not yet implemented") {
+        Some(rest) => {
+            let hint = rest.trim_start_matches(':').trim();
+            Stop::NotDone(if hint.is_empty() {
+                what.to_string()
+            } else {
+                hint.to_string()
+            })
         }
+        None => Stop::Failed(format!("{what} panicked: {msg}")),
+    })
+}
+
+/// The message of `unwrap()` on a `None`.
+const UNWRAP_NONE: &str = "called `Option::unwrap()` on a `None` value";
+
+/// The learner's `backward`, run by [`attempt`]; an `unwrap()` of a `None` there means
+/// forward did not keep what backward needs, and the report says so.
+pub(super) fn attempt_backward<T>(known: &Known, f: impl FnOnce() -> T) -> Step<T> {
+    attempt("backward", f).map_err(|stop| match stop {
+        Stop::Failed(why) if why.contains(UNWRAP_NONE) => Stop::Failed(format!(
+            "{why}: forward must keep {} for backward ({})",
+            known.keeps, known.store
+        )),
+        stop => stop,
     })
 }
 
@@ -192,28 +243,11 @@ pub(super) fn numerical(x: &ArrayD<f64>, f: impl FnMut(&ArrayD<f64>) -> f64) -> 
     crate::gradient::numerical_gradient(f, &mut x.clone())
 }
 
-/// Backprop `yours` against the numerical gradient `num`: every element's relative error
-/// below [`GRAD_REL_TOL`]; returns the largest.
+/// Backprop `yours` against the numerical gradient `num`: the crate's one gradient check,
+/// [`check_gradient`](crate::gradient::check_gradient) (every element's relative error below
+/// [`GRAD_REL_TOL`]); returns the largest.
 pub(super) fn grad_check(what: &str, yours: &ArrayD<f64>, num: &ArrayD<f64>) -> Step<f64> {
-    if yours.shape() != num.shape() {
-        return fail(format!(
-            "{what}: your gradient has shape {}, expected {}",
-            shape_str(yours.shape()),
-            shape_str(num.shape())
-        ));
-    }
-    let worst = crate::gradient::max_rel_error(yours, num);
-    if worst.0 > GRAD_REL_TOL || worst.0.is_nan() {
-        let i = worst.1;
-        return fail(format!(
-            "{what}: numerical gradient check failed: relative error {:.1e} at flat index {i} \
-             (backprop {}, numerical {})",
-            worst.0,
-            yours.iter().nth(i).expect("index in range"),
-            num.iter().nth(i).expect("index in range"),
-        ));
-    }
-    Ok(worst.0)
+    crate::gradient::check_gradient(what, yours, num).map_err(Stop::Failed)
 }
 
 /// Random values in (−2, 2), none within 0.05 of 0 (so a ReLU's kink lies outside the
@@ -234,23 +268,148 @@ pub(super) fn random(shape: &[usize], r: &mut Rng) -> ArrayD<f64> {
     ArrayD::from_shape_simple_fn(IxDyn(shape), || r.random_range(-1.0..1.0))
 }
 
+/// A slip learners make in one part of a layer: what it computes from the input `x` and
+/// `dout`, and what to tell a learner whose values match it.
+pub(super) struct Slip {
+    /// `"forward"`, `"dx"`, or a parameter's gradient (`"dW"`).
+    part: &'static str,
+    /// What is wrong, and how to put it right.
+    what: String,
+    computes: Computes,
+}
+
+/// What a [`Slip`] computes from `x` and `dout`.
+type Computes = Box<dyn Fn(&ArrayD<f64>, &ArrayD<f64>) -> ArrayD<f64>>;
+
+impl Slip {
+    /// A slip in forward: `computes(x)` is its output.
+    pub(super) fn forward(
+        what: impl Into<String>,
+        computes: impl Fn(&ArrayD<f64>) -> ArrayD<f64> + 'static,
+    ) -> Self {
+        Self {
+            part: "forward",
+            what: what.into(),
+            computes: Box::new(move |x, _| computes(x)),
+        }
+    }
+
+    /// A slip in backward: `computes(x, dout)` is its `part` (`"dx"`, `"dW"`, …).
+    pub(super) fn backward(
+        part: &'static str,
+        what: impl Into<String>,
+        computes: impl Fn(&ArrayD<f64>, &ArrayD<f64>) -> ArrayD<f64> + 'static,
+    ) -> Self {
+        Self {
+            part,
+            what: what.into(),
+            computes: Box::new(computes),
+        }
+    }
+}
+
+/// What a layer's check knows about it: what forward keeps for backward (in the book's
+/// words), and the slips learners make.
+pub(super) struct Known {
+    /// What backward needs from forward: `"the mask"`.
+    pub keeps: &'static str,
+    /// How forward keeps it: `"self.mask = Some(mask) in forward"`.
+    pub store: &'static str,
+    pub slips: Vec<Slip>,
+    /// Said when forward fails (panics or returns the wrong shape) on input of more than two
+    /// axes: Affine's flattening.
+    pub nd_input: Option<&'static str>,
+}
+
+impl Known {
+    pub(super) fn new(keeps: &'static str, store: &'static str) -> Self {
+        Self {
+            keeps,
+            store,
+            slips: Vec::new(),
+            nd_input: None,
+        }
+    }
+
+    pub(super) fn slip(mut self, slip: Slip) -> Self {
+        self.slips.push(slip);
+        self
+    }
+
+    /// A failure of forward on `x` with [`nd_input`](Self::nd_input)'s hint, if `x` has
+    /// more than two axes.
+    fn nd_hint<T>(&self, x: &ArrayD<f64>, step: Step<T>) -> Step<T> {
+        match (step, self.nd_input) {
+            (Err(Stop::Failed(why)), Some(hint)) if x.ndim() > 2 => fail(format!("{why}: {hint}")),
+            (step, _) => step,
+        }
+    }
+
+    /// A failure of `part` explained: the slip whose values `yours` has, if any, else a dx
+    /// of zeros (nothing kept), else the failure as it is.
+    fn explain<T>(
+        &self,
+        part: &str,
+        step: Step<T>,
+        x: &ArrayD<f64>,
+        dout: &ArrayD<f64>,
+        yours: &ArrayD<f64>,
+    ) -> Step<T> {
+        let Err(Stop::Failed(why)) = step else {
+            return step;
+        };
+        let matched = self
+            .slips
+            .iter()
+            .filter(|s| s.part == part)
+            .find(|s| same(yours, &(s.computes)(x, dout)));
+        if let Some(s) = matched {
+            return fail(format!("{why}: {}", s.what));
+        }
+        if part == "dx" && !yours.is_empty() && yours.iter().all(|&v| v == 0.0) {
+            return fail(format!(
+                "{why}: your dx is 0 everywhere: does forward keep {} for backward ({})?",
+                self.keeps, self.store
+            ));
+        }
+        fail(why)
+    }
+}
+
+/// Whether `a` has `b`'s shape and values (to 1e-10, relative above 1).
+pub(super) fn same(a: &ArrayD<f64>, b: &ArrayD<f64>) -> bool {
+    a.shape() == b.shape()
+        && a.iter()
+            .zip(b)
+            .all(|(&u, &v)| (u - v).abs() <= 1e-10 * v.abs().max(1.0))
+}
+
 /// Forward and backward of `yours` against `reference` on `x`, in training mode: the
-/// output, dx, the parameters' names and their gradients.
+/// output, dx, the parameters' names and their gradients; a difference that one of
+/// `known`'s slips explains is named.
 pub(super) fn layer_against_reference(
     yours: &mut dyn Layer,
     reference: &mut dyn Layer,
     x: &ArrayD<f64>,
     r: &mut Rng,
     parts: &mut Vec<String>,
+    known: &Known,
 ) -> Step<()> {
     let on = format!("on x of shape {}", shape_str(x.shape()));
-    let y = attempt("forward", || yours.forward(x, true))?;
+    let y = known.nd_hint(x, attempt("forward", || yours.forward(x, true)))?;
     let want = reference.forward(x, true);
-    compare(&format!("forward {on}"), &y, &want, 1e-12)?;
+    let step = compare(&format!("forward {on}"), &y, &want, 1e-12);
+    let step = known.explain("forward", step, x, &ArrayD::zeros(IxDyn(&[0])), &y);
+    if y.shape() != want.shape() {
+        known.nd_hint(x, step)?;
+    } else {
+        step?;
+    }
     let dout = random(want.shape(), r);
-    let dx = attempt("backward", || yours.backward(&dout))?;
+    let dx = attempt_backward(known, || yours.backward(&dout))?;
     let want_dx = reference.backward(&dout);
-    compare(&format!("backward (dx) {on}"), &dx, &want_dx, 1e-12)?;
+    let step = compare(&format!("backward (dx) {on}"), &dx, &want_dx, 1e-12);
+    known.explain("dx", step, x, &dout, &dx)?;
     let (yp, rp) = (yours.params(), reference.params());
     let names: Vec<&str> = yp.iter().map(|p| p.name.as_str()).collect();
     let want_names: Vec<&str> = rp.iter().map(|p| p.name.as_str()).collect();
@@ -260,12 +419,9 @@ pub(super) fn layer_against_reference(
         ));
     }
     for (p, q) in yp.iter().zip(&rp) {
-        compare(
-            &format!("backward (d{}) {on}", p.name),
-            p.grad,
-            q.grad,
-            1e-12,
-        )?;
+        let part = format!("d{}", p.name);
+        let step = compare(&format!("backward ({part}) {on}"), p.grad, q.grad, 1e-12);
+        known.explain(&part, step, x, &dout, p.grad)?;
     }
     parts.push(format!("forward and backward {on}"));
     Ok(())
@@ -273,10 +429,15 @@ pub(super) fn layer_against_reference(
 
 /// The numerical gradient check of `layer` on `x`: f = Σ forward(x)·r, and ∂f/∂x and
 /// ∂f/∂param from backward(r) against central differences.
-pub(super) fn layer_grad_check(layer: &mut dyn Layer, x: &ArrayD<f64>, r: &mut Rng) -> Step<f64> {
+pub(super) fn layer_grad_check(
+    layer: &mut dyn Layer,
+    x: &ArrayD<f64>,
+    r: &mut Rng,
+    known: &Known,
+) -> Step<f64> {
     let y = attempt("forward", || layer.forward(x, true))?;
     let w = random(y.shape(), r);
-    let dx = attempt("backward", || layer.backward(&w))?;
+    let dx = attempt_backward(known, || layer.backward(&w))?;
     let grads: Vec<(String, ArrayD<f64>)> = layer
         .params()
         .into_iter()
@@ -307,6 +468,7 @@ pub(super) fn check_array_layer<L: Layer>(
     make_ref: impl Fn() -> Box<dyn Layer>,
     inputs: &[ArrayD<f64>],
     seed: u64,
+    known: &Known,
 ) -> Report {
     let mut parts = Vec::new();
     let end = (|| {
@@ -314,7 +476,7 @@ pub(super) fn check_array_layer<L: Layer>(
         for x in inputs {
             let mut yours = attempt("new", &make)?;
             let mut reference = make_ref();
-            layer_against_reference(&mut yours, reference.as_mut(), x, &mut r, &mut parts)?;
+            layer_against_reference(&mut yours, reference.as_mut(), x, &mut r, &mut parts, known)?;
             let x2 = random(x.shape(), &mut r);
             let y = attempt("forward (inference)", || yours.forward(&x2, false))?;
             compare(
@@ -326,7 +488,7 @@ pub(super) fn check_array_layer<L: Layer>(
         }
         parts.push("inference".into());
         let mut yours = attempt("new", &make)?;
-        let worst = layer_grad_check(&mut yours, &inputs[0], &mut r)?;
+        let worst = layer_grad_check(&mut yours, &inputs[0], &mut r, known)?;
         parts.push(format!("gradient check (rel. error {worst:.1e})"));
         Ok(())
     })();
@@ -334,7 +496,8 @@ pub(super) fn check_array_layer<L: Layer>(
 }
 
 /// The reports of one notebook, by exercise: re-running a check replaces its report.
-/// `Display` prints the chapter's count and one line per exercise.
+/// `Display` prints the chapter's count and one line per exercise. (Training's lines of
+/// epochs done and time left are another thing: [`ProgressMeter`](crate::progress::ProgressMeter).)
 #[derive(Debug, Clone)]
 pub struct Progress {
     chapter: String,
