@@ -16,7 +16,9 @@ the two languages can never differ and nothing is run twice.
                               code, or a built notebook is not what `build` writes
     scripts/i18n.py build     writes the *.ko.ipynb notebooks (atomically)
     scripts/i18n.py update    adds missing cells to the translation files with an empty
-                              "ko" and keeps stale ones (with their old "en") for a translator
+                              "ko"; a code cell whose code alone changed (its English comments
+                              are the same) gets the new code with its translated comments;
+                              other stale cells keep their old "en" for a translator
 
 `--root DIR` works on another checkout (the tests use a temporary one).
 """
@@ -83,6 +85,22 @@ def code_problem(en: str, ko: str) -> str | None:
             return (f"line {i} changed code, not only its comment:\n"
                     f"      en: {a}\n      ko: {b}")
     return None
+
+
+def carry_comments(old_en: str, old_ko: str, new_en: str) -> str | None:
+    """The new English code with the old translation's comments, when only code changed:
+    the English comments, in order, are the same as when it was translated. Else None (a
+    translator must look)."""
+    def comments(text):
+        return [split_comment(line)[1] for line in text.splitlines() if split_comment(line)[1]]
+    if comments(old_en) != comments(new_en) or code_problem(old_en, old_ko):
+        return None
+    ko_comments = iter(comments(old_ko))
+    lines = []
+    for line in new_en.splitlines():
+        code, comment = split_comment(line)
+        lines.append(code + next(ko_comments) if comment else line)
+    return "\n".join(lines) + ("\n" if new_en.endswith("\n") else "")
 
 
 class Repo:
@@ -230,13 +248,22 @@ def cmd_update(repo: Repo, names: list[str]) -> int:
         tr_path = repo.tr_dir / (Path(name).stem + ".json")
         tr = load(tr_path) if tr_path.exists() else {"notebook": name, "cells": {}}
         cells = tr["cells"]
-        added = 0
+        added = carried = 0
         for cell in nb["cells"]:
-            if needs_translation(cell) and cell["id"] not in cells:
-                cells[cell["id"]] = {"kind": cell["cell_type"], "en": text_of(cell), "ko": ""}
+            if not needs_translation(cell):
+                continue
+            entry, en = cells.get(cell["id"]), text_of(cell)
+            if entry is None:
+                cells[cell["id"]] = {"kind": cell["cell_type"], "en": en, "ko": ""}
                 added += 1
+            elif cell["cell_type"] == "code" and entry["en"] != en and entry.get("ko"):
+                ko = carry_comments(entry["en"], entry["ko"], en)
+                if ko is not None:
+                    entry["en"], entry["ko"] = en, ko
+                    carried += 1
         write_atomic(tr_path, json.dumps(tr, indent=1, ensure_ascii=False) + "\n")
-        print(f"i18n: {tr_path.relative_to(repo.root)}: {added} cells added")
+        print(f"i18n: {tr_path.relative_to(repo.root)}: {added} cells added, {carried} code "
+              f"cells whose code alone changed carried over")
     return 0
 
 

@@ -117,6 +117,22 @@ def main() -> int:
     root = checkout(build=False)
     expect_fail("not built", root, "notebooks/ch.ko.ipynb", "missing")
 
+    # update carries a code cell whose code alone changed; one whose comment changed stays stale
+    en4 = json.loads(json.dumps(EN))
+    en4["cells"][1]["source"] = ["let url = \"http://z\"; // the price\n", "println!(\"{}\", 221);"]
+    root = checkout(en=en4, build=False)
+    i18n.main(["update", "--root", str(root)])
+    i18n.main(["build", "--root", str(root)])
+    rc, out = check(root)
+    assert rc == 0, out
+    tr = json.loads((root / "notebooks/i18n/ko/ch.json").read_text(encoding="utf-8"))
+    assert tr["cells"]["c1"]["ko"] == "let url = \"http://z\"; // 가격\nprintln!(\"{}\", 221);", tr
+    en4["cells"][1]["source"] = ["let url = \"http://z\"; // the unit price\n", "println!(\"{}\", 221);"]
+    root = checkout(en=en4, build=False)
+    i18n.main(["update", "--root", str(root)])
+    expect_fail("changed comment not carried", root, "id c1", "stale")
+    print("ok: update carries code-only changes, not changed comments")
+
     # `//` inside a string is not a comment; a char literal '"' does not open a string
     assert i18n.split_comment('let u = "a//b"; // c') == ('let u = "a//b"; ', "// c")
     assert i18n.split_comment("let q = '\"'; // c") == ("let q = '\"'; ", "// c")
