@@ -135,6 +135,42 @@ fn main() {
         (pred * scale, (pred_flop as f64 * scale) as u64),
     ));
 
+    // The same two with the fused Conv → ReLU → Pool layer (SimpleConvNet's option), from
+    // the same initial weights
+    let mut fused = SimpleConvNet::new(
+        ConvNetConfig {
+            fuse_conv_relu_pool: true,
+            ..Default::default()
+        },
+        &mut seeded_rng(1),
+    );
+    let mut adam = Adam::new(0.001);
+    out.push((
+        "conv_train_step_fused",
+        median_time(
+            || {
+                fused.backprop(&xc, &tc);
+                adam.update(fused.params());
+            },
+            if quick { 1.0 } else { 3.0 },
+            3,
+            10_000,
+        ),
+    ));
+    fused.eval_batch_size = 100;
+    let (pred, pred_flop) = median_time(
+        || {
+            std::hint::black_box(fused.accuracy(&xp, &tp));
+        },
+        0.0,
+        if quick { 1 } else { 2 },
+        10,
+    );
+    out.push((
+        "conv_predict_10k_fused",
+        (pred * scale, (pred_flop as f64 * scale) as u64),
+    ));
+
     // im2col + col2im on (100, 1, 28, 28), 5x5
     let xi = xc.clone();
     out.push((

@@ -45,8 +45,8 @@ pub mod prelude {
         MulLayer, ParamRef, Pooling, Relu, Sigmoid, SoftmaxWithLoss,
     };
     pub use crate::nets::{
-        Activation, ConvNetConfig, ExtendOptions, GradCheck, MultiLayerNet, MultiLayerNetExtend,
-        NamedArrays, Sequential, SimpleConvNet, TwoLayerNet, gradient_check,
+        Activation, ConvNetConfig, ConvReluPool, ExtendOptions, GradCheck, MultiLayerNet,
+        MultiLayerNetExtend, NamedArrays, Sequential, SimpleConvNet, TwoLayerNet, gradient_check,
     };
     pub use crate::optimizer::{AdaGrad, Adam, Momentum, Nesterov, Optimizer, RMSprop, SGD};
     pub use crate::parallel::in_parallel;

@@ -386,7 +386,7 @@ impl<'a> Trainer<'a> {
             // the forward pass moves batch norm's running statistics: a refused step puts
             // them back, so it leaves every parameter and every buffer as it was
             let buffers = self.network.buffer_values();
-            let loss = self.network.backprop(&x_batch, &t_batch);
+            let loss = self.network.backprop_unwarned(&x_batch, &t_batch);
             if let Err(e) = self.check_step(loss, i + 1, epoch) {
                 for ((_, b), (_, old)) in self.network.buffers().into_iter().zip(buffers.0) {
                     *b = old;

@@ -57,6 +57,10 @@ fn conv() -> Convolution {
     Convolution::new(Array4::ones((3, 1, 3, 3)), Array1::zeros(3), 1, 0)
 }
 
+fn conv_relu_pool() -> Box<dyn Layer> {
+    Box::new(ConvReluPool::new(conv(), Pooling::new(2, 2, 2, 0)))
+}
+
 /// (case, layer, x's shape, a wrong dout's shape, words of the message)
 type BackwardCase = (
     &'static str,
@@ -172,6 +176,13 @@ fn every_backward_refuses_a_dout_of_another_shape_than_its_output() {
             vec![1, 1, 4, 1],
             vec!["Pooling.backward", "[1, 1, 4, 1]", "[1, 1, 2, 2]"],
         ),
+        (
+            "ConvReluPool",
+            conv_relu_pool(),
+            vec![2, 1, 6, 6],
+            vec![2, 3, 4, 1],
+            vec!["ConvReluPool.backward", "[2, 3, 4, 1]", "[2, 3, 2, 2]"],
+        ),
     ];
     let mut report = String::new();
     for (case, mut layer, x, dout, words) in cases {
@@ -240,6 +251,12 @@ fn every_forward_refuses_an_input_that_does_not_fit() {
             vec![1, 1, 2, 2],
             vec!["Pooling.forward", "[1, 1, 2, 2]"],
         ),
+        (
+            "ConvReluPool channels",
+            conv_relu_pool(),
+            vec![2, 2, 6, 6],
+            vec!["Convolution.forward", "[2, 2, 6, 6]"],
+        ),
     ];
     let mut report = String::new();
     for (case, mut layer, x, words) in cases {
@@ -295,6 +312,24 @@ fn pooling_and_convolution_check_geometry_changed_through_their_fields() {
                 c.forward(&x, true);
             }),
             vec!["Convolution", "stride 0"],
+        ),
+        (
+            "ConvReluPool pool stride 0",
+            Box::new(|| {
+                let mut l = ConvReluPool::new(conv(), Pooling::new(2, 2, 2, 0));
+                l.pool.stride = 0;
+                l.forward(&x, true);
+            }),
+            vec!["Pooling.forward", "stride"],
+        ),
+        (
+            "ConvReluPool pool pad",
+            Box::new(|| {
+                let mut l = ConvReluPool::new(conv(), Pooling::new(2, 2, 2, 0));
+                l.pool.pad = 3;
+                l.forward(&x, true);
+            }),
+            vec!["Pooling.forward", "pad 3"],
         ),
     ];
     let mut report = String::new();
@@ -703,6 +738,56 @@ fn batch_norm_on_one_sample_in_training_says_so_once() {
     assert!(err.contains("outputs β and learns nothing"), "{err}");
     assert!(err.contains("batches of 2 or more"), "{err}");
     assert_eq!(err.matches("dlfs:").count(), 1, "{err}");
+}
+
+#[test]
+fn child_own_loop_diverging() {
+    if !in_child() {
+        return;
+    }
+    // the book's train_neuralnet.py loop, with a learning rate of 1e6: by `gradient` and by
+    // `backprop` (each network says it once)
+    let (x, t) = blobs();
+    let mut net = TwoLayerNet::new(2, 8, 2, 0.01, &mut dlfs::init::seeded_rng(1));
+    for _ in 0..30 {
+        let grads = net.gradient(&x, &t);
+        for p in net.params() {
+            p.value.scaled_add(-1e6, &grads[p.name.as_str()]);
+        }
+    }
+    let mut other = TwoLayerNet::new(2, 8, 2, 0.01, &mut dlfs::init::seeded_rng(1));
+    let mut sgd = SGD::new(1e6);
+    for _ in 0..30 {
+        other.backprop(&x, &t);
+        sgd.update(other.params());
+    }
+    // NaN in the data: the loss and the gradients are NaN from the first step
+    let mut nan_x = x.clone();
+    nan_x[[0, 0]] = f64::NAN;
+    let mut third = TwoLayerNet::new(2, 8, 2, 0.01, &mut dlfs::init::seeded_rng(1));
+    third.gradient(&nan_x, &t);
+    third.gradient(&nan_x, &t);
+}
+
+/// The learner's own loop (`gradient`, then their update; or `backprop` and an optimizer)
+/// with a learning rate of 1e6: the loss grows past 100× the first one, and it is said once
+/// per network with what to try; NaN in the data: said at once, naming the first parameter
+/// whose gradient is not finite.
+#[test]
+fn a_diverging_own_loop_says_so_once() {
+    let err = stderr_of_child("child_own_loop_diverging", &[]);
+    assert_eq!(err.matches("the training has diverged").count(), 3, "{err}");
+    assert_eq!(
+        err.matches("is more than 100× the first one (0.693)")
+            .count(),
+        2,
+        "{err}"
+    );
+    assert!(
+        err.contains("the loss is NaN and W1's gradient is not finite"),
+        "{err}"
+    );
+    assert!(err.contains("smaller learning rate"), "{err}");
 }
 
 #[test]

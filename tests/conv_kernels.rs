@@ -9,7 +9,7 @@ use dlfs::init::{rand_uniform, randn, seeded_rng};
 use dlfs::kernels::reference;
 use dlfs::layers::{Affine, Convolution, Layer, ParamRef, Pooling, Relu};
 use dlfs::ndarray::{Array1, Array2, Array4, ArrayD, ArrayRef, Axis, Ix4, IxDyn};
-use dlfs::nets::Sequential;
+use dlfs::nets::{ConvReluPool, Sequential};
 
 /// The book's `Convolution` line by line, on the plain loops: col = im2col(x),
 /// out = col·W₂ᵀ + b; backward dW₂ = doutᵀ·col, db = Σ dout, dx = col2im(dout·W₂).
@@ -119,8 +119,19 @@ struct Spec {
     pool: (usize, usize, usize),
 }
 
-/// The stack with the library's `Convolution`, or with [`BookConv`] when `book`.
-fn build(spec: &Spec, seed: u64, book: bool) -> Sequential {
+/// Which first layers [`build`] stacks.
+#[derive(Clone, Copy, PartialEq, Debug)]
+enum Stack {
+    /// [`BookConv`], Relu, Pooling
+    Book,
+    /// the library's Convolution, Relu, Pooling
+    Layers,
+    /// the fused ConvReluPool
+    Fused,
+}
+
+/// The stack of `kind`, after an optional ReLU (`spec.lead`), then Affine to 10.
+fn build(spec: &Spec, seed: u64, kind: Stack) -> Sequential {
     let mut r = seeded_rng(seed);
     let conv = Convolution::new(
         randn((spec.filters, spec.c, spec.fs, spec.fs), &mut r) * 0.3,
@@ -136,12 +147,18 @@ fn build(spec: &Spec, seed: u64, book: bool) -> Sequential {
     if spec.lead {
         net.push("Relu0", Relu::new());
     }
-    if book {
-        net.push("Conv1", BookConv::new(&conv));
-    } else {
-        net.push("Conv1", conv);
+    match kind {
+        Stack::Book => net.push("Conv1", BookConv::new(&conv)),
+        Stack::Layers => net.push("Conv1", conv),
+        Stack::Fused => net.push_with_suffix(
+            "Conv1+Relu1+Pool1",
+            "1",
+            ConvReluPool::new(conv, pool.clone()),
+        ),
+    };
+    if kind != Stack::Fused {
+        net.push("Relu1", Relu::new()).push("Pool1", pool);
     }
-    net.push("Relu1", Relu::new()).push("Pool1", pool);
     net.push_with_suffix(
         "Affine1",
         "2",
@@ -198,10 +215,30 @@ fn check(spec: Spec) {
 /// As [`check`] with a batch of `n` samples (backward takes them 8 at a time).
 fn check_batch(spec: Spec, n: usize) {
     let (x, t) = data(&spec, n, 3);
-    let (mut book, mut ours) = (build(&spec, 1, true), build(&spec, 1, false));
+    let (mut book, mut ours) = (build(&spec, 1, Stack::Book), build(&spec, 1, Stack::Layers));
+    let mut fused = build(&spec, 1, Stack::Fused);
     for step in 0..2 {
         let (loss_book, dx_book) = by_hand(&mut book, &x, &t);
         let (loss_ours, dx_ours) = by_hand(&mut ours, &x, &t);
+        // the fused layer: the three layers' own numbers, bit for bit
+        let (loss_fused, dx_fused) = by_hand(&mut fused, &x, &t);
+        assert_eq!(
+            loss_fused.to_bits(),
+            loss_ours.to_bits(),
+            "fused loss, step {step}"
+        );
+        assert!(dx_fused == dx_ours, "fused ∂L/∂x differs, step {step}");
+        for (p, f) in ours.params().iter().zip(&fused.params()) {
+            assert!(
+                p.grad == f.grad,
+                "fused gradient of {} differs, step {step}",
+                p.name
+            );
+        }
+        assert!(
+            ours.predict(&x, false) == fused.predict(&x, false),
+            "fused scores, step {step}"
+        );
         assert!((loss_book - loss_ours).abs() < 1e-12, "loss, step {step}");
         let (pp, pf) = (book.params(), ours.params());
         assert_eq!(pp.len(), pf.len());
@@ -228,7 +265,7 @@ fn check_batch(spec: Spec, n: usize) {
             "inference scores",
         );
         // a step of book SGD on both, so the second round starts elsewhere
-        for net in [&mut book, &mut ours] {
+        for net in [&mut book, &mut ours, &mut fused] {
             for p in net.params() {
                 p.value.scaled_add(-0.5, p.grad);
             }
@@ -351,7 +388,7 @@ fn empty_batch() {
         conv_stride: 1,
         pool: (2, 2, 0),
     };
-    let mut net = build(&spec, 1, false);
+    let mut net = build(&spec, 1, Stack::Layers);
     let x = ArrayD::zeros(IxDyn(&[0, 1, 6, 6]));
     assert_eq!(net.predict(&x, true).shape(), &[0, 10]);
 }
@@ -384,20 +421,72 @@ fn the_same_bits_on_one_thread_and_on_several() {
     let one = common::one_thread_pool();
     let spec = mnist_like(true);
     let (x, t) = data(&spec, 37, 4);
-    let run = || {
-        let mut net = build(&spec, 2, false);
+    let run = |kind| {
+        let mut net = build(&spec, 2, kind);
         let (loss, dx) = by_hand(&mut net, &x, &t);
         let grads: Vec<ArrayD<f64>> = net.params().iter().map(|p| p.grad.clone()).collect();
         (loss, dx, grads, net.predict(&x, false))
     };
-    let (a, b) = (one.install(run), run());
-    assert!(a.0.to_bits() == b.0.to_bits(), "loss: {} vs {}", a.0, b.0);
-    assert!(a.1 == b.1, "∂L/∂x differs between 1 thread and several");
-    for (i, (ga, gb)) in a.2.iter().zip(&b.2).enumerate() {
-        assert!(
-            ga == gb,
-            "gradient {i} differs between 1 thread and several"
-        );
+    for kind in [Stack::Layers, Stack::Fused] {
+        let (a, b) = (one.install(|| run(kind)), run(kind));
+        assert!(a.0.to_bits() == b.0.to_bits(), "loss: {} vs {}", a.0, b.0);
+        assert!(a.1 == b.1, "∂L/∂x differs between 1 thread and several");
+        for (i, (ga, gb)) in a.2.iter().zip(&b.2).enumerate() {
+            assert!(
+                ga == gb,
+                "gradient {i} differs between 1 thread and several"
+            );
+        }
+        assert!(a.3 == b.3, "scores differ between 1 thread and several");
     }
-    assert!(a.3 == b.3, "scores differ between 1 thread and several");
+}
+
+/// Pooling whose window does not fit the convolution's output: the fused layer says so,
+/// naming itself and the convolution output's shape.
+#[test]
+#[should_panic(expected = "ConvReluPool.forward: got shape [1, 2, 2, 2]")]
+fn pooling_too_large_is_reported() {
+    let mut r = seeded_rng(0);
+    let conv = Convolution::new(randn((2, 1, 3, 3), &mut r), Array1::zeros(2), 1, 0);
+    let mut layer = ConvReluPool::new(conv, Pooling::new(4, 4, 1, 0));
+    let x = randn((1, 1, 4, 4), &mut r).into_dyn();
+    layer.forward(&x, true);
+}
+
+/// The pooling window must fit the convolution's (padded) output in each direction on its
+/// own: on a 2×2 output, 2×2 fits exactly, 3×3 with pad 1 fits (2 + 2·1 ≥ 3), 4×1, 1×4 and
+/// 5×5 with pad 1 (5 > 2 + 2·1) do not.
+#[test]
+fn the_pooling_window_must_fit_each_side_of_the_padded_output() {
+    let mut r = seeded_rng(0);
+    let conv = Convolution::new(randn((2, 1, 3, 3), &mut r), Array1::zeros(2), 1, 0);
+    let x = randn((1, 1, 4, 4), &mut r).into_dyn();
+    for ((h, w, pad), fits) in [
+        ((2, 2, 0), true),
+        ((3, 3, 1), true),
+        ((4, 1, 0), false),
+        ((1, 4, 0), false),
+        ((5, 5, 1), false),
+    ] {
+        let mut layer = ConvReluPool::new(conv.clone(), Pooling::new(h, w, 1, pad));
+        let run = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            layer.forward(&x, true).shape().to_vec()
+        }));
+        match (run, fits) {
+            (Ok(shape), true) => assert_eq!(shape[..2], [1, 2], "{h}×{w} pad {pad}"),
+            (Err(e), false) => {
+                let msg = e
+                    .downcast_ref::<String>()
+                    .cloned()
+                    .or_else(|| e.downcast_ref::<&str>().map(|s| s.to_string()))
+                    .unwrap_or_default();
+                assert!(
+                    msg.contains("ConvReluPool.forward: got shape [1, 2, 2, 2]"),
+                    "{h}×{w} pad {pad}: {msg}"
+                );
+            }
+            (Ok(shape), false) => panic!("{h}×{w} pad {pad} cannot fit, yet gave {shape:?}"),
+            (Err(_), true) => panic!("{h}×{w} pad {pad} fits, yet was refused"),
+        }
+    }
 }

@@ -521,3 +521,58 @@ fn the_numerical_gradient_restores_the_running_statistics() {
     net.numerical_gradient(&x, &t);
     assert_eq!(net.buffer_values(), before);
 }
+
+/// Weight decay takes the weights by what they are (2 or more axes), whatever a layer
+/// names them: a learner's layer calling its weight `w` is penalised like the book's `W`,
+/// and its 1-D `bias` is not.
+#[test]
+fn weight_decay_takes_weights_by_kind_not_by_name() {
+    #[derive(Debug)]
+    struct Mine {
+        w: ArrayD<f64>,
+        bias: ArrayD<f64>,
+        dw: ArrayD<f64>,
+        dbias: ArrayD<f64>,
+    }
+    impl Layer for Mine {
+        fn forward(&mut self, x: &dlfs::ndarray::ArrayRef<f64, IxDyn>, _: bool) -> ArrayD<f64> {
+            x.to_owned()
+        }
+        fn backward(&mut self, dout: &dlfs::ndarray::ArrayRef<f64, IxDyn>) -> ArrayD<f64> {
+            self.dw.fill(0.0);
+            self.dbias.fill(0.0);
+            dout.to_owned()
+        }
+        fn params(&mut self) -> Vec<dlfs::layers::ParamRef<'_>> {
+            vec![
+                dlfs::layers::ParamRef::new("w", &mut self.w, &mut self.dw),
+                dlfs::layers::ParamRef::new("bias", &mut self.bias, &mut self.dbias),
+            ]
+        }
+    }
+    let mine = Mine {
+        w: array![[1.0, 2.0], [3.0, 4.0]].into_dyn(),
+        bias: array![5.0, 6.0].into_dyn(),
+        dw: ArrayD::zeros(IxDyn(&[2, 2])),
+        dbias: ArrayD::zeros(IxDyn(&[2])),
+    };
+    let mut net = dlfs::nets::Sequential::new();
+    net.push("Mine1", mine);
+    net.weight_decay_lambda = 0.5;
+    let (x, t) = (array![[0.0, 0.0]].into_dyn(), array![0.0].into_dyn());
+    let plain = 2f64.ln(); // equal scores for 2 classes
+    let loss = net.backprop(&x, &t);
+    // ½λΣw² = ½·0.5·(1 + 4 + 9 + 16) = 7.5; the bias (25 + 36) is not in it
+    assert!((loss - plain - 7.5).abs() < 1e-12, "loss {loss}");
+    let p = net.params();
+    assert_eq!(
+        *p[0].grad,
+        array![[0.5, 1.0], [1.5, 2.0]].into_dyn(),
+        "λw added to w's gradient"
+    );
+    assert_eq!(
+        *p[1].grad,
+        array![0.0, 0.0].into_dyn(),
+        "no decay on the 1-D bias"
+    );
+}

@@ -8,7 +8,21 @@ use rand_chacha::ChaCha8Rng;
 mod common;
 use common::assert_grad;
 
+/// The check on the book's three layers (the default) and on the fused option.
 fn gradient_check(config: ConvNetConfig, batch: usize, seed: u64) {
+    for fuse_conv_relu_pool in [false, true] {
+        gradient_check_one(
+            ConvNetConfig {
+                fuse_conv_relu_pool,
+                ..config.clone()
+            },
+            batch,
+            seed,
+        );
+    }
+}
+
+fn gradient_check_one(config: ConvNetConfig, batch: usize, seed: u64) {
     let mut rng = ChaCha8Rng::seed_from_u64(seed);
     let (c, h, w) = config.input_dim;
     let classes = config.output_size;
@@ -21,7 +35,10 @@ fn gradient_check(config: ConvNetConfig, batch: usize, seed: u64) {
         num.names().collect::<Vec<_>>(),
         ["W1", "b1", "W2", "b2", "W3", "b3"]
     );
-    println!("SimpleConvNet input {:?}, batch {batch}:", config.input_dim);
+    println!(
+        "SimpleConvNet input {:?}, batch {batch}, fused {}:",
+        config.input_dim, config.fuse_conv_relu_pool
+    );
     for (name, g) in grad.iter() {
         assert_grad(&format!("  {name}"), g, &num[name]);
     }
@@ -69,6 +86,17 @@ fn book_configuration_shapes() {
     assert_eq!(
         net.layer_names(),
         ["Conv1", "Relu1", "Pool1", "Affine1", "Relu2", "Affine2"]
+    );
+    let fused = SimpleConvNet::new(
+        ConvNetConfig {
+            fuse_conv_relu_pool: true,
+            ..Default::default()
+        },
+        &mut ChaCha8Rng::seed_from_u64(0),
+    );
+    assert_eq!(
+        fused.layer_names(),
+        ["Conv1+Relu1+Pool1", "Affine1", "Relu2", "Affine2"]
     );
     let p = net.param_values();
     assert_eq!(p["W1"].shape(), &[30, 1, 5, 5]);

@@ -43,6 +43,104 @@ pub(crate) fn forward(
     unsafe { out.assume_init() }
 }
 
+/// How one sample's product W₂ · Bₙ + b is computed, chosen once per batch.
+pub(crate) struct Plan<'a> {
+    g: Geom,
+    w2: ArrayView2<'a, f64>,
+    bias: &'a [f64],
+    /// by the small-K kernel (else gemm)
+    direct: bool,
+    /// reading Bₙ from the input itself (stride 1), else from its transposed im2col rows
+    from_input: bool,
+    /// where each row of Bₙ starts (see `BLayout`)
+    b_rows: Vec<usize>,
+}
+
+impl<'a> Plan<'a> {
+    /// The plan for filters `w2` (FN, C·FH·FW) and biases `bias` over geometry `g`.
+    pub(crate) fn new(g: &Geom, w2: &ArrayView2<'a, f64>, bias: &'a [f64]) -> Self {
+        let (fnum, rows, k) = (w2.nrows(), g.oh * g.ow, g.cols());
+        // The product W₂ · B, B = the transposed im2col rows (K, OH·OW), by the small-K
+        // kernel where it applies (the same bits as gemm's product plus the bias). With
+        // stride 1 it reads B from the (padded) input itself: B[(c, i, j), (y, x)] =
+        // x[c, y + i, x + j], so row (c, i, j) of each output row y starts at
+        // (c·H + i)·W + j + y·W, and no im2col is written. Otherwise B is written by
+        // `unfold_t_into`, one row per filter element.
+        let direct =
+            small_k::applies((fnum, rows, k)) && w2.as_slice().is_some_and(|w| !w.is_empty());
+        let from_input = direct && g.stride == 1;
+        let (hp, wp) = (g.h + 2 * g.pad, g.w + 2 * g.pad);
+        let b_rows: Vec<usize> = if from_input {
+            (0..g.c)
+                .flat_map(|c| {
+                    (0..g.fh).flat_map(move |i| (0..g.fw).map(move |j| (c * hp + i) * wp + j))
+                })
+                .collect()
+        } else {
+            (0..k).map(|t| t * rows).collect()
+        };
+        Self {
+            g: *g,
+            w2: *w2,
+            bias,
+            direct,
+            from_input,
+            b_rows,
+        }
+    }
+
+    /// `on` (FN·OH·OW values, every one written) ← one sample `xn` (C·H·W values)
+    /// convolved, using the thread's scratch buffer `col`.
+    pub(crate) fn sample(&self, xn: &[f64], col: &mut Vec<f64>, on: &mut [MaybeUninit<f64>]) {
+        let (g, fnum, rows, k) = (
+            &self.g,
+            self.w2.nrows(),
+            self.g.oh * self.g.ow,
+            self.g.cols(),
+        );
+        let w2_flat = self.w2.as_slice().unwrap_or_default();
+        if self.from_input {
+            let (b, _, _) = g.padded(1, xn, col);
+            let step = g.w + 2 * g.pad;
+            let layout = BLayout {
+                row: &self.b_rows,
+                blocks: g.oh,
+                width: g.ow,
+                step,
+            };
+            small_k::product_bias((fnum, k), w2_flat, b, layout, self.bias, on);
+            return;
+        }
+        // the transposed im2col rows (K, OH·OW): the product reads both operands in order.
+        // Only grown, not cleared: unfold_t_into writes every value read.
+        if col.len() < k * rows {
+            col.resize(k * rows, 0.0);
+        }
+        g.unfold_t_into(xn, col, rows);
+        if self.direct {
+            let layout = BLayout {
+                row: &self.b_rows,
+                blocks: 1,
+                width: rows,
+                step: 0,
+            };
+            small_k::product_bias((fnum, k), w2_flat, col, layout, self.bias, on);
+        } else {
+            let col_t = ArrayView2::from_shape((k, rows), &col[..k * rows])
+                .expect("one row per filter element");
+            // SAFETY: `on` has room for the (FN, OH·OW) product, row-major, all of which
+            // gemm_uninit writes.
+            unsafe { gemm_uninit(&self.w2, &col_t, on.as_mut_ptr().cast(), rows as isize, 1) };
+            for (plane, &bf) in on.chunks_exact_mut(rows).zip(self.bias) {
+                // SAFETY: written by the product just above
+                plane
+                    .iter_mut()
+                    .for_each(|v| unsafe { *v.assume_init_mut() += bf });
+            }
+        }
+    }
+}
+
 /// `out` (N·FN·OH·OW values, every one written) ← the convolution of `x` (N·C·H·W values).
 fn forward_into(
     g: &Geom,
@@ -51,7 +149,7 @@ fn forward_into(
     x: &[f64],
     out: &mut [MaybeUninit<f64>],
 ) {
-    let (fnum, rows, k) = (w2.nrows(), g.oh * g.ow, g.cols());
+    let (fnum, rows) = (w2.nrows(), g.oh * g.ow);
     let (per_in, per_out) = (g.c * g.h * g.w, fnum * rows);
     if per_out == 0 {
         return;
@@ -64,68 +162,10 @@ fn forward_into(
         return;
     }
     threads(); // sizes the pool from DLFS_THREADS before its first use
-    // The product W₂ · B, B = the transposed im2col rows (K, OH·OW), by the small-K kernel
-    // where it applies (the same bits as gemm's product plus the bias). With stride 1 it reads
-    // B from the (padded) input itself: B[(c, i, j), (y, x)] = x[c, y + i, x + j], so row
-    // (c, i, j) of each output row y starts at (c·H + i)·W + j + y·W, and no im2col is
-    // written. Otherwise B is written by `unfold_t_into`, one row per filter element.
-    let w2_flat = w2.as_slice().unwrap_or_default();
-    let direct = small_k::applies((fnum, rows, k)) && !w2_flat.is_empty();
-    let from_input = direct && g.stride == 1;
-    let (hp, wp) = (g.h + 2 * g.pad, g.w + 2 * g.pad);
-    let b_rows: Vec<usize> = if from_input {
-        (0..g.c)
-            .flat_map(|c| {
-                (0..g.fh).flat_map(move |i| (0..g.fw).map(move |j| (c * hp + i) * wp + j))
-            })
-            .collect()
-    } else {
-        (0..k).map(|t| t * rows).collect()
-    };
+    let plan = Plan::new(g, w2, bias);
     x.par_chunks(per_in)
         .zip(out.par_chunks_mut(per_out))
-        .for_each(|(xn, on)| {
-            with_scratch(|sc| {
-                if from_input {
-                    let (b, _, _) = g.padded(1, xn, &mut sc.col);
-                    let layout = BLayout {
-                        row: &b_rows,
-                        blocks: g.oh,
-                        width: g.ow,
-                        step: wp,
-                    };
-                    small_k::product_bias((fnum, k), w2_flat, b, layout, bias, on);
-                    return;
-                }
-                // the transposed im2col rows (K, OH·OW): the product reads both operands
-                // in order. Only grown, not cleared: unfold_t_into writes every value read.
-                if sc.col.len() < k * rows {
-                    sc.col.resize(k * rows, 0.0);
-                }
-                g.unfold_t_into(xn, &mut sc.col, rows);
-                if direct {
-                    let layout = BLayout {
-                        row: &b_rows,
-                        blocks: 1,
-                        width: rows,
-                        step: 0,
-                    };
-                    small_k::product_bias((fnum, k), w2_flat, &sc.col, layout, bias, on);
-                } else {
-                    let col_t = ArrayView2::from_shape((k, rows), &sc.col[..k * rows])
-                        .expect("one row per filter element");
-                    // SAFETY: `on` has room for the (FN, OH·OW) product, row-major, all of
-                    // which gemm_uninit writes.
-                    unsafe { gemm_uninit(w2, &col_t, on.as_mut_ptr().cast(), rows as isize, 1) };
-                    for (plane, &bf) in on.chunks_exact_mut(rows).zip(bias) {
-                        // SAFETY: written by the product just above
-                        plane
-                            .iter_mut()
-                            .for_each(|v| unsafe { *v.assume_init_mut() += bf });
-                    }
-                }
-            })
-        });
+        .for_each(|(xn, on)| with_scratch(|sc| plan.sample(xn, &mut sc.col, on)));
 }
 
 /// Backward pass from the output gradient `dout` (N·FN·OH·OW values) of the training
@@ -136,6 +176,34 @@ pub(crate) fn backward(
     x: &ArrayView4<'_, f64>,
     dout: &[f64],
     need_dx: bool,
+) -> (Array2<f64>, Array1<f64>, Option<Array4<f64>>) {
+    let per_act = w2.nrows() * g.oh * g.ow;
+    let (rows, fnum) = (g.oh * g.ow, w2.nrows());
+    // dout of a chunk's samples, (m, FN, OH·OW) → (m·OH·OW, FN): the book's
+    // dout.transpose(0, 2, 3, 1).reshape(-1, FN)
+    backward_chunks(g, w2, x, need_dx, |ci, m, act| {
+        let src = &dout[ci * CHUNK * per_act..][..m * per_act];
+        act.clear();
+        act.resize(m * per_act, 0.0);
+        for (ds, dst) in src.chunks_exact(per_act).zip(act.chunks_exact_mut(per_act)) {
+            for (f, plane) in ds.chunks_exact(rows).enumerate() {
+                for (p, &d) in plane.iter().enumerate() {
+                    dst[p * fnum + f] = d;
+                }
+            }
+        }
+    })
+}
+
+/// The backward driver: the batch `x` in chunks of [`CHUNK`] samples over the threads; for
+/// chunk `ci` of `m` samples, `fill(ci, m, act)` writes the gradient of the convolution's
+/// outputs into `act`, laid out (m·OH·OW, FN); then dW₂, db and (when `need_dx`) ∂L/∂x.
+pub(crate) fn backward_chunks(
+    g: &Geom,
+    w2: &ArrayView2<'_, f64>,
+    x: &ArrayView4<'_, f64>,
+    need_dx: bool,
+    fill: impl Fn(usize, usize, &mut Vec<f64>) + Sync,
 ) -> (Array2<f64>, Array1<f64>, Option<Array4<f64>>) {
     let (n, fnum, k) = (x.shape()[0], w2.nrows(), g.cols());
     let rows = g.oh * g.ow;
@@ -168,22 +236,8 @@ pub(crate) fn backward(
         .for_each(|(ci, ((xc, gc), dxc))| {
             with_scratch(|sc| {
                 let m = xc.len() / per_in;
-                // dout of the chunk's samples, (m, FN, OH·OW) → (m·OH·OW, FN): the book's
-                // dout.transpose(0, 2, 3, 1).reshape(-1, FN)
                 let len = m * per_act;
-                let src = &dout[ci * CHUNK * per_act..][..len];
-                sc.act.clear();
-                sc.act.resize(len, 0.0);
-                for (ds, dst) in src
-                    .chunks_exact(per_act)
-                    .zip(sc.act.chunks_exact_mut(per_act))
-                {
-                    for (f, plane) in ds.chunks_exact(rows).enumerate() {
-                        for (p, &d) in plane.iter().enumerate() {
-                            dst[p * fnum + f] = d;
-                        }
-                    }
-                }
+                fill(ci, m, &mut sc.act);
                 let dact_s = &sc.act[..len];
                 let dact = ArrayView2::from_shape((m * rows, fnum), dact_s).expect("sizes match");
                 // dW₂ = dactᵀ · col and db = the sum over the chunk's positions: read from

@@ -25,6 +25,7 @@
 mod batch;
 mod conv;
 mod direct_dw;
+mod fused;
 mod gemm;
 mod pool;
 pub mod reference;
@@ -33,6 +34,9 @@ mod unfold;
 
 pub(crate) use batch::with_scratch;
 pub(crate) use conv::{backward as conv_backward, forward as conv_forward};
+pub(crate) use fused::{
+    backward as conv_relu_pool_backward, forward as conv_relu_pool, pooled_size,
+};
 pub(crate) use gemm::gemm_uninit;
 pub use gemm::{flop_count, gemm, matmul, matmul_pair};
 pub(crate) use pool::{Window, max_pool, max_pool_backward};
@@ -94,32 +98,59 @@ pub(crate) fn split_len(len: usize) -> bool {
     len >= PARALLEL_MIN_LEN && threads() > 1
 }
 
-/// `f` of every element of `x`, as a new array; split over the threads for large arrays
-/// (each result depends on its own element only, so it is the same on any number).
-pub(crate) fn map<T: Send>(
+/// ReLU's forward in one pass over `x`: (out, mask) with mask = (x ≤ 0) and out = x where
+/// the mask is false, 0 where it is true; split over the threads for large arrays (each
+/// element on its own, so the result is the same on any number).
+/// Without `keep_mask` (inference) the mask is not made.
+pub(crate) fn relu_forward(
     x: &ndarray::ArrayRef<f64, ndarray::IxDyn>,
-    f: impl Fn(f64) -> T + Sync + Send,
-) -> ndarray::ArrayD<T> {
-    let zip = ndarray::Zip::from(x);
-    if split_len(x.len()) {
-        zip.par_map_collect(|&v| f(v))
-    } else {
-        zip.map_collect(|&v| f(v))
+    keep_mask: bool,
+) -> (ndarray::ArrayD<f64>, Option<ndarray::ArrayD<bool>>) {
+    use rayon::prelude::*;
+    let x = x.as_standard_layout();
+    let xs = x.as_slice().expect("standard layout");
+    let shape = x.raw_dim();
+    if !keep_mask {
+        let g = |&v: &f64| if v <= 0.0 { 0.0 } else { v };
+        let out: Vec<f64> = if split_len(xs.len()) {
+            xs.par_iter().map(g).collect()
+        } else {
+            xs.iter().map(g).collect()
+        };
+        let out = ndarray::ArrayD::from_shape_vec(shape, out).expect("one value per element");
+        return (out, None);
     }
+    let f = |&v: &f64| if v <= 0.0 { (0.0, true) } else { (v, false) };
+    let (out, mask): (Vec<f64>, Vec<bool>) = if split_len(xs.len()) {
+        xs.par_iter().map(f).unzip()
+    } else {
+        xs.iter().map(f).unzip()
+    };
+    (
+        ndarray::ArrayD::from_shape_vec(shape.clone(), out).expect("one value per element"),
+        Some(ndarray::ArrayD::from_shape_vec(shape, mask).expect("one flag per element")),
+    )
 }
 
-/// `f` of every pair of elements of `x` and `y` (the same shape), as [`map`] does.
-pub(crate) fn map2<B: Sync>(
-    x: &ndarray::ArrayRef<f64, ndarray::IxDyn>,
-    y: &ndarray::ArrayRef<B, ndarray::IxDyn>,
-    f: impl Fn(f64, &B) -> f64 + Sync + Send,
+/// ReLU's backward: `dout` where `mask` is false, 0 where it is true (the same shape), as
+/// [`relu_forward`] splits it.
+pub(crate) fn relu_backward(
+    dout: &ndarray::ArrayRef<f64, ndarray::IxDyn>,
+    mask: &ndarray::ArrayRef<bool, ndarray::IxDyn>,
 ) -> ndarray::ArrayD<f64> {
-    let zip = ndarray::Zip::from(x).and(y);
-    if split_len(x.len()) {
-        zip.par_map_collect(|&v, b| f(v, b))
+    let (d, m) = (dout.as_standard_layout(), mask.as_standard_layout());
+    let (ds, ms) = (
+        d.as_slice().expect("standard"),
+        m.as_slice().expect("standard"),
+    );
+    let f = |(&d, &m): (&f64, &bool)| if m { 0.0 } else { d };
+    let dx: Vec<f64> = if split_len(ds.len()) {
+        use rayon::prelude::*;
+        ds.par_iter().zip(ms).map(f).collect()
     } else {
-        zip.map_collect(|&v, b| f(v, b))
-    }
+        ds.iter().zip(ms).map(f).collect()
+    };
+    ndarray::ArrayD::from_shape_vec(d.raw_dim(), dx).expect("one value per element")
 }
 
 /// The number of threads the library uses (`DLFS_THREADS`, else `RAYON_NUM_THREADS`, else

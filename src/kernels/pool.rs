@@ -279,18 +279,23 @@ pub(crate) fn max_pool(
 }
 
 /// The backward scatter of max pooling: each of `dout`'s values is added at its maximum's
-/// index `arg[i]` of a zero array of `x_shape` (N, C, H, W).
+/// index `arg[i]` of a zero array of `x_shape` (N, C, H, W). Each plane is zeroed by the
+/// thread that scatters into it, right before (so every thread writes zeros, into a plane
+/// that is then in its cache, instead of one thread zeroing all of dx first).
 pub(crate) fn max_pool_backward(dout: &[f64], arg: &[usize], x_shape: &[usize]) -> ArrayD<f64> {
-    let mut dx = ArrayD::<f64>::zeros(IxDyn(x_shape));
     let plane = x_shape[2] * x_shape[3];
     let planes = x_shape[0] * x_shape[1];
     if plane == 0 || planes == 0 || dout.is_empty() {
-        return dx;
+        return ArrayD::<f64>::zeros(IxDyn(x_shape));
     }
+    let mut dx = Vec::<f64>::with_capacity(planes * plane);
     let out_plane = dout.len() / planes;
-    let dxs = dx.as_slice_mut().expect("owned");
+    let dxs = &mut dx.spare_capacity_mut()[..planes * plane];
     // each plane's gradients land in its own plane of dx
-    let job = |pi: usize, dxp: &mut [f64], dp: &[f64], ap: &[usize]| {
+    let job = |pi: usize, dxp: &mut [std::mem::MaybeUninit<f64>], dp: &[f64], ap: &[usize]| {
+        dxp.fill(std::mem::MaybeUninit::new(0.0));
+        // SAFETY: every value of the plane was just written (0.0)
+        let dxp: &mut [f64] = unsafe { &mut *(dxp as *mut [_] as *mut [f64]) };
         for (&a, &d) in ap.iter().zip(dp) {
             dxp[a - pi * plane] += d;
         }
@@ -309,7 +314,9 @@ pub(crate) fn max_pool_backward(dout: &[f64], arg: &[usize], x_shape: &[usize]) 
             .enumerate()
             .for_each(|(pi, ((dxp, dp), ap))| job(pi, dxp, dp, ap));
     }
-    dx
+    // SAFETY: the jobs wrote every plane, all planes·plane values
+    unsafe { dx.set_len(planes * plane) };
+    ArrayD::from_shape_vec(IxDyn(x_shape), dx).expect("one value per element")
 }
 
 #[cfg(all(test, target_arch = "x86_64", target_pointer_width = "64"))]

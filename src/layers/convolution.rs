@@ -95,8 +95,14 @@ impl Convolution {
         }
     }
 
+    /// W as the matrix W₂ (FN, C·FH·FW), the book's `W.reshape(FN, -1)`.
+    pub(crate) fn filters(&mut self) -> ndarray::ArrayView2<'_, f64> {
+        shapes::filters_as_matrix(&mut self.W)
+    }
+
+    /// The windows' geometry over an input of `x_shape`, or a panic naming both shapes.
     #[track_caller]
-    fn geometry(&self, op: &str, x_shape: &[usize]) -> Geom {
+    pub(crate) fn geometry(&self, op: &str, x_shape: &[usize]) -> Geom {
         let settings = (self.stride, self.pad);
         shapes::conv_geometry("Convolution", op, x_shape, self.W.shape(), settings)
     }
@@ -116,7 +122,7 @@ impl Convolution {
         let dout = dout.as_standard_layout();
         let dout = dout.as_slice().expect("standard layout");
         // db = Σ dout, dW₂ = doutᵀ · col, dx = col2im(dout · W₂), with dout as (N·OH·OW, FN)
-        let w2 = shapes::filters_as_matrix(&mut self.W);
+        let w2 = self.filters();
         let (dw2, db, dx) = kernels::conv_backward(&g, &w2, &x.view(), dout, need_dx);
         self.dW = dw2
             .into_shape_with_order(self.W.raw_dim())
@@ -137,7 +143,7 @@ impl Layer for Convolution {
             .expect("4-D");
         // out = im2col(x) · W₂ᵀ + b, as (N, FN, OH, OW)
         let b: Vec<f64> = self.b.iter().copied().collect();
-        let out = kernels::conv_forward(&g, &shapes::filters_as_matrix(&mut self.W), &b, &x.view());
+        let out = kernels::conv_forward(&g, &self.filters(), &b, &x.view());
         self.x = train.then(|| x.into_owned());
         out.into_dyn()
     }

@@ -39,9 +39,10 @@ impl Relu {
 
 impl Layer for Relu {
     fn forward(&mut self, x: &ArrayRef<f64, IxDyn>, train: bool) -> ArrayD<f64> {
-        // mask = (x <= 0); out = x.copy(); out[mask] = 0
-        self.mask = train.then(|| kernels::map(x, |v| v <= 0.0));
-        kernels::map(x, |v| if v <= 0.0 { 0.0 } else { v })
+        // mask = (x <= 0); out = x.copy(); out[mask] = 0 (one pass over x)
+        let (out, mask) = kernels::relu_forward(x, train);
+        self.mask = mask;
+        out
     }
 
     #[track_caller]
@@ -51,6 +52,6 @@ impl Layer for Relu {
         };
         check_dout("Relu", dout.shape(), mask.shape());
         // dout[mask] = 0; dx = dout
-        kernels::map2(dout, mask, |d, &m| if m { 0.0 } else { d })
+        kernels::relu_backward(dout, mask)
     }
 }

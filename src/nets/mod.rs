@@ -7,8 +7,10 @@
 //! | `named.rs` | [`NamedArrays`]: gradients and parameter values by the book's names |
 //! | `grad_check.rs` | the numerical gradient of a network and [`gradient_check`] |
 //! | `two_layer_net.rs`, `multi_layer_net.rs`, `multi_layer_net_extend.rs`, `simple_conv_net.rs` | the book's networks, each a `Sequential` built in the book's order |
+//! | `conv_relu_pool.rs` | the fused Convolution → ReLU → Pooling layer, SimpleConvNet's option ([`ConvNetConfig::fuse_conv_relu_pool`]) |
 //! | `params_io.rs` | saving and loading parameters (`.npz`) |
 
+mod conv_relu_pool;
 mod grad_check;
 mod multi_layer_net;
 mod multi_layer_net_extend;
@@ -18,6 +20,7 @@ mod sequential;
 mod simple_conv_net;
 mod two_layer_net;
 
+pub use conv_relu_pool::ConvReluPool;
 pub use grad_check::{GradCheck, GradCheckEntry, gradient_check};
 pub use multi_layer_net::{Activation, MultiLayerNet};
 pub use multi_layer_net_extend::{ExtendOptions, MultiLayerNetExtend};

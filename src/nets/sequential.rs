@@ -8,6 +8,7 @@ use ndarray::{ArrayD, ArrayRef, Axis, IxDyn, Slice};
 use super::NamedArrays;
 use crate::functions::{argmax, label_indices};
 use crate::layers::{Hint, Layer, LossLayer, ParamRef, SoftmaxWithLoss};
+use crate::trainer::DIVERGED_LOSS_FACTOR;
 
 /// One layer of a [`Sequential`] with its name (`"Affine1"`) and the suffix its parameters
 /// get (`"1"`: `W` becomes `W1`).
@@ -44,6 +45,8 @@ pub struct Sequential {
     /// [`predict_batched`](Self::predict_batched) (bounds memory on large sets).
     pub eval_batch_size: usize,
     pub(super) masks_frozen: bool,
+    warned_diverged: bool,
+    first_loss: Option<f64>,
 }
 
 impl Default for Sequential {
@@ -73,6 +76,8 @@ impl Sequential {
             weight_decay_lambda: 0.0,
             eval_batch_size: 1000,
             masks_frozen: false,
+            warned_diverged: false,
+            first_loss: None,
         }
     }
 
@@ -228,6 +233,7 @@ impl Sequential {
                 }
             }
         }
+        self.warn_if_diverged(loss);
         loss
     }
 
@@ -240,6 +246,54 @@ impl Sequential {
                 .map(|p| (p.name, p.grad.clone()))
                 .collect(),
         )
+    }
+
+    /// Says once per network, on stderr, that the training has diverged, by the
+    /// [`Trainer`](crate::trainer::Trainer)'s rule: the loss is NaN or infinite, or more than
+    /// [`DIVERGED_LOSS_FACTOR`] × max(the first loss this network computed, 1) (a learning
+    /// rate far too large, or NaN in the data); it names the first parameter whose gradient
+    /// is not finite, if one is. The book's own loop would go on silently with a network
+    /// that has stopped learning.
+    fn warn_if_diverged(&mut self, loss: f64) {
+        let first = *self.first_loss.get_or_insert(loss);
+        let limit = DIVERGED_LOSS_FACTOR * first.max(1.0);
+        if (loss.is_finite() && loss <= limit) || std::mem::replace(&mut self.warned_diverged, true)
+        {
+            return;
+        }
+        let bad = self
+            .params()
+            .into_iter()
+            .find(|p| p.grad.iter().any(|v| !v.is_finite()))
+            .map(|p| p.name);
+        let what = match (loss.is_finite(), bad) {
+            (true, _) => format!(
+                "the loss {loss:.3e} is more than {DIVERGED_LOSS_FACTOR}× the first one ({first:.3})"
+            ),
+            (false, Some(name)) => {
+                format!("the loss is {loss} and {name}'s gradient is not finite")
+            }
+            (false, None) => format!("the loss is {loss} (the gradients are still finite)"),
+        };
+        eprintln!(
+            "dlfs: {what}: the training has diverged and will not recover. Try a smaller \
+             learning rate (the book's TwoLayerNet uses 0.1), and check the data for NaN or \
+             infinity. (Said once per network.)"
+        );
+    }
+
+    /// [`backprop`](Self::backprop) without the divergence warning, for a caller that
+    /// reports a non-finite loss itself (the [`Trainer`](crate::trainer::Trainer) stops such
+    /// a run with its own message).
+    pub(crate) fn backprop_unwarned(
+        &mut self,
+        x: &ArrayRef<f64, IxDyn>,
+        t: &ArrayRef<f64, IxDyn>,
+    ) -> f64 {
+        let said = std::mem::replace(&mut self.warned_diverged, true);
+        let loss = self.backprop(x, t);
+        self.warned_diverged = said;
+        loss
     }
 
     /// Every learnable parameter with its gradient, by the book's names, in order.

@@ -6,7 +6,7 @@ use ndarray::{Array1, Array2, Array4};
 use rand::Rng;
 use rand_distr::StandardNormal;
 
-use super::Sequential;
+use super::{ConvReluPool, Sequential};
 use crate::im2col::conv_output_size;
 use crate::layers::{Affine, Convolution, Pooling, Relu};
 
@@ -35,6 +35,12 @@ pub struct ConvNetConfig {
     pub output_size: usize,
     /// Standard deviation of the Gaussian initial weights; default 0.01.
     pub weight_init_std: f64,
+    /// Run `Conv1`, `Relu1`, `Pool1` as one fused layer, `Conv1+Relu1+Pool1`
+    /// ([`ConvReluPool`]); default false: the book's three layers. The same outputs and
+    /// gradients, bit for bit, without the convolution's whole output and its gradient
+    /// travelling through memory between the layers; how much faster a step is, on which
+    /// machine: docs/benchmarks.md.
+    pub fuse_conv_relu_pool: bool,
 }
 
 impl Default for ConvNetConfig {
@@ -48,14 +54,16 @@ impl Default for ConvNetConfig {
             hidden_size: 100,
             output_size: 10,
             weight_init_std: 0.01,
+            fuse_conv_relu_pool: false,
         }
     }
 }
 
 /// conv - relu - pool - affine - relu - affine - softmax, as in the book.
 ///
-/// Layers `Conv1`, `Relu1`, `Pool1` (max, 2×2, stride 2), `Affine1`, `Relu2`, `Affine2`,
-/// then [`SoftmaxWithLoss`](crate::layers::SoftmaxWithLoss); parameters `W1`, `b1` (conv),
+/// Layers `Conv1`, `Relu1`, `Pool1` (max, 2×2, stride 2; or, with
+/// [`ConvNetConfig::fuse_conv_relu_pool`], the three as one layer `Conv1+Relu1+Pool1`),
+/// `Affine1`, `Relu2`, `Affine2`, then [`SoftmaxWithLoss`](crate::layers::SoftmaxWithLoss); parameters `W1`, `b1` (conv),
 /// `W2`, `b2`, `W3`, `b3`. Dereferences to its [`Sequential`] for `predict`, `loss`,
 /// `accuracy`, `gradient`, `numerical_gradient`, `params`.
 ///
@@ -159,20 +167,24 @@ impl SimpleConvNet {
         let mut net = Sequential::new();
         let conv = Convolution::new(w1, Array1::zeros(fnum), stride, pad);
         let pool = Pooling::new(2, 2, 2, 0);
-        net.push_with_suffix("Conv1", "1", conv)
-            .push("Relu1", Relu::new())
-            .push("Pool1", pool)
-            .push_with_suffix(
-                "Affine1",
-                "2",
-                Affine::new(w2, Array1::zeros(config.hidden_size)),
-            )
-            .push("Relu2", Relu::new())
-            .push_with_suffix(
-                "Affine2",
-                "3",
-                Affine::new(w3, Array1::zeros(config.output_size)),
-            );
+        if config.fuse_conv_relu_pool {
+            net.push_with_suffix("Conv1+Relu1+Pool1", "1", ConvReluPool::new(conv, pool));
+        } else {
+            net.push_with_suffix("Conv1", "1", conv)
+                .push("Relu1", Relu::new())
+                .push("Pool1", pool);
+        }
+        net.push_with_suffix(
+            "Affine1",
+            "2",
+            Affine::new(w2, Array1::zeros(config.hidden_size)),
+        )
+        .push("Relu2", Relu::new())
+        .push_with_suffix(
+            "Affine2",
+            "3",
+            Affine::new(w3, Array1::zeros(config.output_size)),
+        );
         // 100 images per forward pass in `accuracy`/`predict_batched`: the activations
         // (FN·OH·OW per image) then stay small; 1000 at a time measured 2.3× slower.
         net.eval_batch_size = 100;
