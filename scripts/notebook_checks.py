@@ -20,7 +20,11 @@ A cell fails when
     learner's copy (notebook metadata dlfs.exercise == "learner"), a cell tagged "check"
     reports "✓ " or does not report "not done yet".
   - its source has a line `// figure` or `// allow-stderr`: the runner reads cell tags, so
-    such a line would silently mean nothing (tag the cell instead).
+    such a line would silently mean nothing (tag the cell instead);
+  - it is tagged "check" and defines nothing (no `struct`, `enum`, `fn`, `impl`, `trait`):
+    an exercise's check runs in the cell that defines what it checks, so that a definition
+    that does not compile stops its check too, instead of leaving an older definition for
+    the check to pass.
 A notebook fails when fewer code cells ran than it has (a cell tagged "skip-execution" is
 skipped by nbclient: the runner does not allow it). A run of all notebooks fails when one
 listed in notebooks/manifest.txt is missing or one is there that is not listed.
@@ -37,6 +41,8 @@ from pathlib import Path
 
 # runner markers written as a line of code instead of a cell tag
 MARKER_LINE = re.compile(r"^\s*//\s*(figure|allow-stderr)\s*$", re.MULTILINE)
+# a Rust item that a check cell must define (the thing it checks)
+DEFINITION = re.compile(r"^\s*(pub\s+)?(struct|enum|fn|impl|trait)\b", re.MULTILINE)
 IMAGE_TYPES = {"image/svg+xml": "svg", "image/png": "png", "image/gif": "gif"}
 ANSI = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
 CHECK_FAILED = re.compile(r"^✗ .*$", re.MULTILINE)
@@ -84,6 +90,15 @@ def check_markers(cell, number: int) -> None:
     if m:
         raise CellFailed(number, f"the line `{m.group(0).strip()}` is not a cell tag",
                          f'the runner reads cell tags: remove the line and tag the cell "{m.group(1)}"')
+
+
+def check_defines(cell, number: int) -> None:
+    """A check cell defines what it checks (see the module's docs)."""
+    if "check" in tags(cell) and not DEFINITION.search(text_of(cell.source)):
+        raise CellFailed(number, "check cell defines nothing",
+                         "an exercise's check goes at the end of the cell that defines what it "
+                         "checks (a struct, fn or impl): in a cell of its own, it would pass an "
+                         "older definition when the new one does not compile")
 
 
 def is_learner_copy(nb) -> bool:
@@ -239,6 +254,7 @@ def check_cell(cell, number: int, reply, learner: bool = False, late: bool = Fal
     """Raise CellFailed if this executed cell counts as a failure. `late`: the cell is judged
     again because output of its arrived after it ended."""
     check_markers(cell, number)
+    check_defines(cell, number)
     stderr = stream_text(cell, "stderr")
     for out in cell.get("outputs", []):
         if out.get("output_type") == "error":

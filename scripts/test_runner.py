@@ -5,6 +5,7 @@ Each fixture says in its metadata (`dlfs_runner_test`) what the runner must repo
   cell    the 1-based cell at which it must fail
   reason  text that must appear in the runner's failure line (why it failed)
   detail  text that must appear in the failure's detail (the kernel's own message)
+  no_output  text that must not appear in the failing cell's outputs (e.g. "✓")
   figures for a passing notebook: the figure files it must write
   args    extra runner arguments (e.g. a short --cell-timeout)
 Every fixture runs in its own runner process; the exit status must be 0 for "pass" and 1
@@ -66,6 +67,15 @@ def check(path: Path, tmp: Path) -> list[str]:
             problems.append(f"failure '{result['failure']}' does not say {expect['reason']!r}")
         if expect.get("detail", "") not in result["detail"]:
             problems.append(f"detail does not contain {expect['detail']!r}:\n{result['detail']}")
+        if "no_output" in expect:
+            executed = out / path.stem / f"{path.stem}.ipynb"
+            if not executed.is_file():
+                problems.append("no executed notebook written")
+            else:
+                cell = json.loads(executed.read_text())["cells"][expect["cell"] - 1]
+                shown = json.dumps(cell.get("outputs", []), ensure_ascii=False)
+                if expect["no_output"] in shown:
+                    problems.append(f"cell {expect['cell']} shows {expect['no_output']!r}: {shown}")
         if f"FAILED {path.stem}: {result['failure']}" not in proc.stdout:
             problems.append("the failure is not printed on stdout")
     if problems:
