@@ -3,13 +3,14 @@
 //! accuracy on 1000 samples per epoch, final test accuracy on all; saves the parameters to
 //! `target/examples/ch07_train_convnet/params.npz` and an accuracy chart.
 //!
-//! `cargo run --release --example ch07_train_convnet [-- --epochs 20 --train-size 60000 --lr 0.001 --seed 7]`
+//! `cargo run --release --example ch07_train_convnet [-- --epochs 20 --train-size 60000 --lr 0.001 --seed 7 --fused 0]`
+//! (`--fused 1`: the fused Conv → ReLU → Pool option, `ConvNetConfig::fuse_conv_relu_pool`)
 
 mod common;
 
 use dlfs::prelude::*;
 
-const USAGE: &str = "ch07_train_convnet [--epochs N (20)] [--train-size N (all)] [--batch N (100)] [--lr F (0.001)] [--eval N (1000)] [--seed S (7)]";
+const USAGE: &str = "ch07_train_convnet [--epochs N (20)] [--train-size N (all)] [--batch N (100)] [--lr F (0.001)] [--eval N (1000)] [--seed S (7)] [--fused 0|1 (0)]";
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let args = common::Args::parse(USAGE);
@@ -19,6 +20,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let lr: f64 = args.get("lr", 0.001);
     let eval: usize = args.get("eval", 1000);
     let seed: u64 = args.get("seed", 7);
+    let fused: u8 = args.get("fused", 0);
     let dir = common::out_dir("ch07_train_convnet");
 
     let data = load_mnist(LoadOptions {
@@ -34,7 +36,11 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let t_train = data.t_train.slice(s![..n]).to_owned().into_dyn();
 
     let mut rng = seeded_rng(seed);
-    let mut network = SimpleConvNet::new(ConvNetConfig::default(), &mut rng);
+    let config = ConvNetConfig {
+        fuse_conv_relu_pool: fused == 1,
+        ..Default::default()
+    };
+    let mut network = SimpleConvNet::new(config, &mut rng);
     let report = Trainer::new(
         &mut network,
         &x_train,

@@ -20,31 +20,9 @@
 
 use ndarray::{Array2, Array4, Array6, ArrayRef, Dimension, Ix2, Ix4, s};
 
-/// OH = ⌊(H + 2P − FH) / S⌋ + 1: the number of filter positions along one axis.
-///
-/// Floors when S does not divide H + 2P − FH (the windows that would stick out past the
-/// padded border are dropped, like PyTorch), so every size the book's nets meet works.
-///
-/// ```
-/// use dlfs::im2col::conv_output_size;
-/// assert_eq!(conv_output_size(28, 5, 1, 0), 24);
-/// assert_eq!(conv_output_size(7, 2, 2, 0), 3); // (7 − 2) / 2 = 2.5 → 2, + 1
-/// assert_eq!(conv_output_size(7, 3, 2, 1), 4);
-/// ```
-///
-/// # Panics
-/// If `stride` is 0, or the filter is larger than the padded input (FH > H + 2P).
-#[track_caller]
-pub fn conv_output_size(input_size: usize, filter_size: usize, stride: usize, pad: usize) -> usize {
-    assert!(stride > 0, "conv_output_size: stride must be at least 1");
-    let padded = input_size + 2 * pad;
-    assert!(
-        filter_size >= 1 && filter_size <= padded,
-        "conv_output_size: filter size {filter_size} does not fit the padded input size {padded} \
-         (input {input_size} + 2·pad {pad})"
-    );
-    (padded - filter_size) / stride + 1
-}
+/// OH = ⌊(H + 2P − FH) / S⌋ + 1 (floors, like PyTorch): the one output-size function of
+/// the crate, which the kernels use too.
+pub use crate::kernels::conv_output_size;
 
 /// Unfolds filter-sized patches of `input` (N, C, H, W) into rows: the book's `im2col`.
 ///

@@ -17,9 +17,9 @@ use ndarray::{Array1, Array2, Array4, ArrayView2, ArrayView4};
 use rayon::prelude::*;
 
 use super::conv::{CHUNK, Plan, backward_chunks};
+use super::conv_output_size;
 use super::pool::{Window, max_pool_plane};
 use super::{Geom, threads, with_scratch};
-use crate::im2col::conv_output_size;
 
 /// The pooled output's size (POH, POW) for a convolution geometry `g` and window `win`.
 pub(crate) fn pooled_size(g: &Geom, win: Window) -> (usize, usize) {

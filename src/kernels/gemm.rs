@@ -290,26 +290,3 @@ pub fn matmul(a: &ArrayRef<f64, Ix2>, b: &ArrayRef<f64, Ix2>) -> Array2<f64> {
         c.assume_init()
     }
 }
-
-/// Two matrix products that do not depend on each other.
-type Pair<'a> = (&'a ArrayRef<f64, Ix2>, &'a ArrayRef<f64, Ix2>);
-
-/// a₁·b₁ and, when `second` is given, a₂·b₂ (a layer's dW and dx): side by side on two
-/// threads when there are several and the first product is large enough to be split
-/// (`PARALLEL_MIN_FLOP`, 2²⁴); each then runs whole on its thread, which on a small
-/// machine costs less than splitting each in turn. Same results either way.
-pub fn matmul_pair(
-    first: Pair<'_>,
-    second: Option<Pair<'_>>,
-) -> (Array2<f64>, Option<Array2<f64>>) {
-    let (a, b) = first;
-    let flop = a.nrows() * a.ncols() * b.ncols();
-    match second {
-        Some((c, d)) if threads() > 1 && flop >= super::PARALLEL_MIN_FLOP => {
-            let (x, y) = rayon::join(|| matmul(a, b), || matmul(c, d));
-            (x, Some(y))
-        }
-        Some((c, d)) => (matmul(a, b), Some(matmul(c, d))),
-        None => (matmul(a, b), None),
-    }
-}

@@ -4,8 +4,8 @@
 use ndarray::{Array4, ArrayD, ArrayView4, IxDyn};
 use rayon::prelude::*;
 
+use super::conv_output_size;
 use super::split_len;
-use crate::im2col::conv_output_size;
 
 /// Planes per parallel job (a 12×12 plane is too little work to hand out alone).
 const PLANES_PER_JOB: usize = 16;

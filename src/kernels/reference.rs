@@ -3,7 +3,7 @@
 
 use ndarray::{Array2, Array4, ArrayView2, ArrayView4};
 
-use crate::im2col::conv_output_size;
+use super::conv_output_size;
 
 /// c = a·b by the definition c\[i, j\] = Σ_k a\[i, k\]·b\[k, j\], k in increasing order.
 ///

@@ -5,7 +5,7 @@
 //! forward multiplies where it cannot read the input directly; its test checks it against
 //! `unfold`.
 
-use crate::im2col::conv_output_size;
+use super::conv_output_size;
 
 /// The valid range of `j` in 0..f for which 0 ≤ start + j·stride < size (start may be < 0).
 #[inline]
