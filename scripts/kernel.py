@@ -12,6 +12,13 @@ target/evcxr-4 (a lock held for the kernel's lifetime keeps two kernels, which w
 overwrite each other's generated crate, out of the same one), so a restarted kernel, and
 the runs of scripts/run-notebooks, find everything compiled. Each directory takes about
 0.4 GB. When all are taken, evcxr's own temporary directory is used.
+
+A second notebook open at the same time gets the next directory; when that one has never
+compiled dlfs and another has, the launcher first copies the compiled one's `target/` into
+it (`seed`: a fraction of a second, where compiling takes minutes), so the second
+notebook's first cell starts from compiled dependencies too. The copy is made to a
+temporary name and renamed into place, under this kernel's lock; what the other kernel
+compiles meanwhile (its cells' own small crates) cargo rebuilds here if it needs to.
 An EVCXR_TMPDIR already set in the environment is used as it is.
 
 The lock is `fcntl.flock` on target/evcxr*/.in-use.lock, the same lock as flock(1) takes
@@ -28,6 +35,7 @@ from __future__ import annotations
 import fcntl
 import os
 import platform
+import shutil
 import sys
 import time
 from pathlib import Path
@@ -80,6 +88,33 @@ def take_slot(base: Path, first_wait: float = FIRST_SLOT_WAIT) -> tuple[Path, in
     return None
 
 
+def is_warm(slot: Path) -> bool:
+    """Whether a build directory holds a compiled dlfs (its dependencies came with it)."""
+    return any((slot / "target").glob("*/debug/deps/libdlfs-*.rlib"))
+
+
+def seed(slot: Path, base: Path) -> Path | None:
+    """Copy a compiled target/ of another build directory into `slot` (held by the caller)
+    when `slot` has none; returns where it came from, or None (nothing to copy, or the copy
+    failed: then evcxr compiles, as without it)."""
+    if is_warm(slot):
+        return None
+    src = next((d for d in slots(base) if d != slot and is_warm(d)), None)
+    if src is None:
+        return None
+    tmp = slot / "target.seeding"
+    try:
+        shutil.rmtree(tmp, ignore_errors=True)
+        shutil.copytree(src / "target", tmp, symlinks=True)
+        shutil.rmtree(slot / "target", ignore_errors=True)
+        tmp.rename(slot / "target")
+    except OSError as exc:
+        print(f"kernel.py: could not copy {src}/target into {slot}: {exc}", file=sys.stderr)
+        shutil.rmtree(tmp, ignore_errors=True)
+        return None
+    return src
+
+
 def kernel_env(env: dict[str, str], plat: str) -> dict[str, str]:
     """The kernel's environment, from the launcher's."""
     env = dict(env)
@@ -106,6 +141,7 @@ def main(argv: list[str]) -> int:
             # The lock stays held by this descriptor, across exec, for the kernel's lifetime.
             os.set_inheritable(fd, True)
             env["EVCXR_TMPDIR"] = str(d)
+            seed(d, base)
     os.execve(argv[0], argv, env)
     return 127  # not reached: execve raises on failure
 

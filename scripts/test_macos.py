@@ -9,6 +9,7 @@ Run: python3 scripts/test_macos.py"""
 import fcntl
 import importlib.util
 import os
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -75,6 +76,28 @@ class Launcher(unittest.TestCase):
         self.assertFalse(held_elsewhere(d1 / ".in-use.lock"))
         d, _ = self.take()
         self.assertEqual(d, d1)
+
+    def test_a_cold_slot_is_seeded_from_a_compiled_one(self):
+        # the first kernel (still running: its lock is held) has compiled dlfs; the second
+        # gets evcxr-2 with the compiled target/ copied in, the deps and dlfs alike
+        d1, _ = self.take()
+        deps = d1 / "target" / "x86_64-unknown-linux-gnu" / "debug" / "deps"
+        deps.mkdir(parents=True)
+        (deps / "libdlfs-abc.rlib").write_bytes(b"dlfs")
+        (deps / "libndarray-def.rlib").write_bytes(b"nd")
+        d2, _ = self.take()
+        self.assertEqual(kernel.seed(d2, self.base), d1)
+        copied = d2 / "target" / "x86_64-unknown-linux-gnu" / "debug" / "deps"
+        self.assertEqual(sorted(p.name for p in copied.iterdir()),
+                         ["libdlfs-abc.rlib", "libndarray-def.rlib"])
+        self.assertFalse((d2 / "target.seeding").exists())
+        # a compiled slot is left alone, and with nothing compiled anywhere nothing is copied
+        self.assertIsNone(kernel.seed(d2, self.base))
+        d3, _ = self.take()
+        shutil.rmtree(d1 / "target")
+        shutil.rmtree(d2 / "target")
+        self.assertIsNone(kernel.seed(d3, self.base))
+        self.assertFalse((d3 / "target").exists())
 
     def test_first_slot_is_waited_for(self):
         # another process holds evcxr/ for 0.5 s (a kernel shutting down): the next kernel
