@@ -9,9 +9,7 @@ use crate::nets::Sequential;
 use crate::optimizer::Optimizer;
 use crate::progress::ProgressMeter;
 
-/// A loss above this many times max(the first step's loss, 1) stops training as
-/// diverged (see [`Trainer`]).
-pub const DIVERGED_LOSS_FACTOR: f64 = 100.0;
+pub use crate::nets::DIVERGED_LOSS_FACTOR;
 
 /// Hyperparameters of a [`Trainer`]; `Default` is the book's (20 epochs, batch 100,
 /// evaluate on all samples, verbose) with seed 0.

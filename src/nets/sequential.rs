@@ -8,7 +8,6 @@ use ndarray::{ArrayD, ArrayRef, Axis, IxDyn, Slice};
 use super::NamedArrays;
 use crate::functions::{argmax, label_indices};
 use crate::layers::{Hint, Layer, LossLayer, ParamRef, SoftmaxWithLoss};
-use crate::trainer::DIVERGED_LOSS_FACTOR;
 
 /// One layer of a [`Sequential`] with its name (`"Affine1"`) and the suffix its parameters
 /// get (`"1"`: `W` becomes `W1`).
@@ -26,6 +25,10 @@ impl fmt::Debug for NamedLayer {
         write!(f, "{} ({})", self.name, self.layer.kind())
     }
 }
+
+/// A loss above this many times max(the first step's loss, 1) stops training as
+/// diverged (see [`Trainer`](crate::trainer::Trainer)).
+pub const DIVERGED_LOSS_FACTOR: f64 = 100.0;
 
 /// An ordered list of named layers followed by [`SoftmaxWithLoss`]: the body of every
 /// network in the book (`TwoLayerNet`, `MultiLayerNet`, `SimpleConvNet`, …).
