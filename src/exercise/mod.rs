@@ -36,12 +36,28 @@ use rand::Rng as _;
 use crate::init::{Rng, seeded_rng};
 use crate::layers::Layer;
 
+/// A message in English and Korean: `tr!("yours {a}", "입력값 {a}", a = x)` formats the
+/// one of [`language()`](lang::language). Both literals take the same arguments; every message
+/// a check prints is written this way (`scripts/i18n.py` reads the pairs from the source).
+macro_rules! tr {
+    ($en:literal, $ko:literal $(, $($args:tt)*)?) => {
+        match $crate::exercise::lang::language() {
+            $crate::exercise::lang::Lang::Ko => format!($ko $(, $($args)*)?),
+            $crate::exercise::lang::Lang::En => format!($en $(, $($args)*)?),
+        }
+    };
+}
+
 mod ch05;
 mod ch06;
 mod ch07;
+pub mod lang;
+mod net;
 pub use ch05::*;
 pub use ch06::*;
 pub use ch07::*;
+pub use lang::{Lang, set_language};
+pub use net::*;
 
 pub use crate::gradient::{GRAD_REL_TOL, rel_error};
 
@@ -81,11 +97,23 @@ impl fmt::Display for Report {
             Outcome::Failed(why) => {
                 write!(f, "✗ {}: {why}", self.exercise)?;
                 if !self.parts.is_empty() {
-                    write!(f, "\n  (passed before it: {})", self.parts.join(", "))?;
+                    let parts = self.parts.join(", ");
+                    let line = tr!(
+                        "(passed before it: {parts})",
+                        "(그 전에 통과한 것: {parts})"
+                    );
+                    write!(f, "\n  {line}")?;
                 }
                 Ok(())
             }
-            Outcome::NotDone(hint) => write!(f, "… {}: not done yet: {hint}", self.exercise),
+            Outcome::NotDone(hint) => {
+                let exercise = &self.exercise;
+                let line = tr!(
+                    "{exercise}: not done yet: {hint}",
+                    "{exercise}: 아직 작성 전: {hint}"
+                );
+                write!(f, "… {line}")
+            }
         }
     }
 }
@@ -539,13 +567,12 @@ impl Progress {
 
 impl fmt::Display for Progress {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(
-            f,
-            "{}: {} of {} exercises done",
-            self.chapter,
-            self.count(),
-            self.exercises.len()
-        )?;
+        let (chapter, done, all) = (&self.chapter, self.count(), self.exercises.len());
+        let line = tr!(
+            "{chapter}: {done} of {all} exercises done",
+            "{chapter}: 연습 {all}개 중 {done}개 완료"
+        );
+        f.write_str(&line)?;
         for e in &self.exercises {
             let mark = match self.reports.get(e).map(|r| &r.outcome) {
                 Some(Outcome::Passed) => "✓",
