@@ -1,14 +1,13 @@
 //! The language of the checks' messages: English, or Korean for the Korean notebooks.
 //!
-//! A kernel started for a notebook whose name ends in `.ko.ipynb` gets `DLFS_LANG=ko` from
-//! the project's kernel launcher (`scripts/kernel.py`, from JupyterLab's `JPY_SESSION_NAME`);
-//! elsewhere (VS Code, a script) set it yourself, or call [`set_language`] in a cell.
+//! The Korean notebooks call [`set_language`]`(Lang::Ko)` in their first code cell (the
+//! one line their code has that the English has not); outside a notebook, `DLFS_LANG=ko`
+//! in the environment does the same.
 //! Every message the checks print is written in both languages, side by side, with the
 //! crate's `tr!` macro; `scripts/i18n.py` reads the same pairs to translate the committed
 //! outputs of the Korean exercise notebooks.
 
 use std::cell::Cell;
-use std::sync::atomic::{AtomicU8, Ordering};
 
 /// A language the checks speak.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -19,38 +18,36 @@ pub enum Lang {
     Ko,
 }
 
-/// 0: not set (read `DLFS_LANG`), 1: English, 2: Korean.
-static CHOSEN: AtomicU8 = AtomicU8::new(0);
-
 thread_local! {
     /// A language for this thread only: [`with_language`].
     static THIS_THREAD: Cell<Option<Lang>> = const { Cell::new(None) };
 }
 
-/// Sets the language of the checks' messages for the rest of the session.
+/// Sets the language of the checks' messages for the rest of the session, by setting
+/// `DLFS_LANG` in the process's environment: evcxr compiles each cell into its own library
+/// with its own copy of this crate's statics, so a static set in one cell would be gone in
+/// the next, while the environment is the process's.
+#[allow(unsafe_code)]
 pub fn set_language(lang: Lang) {
-    CHOSEN.store(
-        match lang {
-            Lang::En => 1,
-            Lang::Ko => 2,
-        },
-        Ordering::Relaxed,
-    );
+    let value = match lang {
+        Lang::En => "en",
+        Lang::Ko => "ko",
+    };
+    // SAFETY: setting a variable races with other threads reading the environment. It is
+    // called from a notebook cell or a program's start, between computations: the crate's
+    // worker threads (rayon's pool) are then idle, and they never read the environment.
+    unsafe { std::env::set_var("DLFS_LANG", value) };
 }
 
 /// The language messages are written in now: [`with_language`]'s on this thread, else
-/// [`set_language`]'s, else `DLFS_LANG` (`ko` → Korean), else English.
+/// `DLFS_LANG` (`ko` → Korean), else English.
 pub fn language() -> Lang {
     if let Some(lang) = THIS_THREAD.with(Cell::get) {
         return lang;
     }
-    match CHOSEN.load(Ordering::Relaxed) {
-        1 => Lang::En,
-        2 => Lang::Ko,
-        _ => match std::env::var("DLFS_LANG") {
-            Ok(v) if v.trim().eq_ignore_ascii_case("ko") => Lang::Ko,
-            _ => Lang::En,
-        },
+    match std::env::var("DLFS_LANG") {
+        Ok(v) if v.trim().eq_ignore_ascii_case("ko") => Lang::Ko,
+        _ => Lang::En,
     }
 }
 
