@@ -612,11 +612,12 @@ pub fn mat(a: &ndarray::ArrayRef<f64, IxDyn>) -> ndarray::ArrayView2<'_, f64> {
 /// `use dlfs::exercise::prelude::*;`.
 pub mod prelude {
     pub use super::{
-        Lang, Progress, Report, check_adagrad, check_adam, check_add_layer, check_affine,
+        BookNet, Lang, Progress, Report, check_adagrad, check_adam, check_add_layer, check_affine,
         check_batch_normalization, check_col2im, check_convolution, check_dropout, check_im2col,
         check_init_std, check_momentum, check_mul_layer, check_nesterov, check_output_size,
         check_pooling, check_relu, check_rmsprop, check_sgd, check_sigmoid,
-        check_softmax_with_loss, check_two_layer_net, check_weight_decay, mat, set_language,
+        check_softmax_with_loss, check_two_layer_net, check_weight_decay, mat, numbered_params,
+        set_language,
     };
     pub use crate::arrays::{as_nchw, np_shape, plane_of, rows_of};
     pub use crate::data::{Dataset, LoadOptions, load_mnist};
