@@ -102,6 +102,17 @@ def code_problem(en: str, ko: str) -> str | None:
     return None
 
 
+def hint_problem(en: str, ko: str) -> str | None:
+    """A `// BEGIN SOLUTION <hint>` whose hint the translation left in English (the same
+    text, with a run of two or more English words: a formula alone may stay as it is)."""
+    for i, (a, b) in enumerate(zip(en.splitlines(), ko.splitlines()), 1):
+        ma, mb = make_exercises.BEGIN.match(a), make_exercises.BEGIN.match(b)
+        if ma and mb and ma.group(2) == mb.group(2) and ENGLISH_RUN.search(ma.group(2)):
+            return (f"line {i}: the hint after BEGIN SOLUTION is not translated (the "
+                    f"learner's todo!() shows it):\n      {a.strip()}")
+    return None
+
+
 def carry_comments(old_en: str, old_ko: str, new_en: str) -> str | None:
     """The new English code with the old translation's comments, when only code changed:
     the English comments, in order, are the same as when it was translated. Else None (a
@@ -289,18 +300,43 @@ def scan_catalog(root: Path) -> tuple[list[Message], list[str]]:
     return messages, bad
 
 
+def top_level_comma(text: str) -> bool:
+    depth = 0
+    for i, c in enumerate(text):
+        depth += (c in "([{") - (c in ")]}")
+        if depth == 0 and text.startswith(", ", i):
+            return True
+    return False
+
+
+def balanced(text: str) -> bool:
+    """Whether the brackets of a text close in order: a message, or a capture of one (a
+    shape, a list), is; a piece cut at the wrong ", " ("(2" of "(2, 3)") is not."""
+    stack = []
+    for c in text:
+        if c in "([{":
+            stack.append(")]}"["([{".index(c)])
+        elif c in ")]}":
+            if not stack or stack.pop() != c:
+                return False
+    return not stack
+
+
 class Translator:
     """Translates the checks' output lines with the catalog and the exercises' hints.
 
-    A text is translated by the catalog entry whose English matches all of it (the one with
-    the most literal text when several do), its Korean filled with the captures, each
-    capture translated in turn (a capture that is an exercise's hint becomes its Korean
-    hint; one that matches nothing, a number, shape or name, stays). A text no entry
-    matches may be a list of messages joined by ", " (a report's parts): it is translated
-    piece by piece when every piece matches an entry."""
+    A text is translated by the catalog entry whose English matches all of it, its Korean
+    filled with the captures, each capture translated in turn (a capture that is an
+    exercise's hint becomes its Korean hint; one that matches nothing, a number, shape or
+    name, stays). A text may also be a list of messages joined by ", " (a report's parts):
+    it is translated piece by piece when every piece matches an entry. Of the ways to read
+    a text, the one that accounts for the most English literal text wins (on a tie, the
+    list, with the most pieces). A match whose text or captures have unbalanced brackets
+    does not count."""
 
-    def __init__(self, messages: list[Message], hints: dict[str, str]):
-        self.messages, self.hints = messages, hints
+    def __init__(self, messages: list[Message], hints: dict[str, str],
+                 names: frozenset[str] = frozenset()):
+        self.messages, self.hints, self.names = messages, hints, names
         self.cache: dict[str, tuple[str, int] | None] = {}
         ko_text = " ".join(m.ko for m in messages)
         runs = {r for m in messages if m.en != m.ko for lit in m.literals
@@ -309,27 +345,40 @@ class Translator:
             re.escape(r) for r in sorted(runs, key=len, reverse=True)) + r")(?![A-Za-z])")
             if runs else None)
 
-    def one(self, text: str) -> tuple[str, int] | None:
-        """(Korean, score) by the best single entry matching all of `text`, else None. The
-        score is the English literal text it accounts for: the entry's own, and its
-        captures' (a hint's whole length, a message's score)."""
+    def one(self, text: str) -> tuple[str, int, tuple] | None:
+        """(Korean, score, left) by the best single entry matching all of `text`, else None.
+        The score is the English literal text it accounts for: the entry's own, and its
+        captures' (a hint's whole length, a message's score); `left`, the captures it left
+        in English (two or more English words, not an exercise's name). A capture no entry
+        translates has no ", " outside brackets (that is a list the entry must not take)."""
+        if not balanced(text):
+            return None
         best = None
         for msg in self.messages:
             m = msg.match(text)
             if not m:
                 continue
-            score = msg.literal_len
-            parts = {}
+            score, left, parts = msg.literal_len, (), {}
             for name in msg.groups.values():
-                parts[name] = self.capture(m.group(name))
+                value = m.group(name)
+                if not balanced(value):
+                    break
+                parts[name] = self.capture(value)
+                if parts[name][1] == 0:
+                    if top_level_comma(value):
+                        break
+                    if ENGLISH_RUN.search(value) and value not in self.names:
+                        left += (value,)
                 score += parts[name][1]
-            if best is None or score > best[1]:
-                best = ("".join(p if isinstance(p, str) else parts[msg.groups[p.key]][0]
-                                for p in msg.ko_parts), score)
+                left += parts[name][2]
+            else:
+                if best is None or score > best[1]:
+                    best = ("".join(p if isinstance(p, str) else parts[msg.groups[p.key]][0]
+                                    for p in msg.ko_parts), score, left)
         return best
 
-    def message(self, text: str) -> tuple[str, int] | None:
-        """(Korean, score) of a whole message: one entry, or a ", " list of entries (a
+    def message(self, text: str) -> tuple[str, int, tuple] | None:
+        """(Korean, score, left) of a whole message: one entry, or a ", " list of entries (a
         report's parts), whichever accounts for more English (the list on a tie); None if
         neither matches."""
         if text in self.cache:
@@ -338,8 +387,8 @@ class Translator:
         result = self.one(text)
         if ", " in text:
             pieces = text.split(", ")
-            # best[j]: (score, translations) of pieces[:j] as a list of whole entries
-            best = [(0, [])] + [None] * len(pieces)
+            # best[j]: (score, translations, left) of pieces[:j] as a list of whole entries
+            best = [(0, [], ())] + [None] * len(pieces)
             for j in range(1, len(pieces) + 1):
                 for i in range(j):
                     if best[i] is None:
@@ -347,7 +396,7 @@ class Translator:
                     got = self.one(", ".join(pieces[i:j]))
                     if got is None:
                         continue
-                    cand = (best[i][0] + got[1], best[i][1] + [got[0]])
+                    cand = (best[i][0] + got[1], best[i][1] + [got[0]], best[i][2] + got[2])
                     # on a tie the more pieces (see below)
                     if best[j] is None or (cand[0], len(cand[1])) > (best[j][0], len(best[j][1])):
                         best[j] = cand
@@ -355,26 +404,27 @@ class Translator:
             # ("forward and backward {on}") would take the rest of the list as its capture
             if best[-1] is not None and len(best[-1][1]) > 1 and (
                     result is None or best[-1][0] >= result[1]):
-                result = (", ".join(best[-1][1]), best[-1][0])
+                result = (", ".join(best[-1][1]), best[-1][0], best[-1][2])
         self.cache[text] = result
         return result
 
-    def capture(self, text: str) -> tuple[str, int]:
+    def capture(self, text: str) -> tuple[str, int, tuple]:
         if text in self.hints:
-            return self.hints[text], len(text)
-        return self.message(text) or (text, 0)
+            return self.hints[text], len(text), ()
+        return self.message(text) or (text, 0, ())
 
     def line(self, line: str) -> tuple[str, str | None]:
         """(the translated line, why it counts as untranslated or None).
 
         Untranslated: a check's line (starting with ✓, ✗ or …) that no frame with a
-        catalogued message matches; or a line an entry did translate that still holds a run
-        of two or more English words from an entry's English literal text (one the Korean
-        of no entry has), i.e. a part of it matched no entry. Other lines (what the cell's
-        own code prints) stay as they are."""
+        catalogued message matches; or a line an entry did translate that still holds
+        English: a capture no entry translated with two or more English words in a row (not
+        an exercise's name), or a run of two or more English words from an entry's English
+        literal text (one the Korean of no entry has). Other lines (what the cell's own code
+        prints) stay as they are."""
         body = line.lstrip(" ")
         indent = line[:len(line) - len(body)]
-        out = None
+        out = ko = None
         if body.startswith(MARKS):
             for frame in FRAMES:
                 m = frame.fullmatch(body)
@@ -395,6 +445,8 @@ class Translator:
                 return line, None
             out = ko[0]
         out = indent + out
+        if ko is not None and ko[2]:
+            return out, f"still English ({ko[2][0]!r}: a part no tr! pair matched)"
         left = self.english.search(out) if self.english else None
         if left:
             return out, f"still English ({left.group(0)!r}: a part no tr! pair matched)"
@@ -438,6 +490,19 @@ def hints_of(nb: dict, cells: dict) -> dict[str, str]:
             if ma and mb and ma.group(2) and mb.group(2):
                 hints.setdefault(ma.group(2), mb.group(2))
     return hints
+
+
+PROGRESS = re.compile(r'Progress::new\(\s*"[^"]*"\s*,\s*&\[([^\]]*)\]')
+
+
+def exercise_names(nb: dict) -> frozenset[str]:
+    """The exercises' names, from the notebook's `Progress::new("ch05", &["MulLayer", …])`:
+    they stay English in a translated message ("Xavier and He: 아직 작성 전: …")."""
+    names = set()
+    for cell in nb["cells"]:
+        for m in PROGRESS.finditer(text_of(cell)):
+            names.update(re.findall(r'"([^"]*)"', m.group(1)))
+    return frozenset(names)
 
 
 TODO_HINT = re.compile(r'todo!\("(?:[^"\\]|\\.)*"\)')
@@ -584,7 +649,7 @@ def problems(repo: Repo, tr_path: Path) -> list[str]:
                        + "\n".join("      " + l for l in diff.splitlines()))
             continue
         if cell["cell_type"] == "code":
-            why = code_problem(en, entry["ko"])
+            why = code_problem(en, entry["ko"]) or hint_problem(en, entry["ko"])
             if why:
                 out.append(f"{where}: the Korean code cell {why}")
     for cid in sorted(set(cells) - ids):
@@ -607,7 +672,10 @@ def built(repo: Repo, tr_path: Path) -> list[tuple[Path, dict, list[str]]]:
     cells = tr.get("cells", {})
     for cell in nb["cells"]:
         entry = cells.get(cell.get("id"))
-        if entry and entry.get("ko") and entry.get("en") == text_of(cell):
+        if entry and entry.get("ko") and entry.get("en") == text_of(cell) and not (
+                cell["cell_type"] == "code" and code_problem(entry["en"], entry["ko"])):
+            # (a code cell whose translation changed its code keeps the English: check
+            # names it)
             cell["source"] = entry["ko"].splitlines(keepends=True)
     nb.setdefault("metadata", {})["dlfs_language"] = LANG
     path = repo.built_path(tr)
@@ -615,7 +683,7 @@ def built(repo: Repo, tr_path: Path) -> list[tuple[Path, dict, list[str]]]:
         return [(path, nb, [])]
 
     messages, _ = repo.catalog()
-    translator = Translator(messages, hints_of(en_nb, cells))
+    translator = Translator(messages, hints_of(en_nb, cells), exercise_names(en_nb))
     problems: list[str] = []
     for cell in nb["cells"]:
         if cell["cell_type"] != "code":
