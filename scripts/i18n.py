@@ -10,17 +10,38 @@ only the comments translated). <name>.ko.ipynb, beside the English notebook (so 
 English notebook with the Korean text put in, outputs and all, so the code and outputs of
 the two languages can never differ and nothing is run twice.
 
+The exercises. For a translated solutions notebook (exercises/solutions/chNN_solutions.ipynb;
+the `// BEGIN SOLUTION` / `// END SOLUTION` markers stay English, the hint after BEGIN is
+translated) `build` writes two notebooks:
+  exercises/solutions/chNN_solutions.ko.ipynb  the Korean solutions, whose code cell with
+        `use dlfs::exercise::prelude::*;` has one line more right after it,
+        `set_language(Lang::Ko); // 확인 메시지를 한국어로` (the checks then speak Korean);
+  exercises/chNN_exercises.ko.ipynb  the Korean learner's copy: make_exercises.learner_copy
+        of the Korean solutions (so its todo!() hints are Korean).
+Their outputs are the English notebook's (solutions) and the English learner's copy's, cell
+by cell, with the checks' lines translated: a catalog of the `tr!("english", "한국어", …)`
+pairs in src/exercise/*.rs, src/gradient.rs and src/lib.rs, each English a pattern (its
+placeholders captures), the Korean filled with the captures, each capture translated in
+turn; a report's parts (", ") piece by piece; a `not done yet` hint by the Korean of its
+`BEGIN SOLUTION` comment (see Translator). What the cells' own code prints stays English.
+
     scripts/i18n.py check     fails, naming the cell, when an English cell has no
                               translation, changed since it was translated (stale: the
                               English diff is shown), a code cell's translation changed its
-                              code, or a built notebook is not what `build` writes
+                              code, a BEGIN/END SOLUTION marker or (with English words) its
+                              hint was left as it was; when an output line of a Korean exercise
+                              notebook is untranslated (Translator.line says when); when a
+                              Korean exercise notebook's code is not the English code plus the
+                              set_language line; or when a built notebook is not what `build`
+                              writes (the first differing cell named)
     scripts/i18n.py build     writes the *.ko.ipynb notebooks (atomically)
     scripts/i18n.py update    adds missing cells to the translation files with an empty
                               "ko"; a code cell whose code alone changed (its English comments
                               are the same) gets the new code with its translated comments;
                               other stale cells keep their old "en" for a translator
 
-`--root DIR` works on another checkout (the tests use a temporary one).
+`--root DIR` works on another checkout (the tests use a temporary one). The runner
+(scripts/run_notebooks.py) never runs a *.ko.ipynb; its `--update` runs `build` at the end.
 """
 
 from __future__ import annotations
