@@ -9,10 +9,11 @@ lines translated (recursively, a report's parts as a list, the hint from the Kor
 
 from __future__ import annotations
 
+import atexit
 import contextlib
 import io
 import json
-import re
+import shutil
 import sys
 import tempfile
 from pathlib import Path
@@ -42,8 +43,14 @@ GOOD = {
 }
 
 
+def temp_root(prefix: str) -> Path:
+    root = Path(tempfile.mkdtemp(prefix=prefix))
+    atexit.register(shutil.rmtree, root, ignore_errors=True)
+    return root
+
+
 def checkout(en=EN, tr=GOOD, build=True) -> Path:
-    root = Path(tempfile.mkdtemp(prefix="i18n-test-"))
+    root = temp_root("i18n-test-")
     (root / "notebooks/i18n/ko").mkdir(parents=True)
     (root / "notebooks/ch.ipynb").write_text(json.dumps(en), encoding="utf-8")
     (root / "notebooks/i18n/ko/ch.json").write_text(json.dumps(tr, ensure_ascii=False), encoding="utf-8")
@@ -144,7 +151,7 @@ def exercise_checkout(messages=MESSAGES, tr=SOLUTIONS_KO, learner_outputs=True) 
     """A checkout with the ch09 exercise: its solutions, their translation, the English
     learner's copy with the outputs of a run (as the runner's --update writes them), and the
     Korean notebooks built."""
-    root = Path(tempfile.mkdtemp(prefix="i18n-ex-test-"))
+    root = temp_root("i18n-ex-test-")
     (root / "notebooks/i18n/ko").mkdir(parents=True)
     (root / "notebooks/exercises/solutions").mkdir(parents=True)
     (root / "src/exercise").mkdir(parents=True)
