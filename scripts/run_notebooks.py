@@ -23,6 +23,11 @@ spends much of a notebook compiling cells and loading rust-analyzer on one core,
 leaves the other core free for the second notebook's training. The outputs are the same as
 one at a time (every number in the notebooks is seeded and thread-count independent).
 
+`--update` writes each notebook that passed back to its file with its outputs, the
+learner's copies of the exercises included (they show what a fresh run prints), then
+rebuilds the Korean notebooks (`scripts/i18n.py build`). The Korean notebooks
+(`*.ko.ipynb`) are never run: they carry the English notebooks' outputs.
+
 Prints a table of wall time and peak memory (the kernel's processes; cargo and rustc under it)
 per notebook and a last line `notebooks: N passed, M failed`.
 Exit status: 0 all passed, 1 some failed, 2 bad arguments.
@@ -462,8 +467,10 @@ def run_sequential(args, paths: list[Path], deadline: float, out_root: Path) -> 
         print(f"run-notebooks: {rel(path)}", flush=True)
         result, nb = run_one(path, args, deadline, out_root / path.stem)
         write_outputs(nb, result, out_root / path.stem)
-        if result.ok and args.update and not is_learner_copy(nb):
-            # a learner's copy stays as scripts/make-exercises wrote it (no outputs)
+        if result.ok and args.update:
+            # a learner's copy too: it shows what a fresh run prints ("… Relu: not done
+            # yet: …"); scripts/make-exercises keeps a cell's outputs while its source is
+            # the same, and clears them when it changed
             nbformat.write(nb, path)
         report_one(result, out_root / path.stem)
         results.append(result)
@@ -621,7 +628,8 @@ def main() -> int:
         results = run_sequential(args, paths, deadline, out_root)
     wall = time.monotonic() - start
     if args.update and not args.lane:
-        # the translated notebooks carry the English outputs: rebuild them from the new ones
+        # the translated notebooks carry the English outputs (the exercise notebooks' with
+        # the checks' messages translated): rebuild them from the new ones
         import subprocess
         subprocess.run([sys.executable, str(Path(__file__).with_name("i18n.py")), "build"],
                        check=False)
