@@ -586,6 +586,10 @@ def main() -> int:
     # No progress lines (elapsed and remaining time) in the saved outputs: they differ from
     # run to run, and a re-run notebook must come out the same. JupyterLab shows them.
     os.environ["DLFS_PROGRESS"] = "0"
+    # Every notebook runs from its start: a training checkpoint left by a run the learner
+    # stopped (the Trainer's `checkpoint:`, under target/checkpoints/) would make a cell go
+    # on from it and print "going on from there" instead of the whole run.
+    shutil.rmtree(ROOT / "target" / "checkpoints", ignore_errors=True)
 
     paths, listing = resolve(args.names, Path(args.manifest))
     paths = list(dict.fromkeys(paths))  # each notebook once

@@ -59,6 +59,31 @@ pub trait Optimizer: Send {
     /// The optimizer's name, for plot legends (`"SGD"`, `"Adam"`, …).
     fn name(&self) -> &'static str;
 
+    /// The hyperparameters, for a checkpoint's record of the run (`"lr=0.001 beta1=0.9
+    /// beta2=0.999"`): a changed one starts a run afresh.
+    fn settings(&self) -> String {
+        String::new()
+    }
+
+    /// What the optimizer carries from one step to the next, by name (`"v/W1"`, `"iter"`),
+    /// for a [`Trainer`](crate::trainer::Trainer) checkpoint. Default: nothing.
+    fn state(&self) -> Vec<(String, ArrayD<f64>)> {
+        Vec::new()
+    }
+
+    /// Puts back what [`state`](Self::state) gave.
+    fn set_state(&mut self, state: Vec<(String, ArrayD<f64>)>) {
+        let _ = state;
+    }
+
+    /// Whether [`state`](Self::state) and [`set_state`](Self::set_state) carry all the
+    /// optimizer keeps between steps, so that a run resumed from a checkpoint is the run
+    /// that was interrupted, bit for bit. The library's optimizers do; an optimizer of your
+    /// own says `false` by default, and a trainer then keeps no checkpoint (and says why).
+    fn checkpointable(&self) -> bool {
+        false
+    }
+
     /// One step for two scalar parameters named `"x"` and `"y"` at `xy`, with gradients
     /// `grad` = (∂f/∂x, ∂f/∂y); returns the new (x, y). For the 2-D demos of chapter 6
     /// (f(x, y) = x²/20 + y²).
@@ -96,10 +121,50 @@ impl<O: Optimizer + ?Sized> Optimizer for Box<O> {
         (**self).name()
     }
 
+    fn settings(&self) -> String {
+        (**self).settings()
+    }
+
+    fn state(&self) -> Vec<(String, ArrayD<f64>)> {
+        (**self).state()
+    }
+
+    fn set_state(&mut self, state: Vec<(String, ArrayD<f64>)>) {
+        (**self).set_state(state)
+    }
+
+    fn checkpointable(&self) -> bool {
+        (**self).checkpointable()
+    }
+
     #[track_caller]
     fn update_xy(&mut self, xy: (f64, f64), grad: (f64, f64)) -> (f64, f64) {
         (**self).update_xy(xy, grad)
     }
+}
+
+/// A state map as checkpoint entries `"{what}/{name}"`, sorted by name.
+fn map_state(what: &str, map: &HashMap<String, ArrayD<f64>>) -> Vec<(String, ArrayD<f64>)> {
+    let mut out: Vec<_> = map
+        .iter()
+        .map(|(k, v)| (format!("{what}/{k}"), v.clone()))
+        .collect();
+    out.sort_by(|a, b| a.0.cmp(&b.0));
+    out
+}
+
+/// The entries `"{what}/{name}"` of `state` as a state map (removed from `state`).
+fn take_map(what: &str, state: &mut Vec<(String, ArrayD<f64>)>) -> HashMap<String, ArrayD<f64>> {
+    let prefix = format!("{what}/");
+    let mut map = HashMap::new();
+    state.retain(|(k, v)| match k.strip_prefix(&prefix) {
+        Some(name) => {
+            map.insert(name.to_string(), v.clone());
+            false
+        }
+        None => true,
+    });
+    map
 }
 
 /// Refuses a learning rate that is NaN or infinite (one step would make every weight so).
@@ -210,6 +275,26 @@ impl Optimizer for SGD {
     fn name(&self) -> &'static str {
         "SGD"
     }
+
+    fn settings(&self) -> String {
+        format!("lr={}", self.lr)
+    }
+
+    fn state(&self) -> Vec<(String, ArrayD<f64>)> {
+        #[allow(unused_mut)]
+        let mut out = Vec::new();
+
+        out
+    }
+
+    fn set_state(&mut self, state: Vec<(String, ArrayD<f64>)>) {
+        #[allow(unused_mut, unused_variables)]
+        let mut state = state;
+    }
+
+    fn checkpointable(&self) -> bool {
+        true
+    }
 }
 
 /// Momentum: v ← α v − η ∂L/∂W; W ← W + v (v starts at 0).
@@ -257,6 +342,27 @@ impl Optimizer for Momentum {
 
     fn name(&self) -> &'static str {
         "Momentum"
+    }
+
+    fn settings(&self) -> String {
+        format!("lr={} momentum={}", self.lr, self.momentum)
+    }
+
+    fn state(&self) -> Vec<(String, ArrayD<f64>)> {
+        #[allow(unused_mut)]
+        let mut out = Vec::new();
+        out.extend(map_state("v", &self.v));
+        out
+    }
+
+    fn set_state(&mut self, state: Vec<(String, ArrayD<f64>)>) {
+        #[allow(unused_mut, unused_variables)]
+        let mut state = state;
+        self.v = take_map("v", &mut state);
+    }
+
+    fn checkpointable(&self) -> bool {
+        true
     }
 }
 
@@ -319,6 +425,27 @@ impl Optimizer for Nesterov {
     fn name(&self) -> &'static str {
         "Nesterov"
     }
+
+    fn settings(&self) -> String {
+        format!("lr={} momentum={}", self.lr, self.momentum)
+    }
+
+    fn state(&self) -> Vec<(String, ArrayD<f64>)> {
+        #[allow(unused_mut)]
+        let mut out = Vec::new();
+        out.extend(map_state("v", &self.v));
+        out
+    }
+
+    fn set_state(&mut self, state: Vec<(String, ArrayD<f64>)>) {
+        #[allow(unused_mut, unused_variables)]
+        let mut state = state;
+        self.v = take_map("v", &mut state);
+    }
+
+    fn checkpointable(&self) -> bool {
+        true
+    }
 }
 
 /// AdaGrad: h ← h + g ⊙ g; W ← W − η g / (√h + 1e-7).
@@ -363,6 +490,27 @@ impl Optimizer for AdaGrad {
 
     fn name(&self) -> &'static str {
         "AdaGrad"
+    }
+
+    fn settings(&self) -> String {
+        format!("lr={}", self.lr)
+    }
+
+    fn state(&self) -> Vec<(String, ArrayD<f64>)> {
+        #[allow(unused_mut)]
+        let mut out = Vec::new();
+        out.extend(map_state("h", &self.h));
+        out
+    }
+
+    fn set_state(&mut self, state: Vec<(String, ArrayD<f64>)>) {
+        #[allow(unused_mut, unused_variables)]
+        let mut state = state;
+        self.h = take_map("h", &mut state);
+    }
+
+    fn checkpointable(&self) -> bool {
+        true
     }
 }
 
@@ -411,6 +559,27 @@ impl Optimizer for RMSprop {
 
     fn name(&self) -> &'static str {
         "RMSprop"
+    }
+
+    fn settings(&self) -> String {
+        format!("lr={} decay_rate={}", self.lr, self.decay_rate)
+    }
+
+    fn state(&self) -> Vec<(String, ArrayD<f64>)> {
+        #[allow(unused_mut)]
+        let mut out = Vec::new();
+        out.extend(map_state("h", &self.h));
+        out
+    }
+
+    fn set_state(&mut self, state: Vec<(String, ArrayD<f64>)>) {
+        #[allow(unused_mut, unused_variables)]
+        let mut state = state;
+        self.h = take_map("h", &mut state);
+    }
+
+    fn checkpointable(&self) -> bool {
+        true
     }
 }
 
@@ -485,5 +654,35 @@ impl Optimizer for Adam {
 
     fn name(&self) -> &'static str {
         "Adam"
+    }
+
+    fn settings(&self) -> String {
+        format!("lr={} beta1={} beta2={}", self.lr, self.beta1, self.beta2)
+    }
+
+    fn state(&self) -> Vec<(String, ArrayD<f64>)> {
+        #[allow(unused_mut)]
+        let mut out = Vec::new();
+        out.push((
+            "iter".to_string(),
+            ndarray::arr0(self.iter as f64).into_dyn(),
+        ));
+        out.extend(map_state("m", &self.m));
+        out.extend(map_state("v", &self.v));
+        out
+    }
+
+    fn set_state(&mut self, state: Vec<(String, ArrayD<f64>)>) {
+        #[allow(unused_mut, unused_variables)]
+        let mut state = state;
+        if let Some(i) = state.iter().position(|(k, _)| k == "iter") {
+            self.iter = state.swap_remove(i).1.sum() as u64;
+        }
+        self.m = take_map("m", &mut state);
+        self.v = take_map("v", &mut state);
+    }
+
+    fn checkpointable(&self) -> bool {
+        true
     }
 }

@@ -58,6 +58,8 @@ pub fn line(what: &str, done: usize, total: usize, elapsed: Duration) -> String 
 #[derive(Debug)]
 pub struct ProgressMeter {
     what: &'static str,
+    /// Pieces done before this meter started (a resumed run's finished epochs).
+    before: usize,
     total: usize,
     every: usize,
     done: AtomicUsize,
@@ -69,8 +71,16 @@ impl ProgressMeter {
     /// Progress over `total` pieces called `what` ("epoch", "experiment"), starting now;
     /// silent when [`enabled`] is false.
     pub fn new(what: &'static str, total: usize) -> Self {
+        Self::resumed(what, 0, total)
+    }
+
+    /// Progress over `total` pieces of which `before` were done by an earlier run: the
+    /// lines count on from `before` ("epoch 8/20"), the time is this run's.
+    pub fn resumed(what: &'static str, before: usize, total: usize) -> Self {
+        let total = total.saturating_sub(before);
         ProgressMeter {
             what,
+            before,
             total,
             every: if total > 20 { total.div_ceil(10) } else { 1 },
             done: AtomicUsize::new(0),
@@ -84,11 +94,20 @@ impl ProgressMeter {
         let done = self.done.fetch_add(1, Ordering::Relaxed) + 1;
         if self.on && (done.is_multiple_of(self.every) || done == self.total) {
             let mut out = std::io::stdout().lock();
-            let _ = writeln!(
-                out,
-                "{}",
-                line(self.what, done, self.total, self.start.elapsed())
-            );
+            let elapsed = self.start.elapsed();
+            let text = line(self.what, done, self.total, elapsed);
+            // this run's pace, the whole run's count
+            let text = if self.before == 0 {
+                text
+            } else {
+                let all = self.before + self.total;
+                text.replacen(
+                    &format!("{done}/{}", self.total),
+                    &format!("{}/{all}", self.before + done),
+                    1,
+                )
+            };
+            let _ = writeln!(out, "{text}");
             let _ = out.flush();
         }
     }

@@ -2,6 +2,10 @@
 
 use ndarray::{ArrayD, ArrayRef, Axis, IxDyn, Slice};
 use std::fmt;
+use std::path::{Path, PathBuf};
+
+mod checkpoint;
+use checkpoint::{Checkpoint, digest, rng_bytes, rng_from_bytes};
 
 pub use crate::error::TrainError;
 use crate::init::{Rng, choice, seeded_rng};
@@ -28,6 +32,10 @@ pub struct TrainerConfig {
     pub verbose: bool,
     /// When verbose, also print the loss every this many steps (`None`: never).
     pub print_loss_every: Option<usize>,
+    /// Save a checkpoint here after each epoch (`None`: never), so that the same run
+    /// started again — the cell run again after ■ or a restart — goes on after the last
+    /// finished epoch, bit for bit as if it had not stopped. See [`Trainer`].
+    pub checkpoint: Option<PathBuf>,
 }
 
 impl Default for TrainerConfig {
@@ -39,6 +47,7 @@ impl Default for TrainerConfig {
             seed: 0,
             verbose: true,
             print_loss_every: None,
+            checkpoint: None,
         }
     }
 }
@@ -87,6 +96,18 @@ pub struct TrainReport {
 /// be 0). `evaluate_sample_num_per_epoch: Some(0)` is refused too (an accuracy of no
 /// samples is NaN).
 ///
+/// **Checkpoints.** With `checkpoint: Some(path)` the trainer writes, after each epoch, the
+/// parameters, the buffers, the optimizer's state, the states of the random number
+/// generators (mini-batch sampling, dropout), the recorded lists and printed lines to
+/// `path` (an .npz, written atomically: a stop in the middle of a save leaves the previous
+/// one). The next run with a checkpoint there starts by reading it: if it was made by the
+/// same run — the same layers and initial parameters, the same data, the same settings and
+/// optimizer — it prints the finished epochs' lines again and goes on after them, and its
+/// losses and parameters are those of an uninterrupted run, bit for bit; otherwise it says
+/// what differs and starts afresh. A finished run removes its checkpoint (the next run
+/// trains again). An optimizer of your own whose state a checkpoint cannot carry
+/// ([`Optimizer::checkpointable`]) gets no checkpoint, and the trainer says so.
+///
 /// The trainer borrows the network and the data; in evcxr, build it, train and take
 /// [`report`](Self::report) in one cell.
 ///
@@ -125,6 +146,9 @@ pub struct Trainer<'a> {
     /// `print_loss_every` steps, `=== epoch:…, train acc:…, test acc:… ===` after each epoch
     /// and the final test accuracy (empty when not verbose).
     pub printed: Vec<String>,
+    /// What the trainer said about its checkpoint (resumed, started afresh and why, not
+    /// saved), also printed.
+    pub notices: Vec<String>,
 }
 
 impl fmt::Debug for Trainer<'_> {
@@ -165,6 +189,7 @@ impl<'a> Trainer<'a> {
             test_acc_list: Vec::new(),
             final_test_acc: None,
             printed: Vec::new(),
+            notices: Vec::new(),
         }
     }
 
@@ -374,8 +399,22 @@ impl<'a> Trainer<'a> {
         let mut t_batch = ArrayD::<f64>::zeros(IxDyn(&t_shape));
 
         // epoch k of n, time so far and left, after each epoch line (see `crate::progress`)
-        let progress = ProgressMeter::new("epoch", self.config.epochs);
-        for i in 0..max_iter {
+        let record = self.record();
+        let mut checkpoint = self.config.checkpoint.clone();
+        if checkpoint.is_some() && !self.optimizer.checkpointable() {
+            self.notice(format!(
+                "checkpoint: none for this run ({} does not say that state() and set_state() \
+                 carry all it keeps: implement them and checkpointable() to have one)",
+                self.optimizer.name()
+            ));
+            checkpoint = None;
+        }
+        let epochs_done = match &checkpoint {
+            Some(path) => self.resume(path, &record),
+            None => 0,
+        };
+        let progress = ProgressMeter::resumed("epoch", epochs_done, self.config.epochs);
+        for i in epochs_done * iter_per_epoch..max_iter {
             let epoch = i / iter_per_epoch + 1;
             let idx = choice(n, bs, &mut self.rng);
             gather(self.x_train, &idx, &mut x_batch);
@@ -414,7 +453,19 @@ impl<'a> Trainer<'a> {
                     ));
                     progress.tick();
                 }
+                if let Some(path) = &checkpoint
+                    && let Err(e) = self.snapshot(epoch, &record).save(path)
+                {
+                    self.notice(format!(
+                        "checkpoint: not saved ({e}); training goes on without one"
+                    ));
+                    checkpoint = None;
+                }
             }
+        }
+        if let Some(path) = &checkpoint {
+            // the run is complete: the next one trains afresh
+            let _ = std::fs::remove_file(path);
         }
         let test_acc = self.network.accuracy(self.x_test, self.t_test);
         self.final_test_acc = Some(test_acc);
@@ -423,6 +474,197 @@ impl<'a> Trainer<'a> {
             self.say(format!("test acc:{test_acc}"));
         }
         Ok(())
+    }
+
+    /// What this run is, for its checkpoint: the network's layers and initial parameters,
+    /// the data, the settings and the optimizer.
+    fn record(&mut self) -> Vec<String> {
+        let net = &mut *self.network;
+        let layers: Vec<&str> = net.layer_names();
+        let layers = layers.join(" ");
+        let lambda = net.weight_decay_lambda;
+        let mut values = String::new();
+        for p in net.params() {
+            values += &format!(" {}{:?}:{:016x}", p.name, p.value.shape(), digest(p.value));
+        }
+        for (name, b) in net.buffers() {
+            values += &format!(" {name}{:?}:{:016x}", b.shape(), digest(b));
+        }
+        let data: Vec<String> = [
+            ("x_train", self.x_train),
+            ("t_train", self.t_train),
+            ("x_test", self.x_test),
+            ("t_test", self.t_test),
+        ]
+        .iter()
+        .map(|(name, a)| format!("{name}{:?}:{:016x}", a.shape(), digest(a)))
+        .collect();
+        let c = &self.config;
+        vec![
+            format!("network: {layers}, weight decay λ = {lambda}"),
+            format!("initial parameters:{values}"),
+            format!("data: {}", data.join(" ")),
+            format!(
+                "settings: epochs {}, mini_batch_size {}, evaluate_sample_num_per_epoch {:?}, seed {}",
+                c.epochs, c.mini_batch_size, c.evaluate_sample_num_per_epoch, c.seed
+            ),
+            format!(
+                "optimizer: {} {}",
+                self.optimizer.name(),
+                self.optimizer.settings()
+            ),
+        ]
+    }
+
+    /// The run after `epochs_done` epochs.
+    fn snapshot(&mut self, epochs_done: usize, record: &[String]) -> Checkpoint {
+        let mut rngs = vec![("trainer".to_string(), rng_bytes(&self.rng))];
+        rngs.extend(
+            self.network
+                .rngs()
+                .into_iter()
+                .map(|(name, r)| (name, rng_bytes(r))),
+        );
+        Checkpoint {
+            record: record.to_vec(),
+            epochs_done,
+            params: self
+                .network
+                .params()
+                .into_iter()
+                .map(|p| (p.name, p.value.clone()))
+                .collect(),
+            buffers: self
+                .network
+                .buffers()
+                .into_iter()
+                .map(|(n, b)| (n, b.clone()))
+                .collect(),
+            optimizer: self.optimizer.state(),
+            rngs,
+            train_loss_list: self.train_loss_list.clone(),
+            train_acc_list: self.train_acc_list.clone(),
+            test_acc_list: self.test_acc_list.clone(),
+            printed: self.printed.clone(),
+        }
+    }
+
+    /// Reads the checkpoint at `path` and, if it is this run's, puts its state back and
+    /// prints the finished epochs' lines; returns the number of epochs done (0: afresh,
+    /// with the reason printed, unless there was no checkpoint).
+    fn resume(&mut self, path: &Path, record: &[String]) -> usize {
+        if !path.exists() {
+            return 0;
+        }
+        let shown = path.display();
+        let cp = match Checkpoint::load(path) {
+            Ok(cp) => cp,
+            Err(why) => {
+                self.notice(format!(
+                    "checkpoint {shown}: unreadable ({why}); starting afresh"
+                ));
+                return 0;
+            }
+        };
+        if let Some((then, now)) = cp
+            .record
+            .iter()
+            .zip(record)
+            .find(|(a, b)| a != b)
+            .or_else(|| (cp.record.len() != record.len()).then_some((&cp.record[0], &record[0])))
+        {
+            let what = now.split(':').next().unwrap_or("the run");
+            self.notice(format!(
+                "checkpoint {shown}: made by another run (what differs: {what}); starting afresh\n  then: {then}\n  now:  {now}"
+            ));
+            return 0;
+        }
+        if cp.epochs_done == 0 || cp.epochs_done >= self.config.epochs {
+            self.notice(format!(
+                "checkpoint {shown}: no epoch to go on from; starting afresh"
+            ));
+            return 0;
+        }
+        if let Err(why) = self.restore(&cp) {
+            self.notice(format!(
+                "checkpoint {shown}: does not fit this network ({why}); starting afresh"
+            ));
+            return 0;
+        }
+        self.notice(format!(
+            "checkpoint {shown}: epochs 1–{} of {} were done by an earlier run of this cell, \
+             which stopped; going on from there (their lines first):",
+            cp.epochs_done, self.config.epochs
+        ));
+        for line in self.printed.clone() {
+            println!("{line}");
+        }
+        cp.epochs_done
+    }
+
+    /// Puts a checkpoint's state into the network, optimizer, generators and lists; on a
+    /// mismatch (a name or shape) nothing is changed.
+    fn restore(&mut self, cp: &Checkpoint) -> Result<(), String> {
+        let fits = |mine: Vec<(String, Vec<usize>)>, theirs: &[(String, ArrayD<f64>)]| {
+            let theirs: Vec<(String, Vec<usize>)> = theirs
+                .iter()
+                .map(|(n, a)| (n.clone(), a.shape().to_vec()))
+                .collect();
+            if mine == theirs {
+                Ok(())
+            } else {
+                Err(format!("has {theirs:?}, the network {mine:?}"))
+            }
+        };
+        let params = self
+            .network
+            .params()
+            .into_iter()
+            .map(|p| (p.name, p.value.shape().to_vec()))
+            .collect();
+        fits(params, &cp.params)?;
+        let buffers = self
+            .network
+            .buffers()
+            .into_iter()
+            .map(|(n, b)| (n, b.shape().to_vec()))
+            .collect();
+        fits(buffers, &cp.buffers)?;
+        let mut rngs = Vec::new();
+        for (name, bytes) in &cp.rngs {
+            rngs.push((
+                name.clone(),
+                rng_from_bytes(bytes).ok_or("a generator's state")?,
+            ));
+        }
+        let names: Vec<String> = self.network.rngs().into_iter().map(|(n, _)| n).collect();
+        let saved: Vec<&str> = rngs.iter().skip(1).map(|(n, _)| n.as_str()).collect();
+        if rngs.first().map(|(n, _)| n.as_str()) != Some("trainer") || names != saved {
+            return Err(format!("generators {saved:?}, the network's {names:?}"));
+        }
+        for (p, (_, v)) in self.network.params().into_iter().zip(&cp.params) {
+            p.value.assign(v);
+        }
+        for ((_, b), (_, v)) in self.network.buffers().into_iter().zip(&cp.buffers) {
+            b.assign(v);
+        }
+        let mut rngs = rngs.into_iter();
+        self.rng = rngs.next().expect("checked above").1;
+        for ((_, r), (_, saved)) in self.network.rngs().into_iter().zip(rngs) {
+            *r = saved;
+        }
+        self.optimizer.set_state(cp.optimizer.clone());
+        self.train_loss_list = cp.train_loss_list.clone();
+        self.train_acc_list = cp.train_acc_list.clone();
+        self.test_acc_list = cp.test_acc_list.clone();
+        self.printed = cp.printed.clone();
+        Ok(())
+    }
+
+    /// Prints a line about the checkpoint and keeps it in [`notices`](Self::notices).
+    fn notice(&mut self, line: String) {
+        println!("{line}");
+        self.notices.push(line);
     }
 
     /// Prints a line and keeps it in [`printed`](Self::printed).

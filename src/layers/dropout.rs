@@ -123,4 +123,8 @@ impl Layer for Dropout {
             Hint::ThawMasks => self.frozen = false,
         }
     }
+
+    fn rng(&mut self) -> Option<&mut Rng> {
+        Some(&mut self.rng)
+    }
 }

@@ -121,6 +121,12 @@ pub trait Layer: Send {
     /// A [`Hint`] from the network (freeze dropout masks for a gradient check). Ignored by
     /// default.
     fn hint(&mut self, _hint: Hint) {}
+
+    /// The layer's own random number generator, if it draws numbers while training
+    /// (dropout's masks): a training checkpoint keeps its state. None by default.
+    fn rng(&mut self) -> Option<&mut crate::init::Rng> {
+        None
+    }
 }
 
 /// The last layer of a network: scores and labels in, the loss out (the book's

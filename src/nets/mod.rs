@@ -26,6 +26,7 @@ pub use multi_layer_net::{Activation, MultiLayerNet};
 pub use multi_layer_net_extend::{ExtendOptions, MultiLayerNetExtend};
 pub use named::NamedArrays;
 pub use params_io::STALE_TMP_SECS;
+pub(crate) use params_io::write_atomically;
 pub use sequential::{DIVERGED_LOSS_FACTOR, NamedLayer, Sequential};
 pub use simple_conv_net::{ConvNetConfig, SimpleConvNet};
 pub use two_layer_net::TwoLayerNet;

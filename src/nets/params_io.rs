@@ -59,6 +59,53 @@ fn follow_links(path: &Path) -> PathBuf {
     p
 }
 
+/// Writes a file at `path` the way [`Sequential::save_params`] does (its documentation says
+/// how): `write` fills a temporary file in the same directory, which is then synced by
+/// `write` and renamed over `path`, so `path` holds one complete file, never half of one.
+pub(crate) fn write_atomically(
+    path: &Path,
+    write: impl FnOnce(&mut File) -> Result<(), ParamsError>,
+) -> Result<(), ParamsError> {
+    let io = |source| ParamsError::Io {
+        path: path.to_path_buf(),
+        source,
+    };
+    // through a symbolic link: replace the file it points to, the link stays
+    let target = follow_links(path);
+    let dir = match target.parent() {
+        Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
+        _ => PathBuf::from("."),
+    };
+    let file_name = target
+        .file_name()
+        .ok_or_else(|| io(std::io::Error::other("the path names no file")))?
+        .to_string_lossy()
+        .into_owned();
+    let prefix = format!(".{file_name}.");
+    remove_stale_tmp(&dir, &prefix);
+    let mut builder = tempfile::Builder::new();
+    builder.prefix(&prefix).suffix(TMP_SUFFIX);
+    #[cfg(unix)]
+    {
+        // a new file gets the mode of any new file (0666 less the umask), not 0600
+        use std::os::unix::fs::PermissionsExt;
+        builder.permissions(std::fs::Permissions::from_mode(0o666));
+    }
+    let mut tmp = builder.tempfile_in(&dir).map_err(io)?;
+    // held until the file is closed: a cleaner of another save sees it is in use
+    tmp.as_file().lock().map_err(io)?;
+    // a file saved over keeps its permissions
+    if let Ok(old) = std::fs::metadata(&target) {
+        tmp.as_file()
+            .set_permissions(old.permissions())
+            .map_err(io)?;
+    }
+    write(tmp.as_file_mut())?;
+    // on error the temporary file is removed when `tmp` is dropped
+    tmp.persist(&target).map_err(|e| io(e.error))?;
+    Ok(())
+}
+
 impl Sequential {
     /// Saves every parameter (`W1`, `b1`, `gamma1`, …) and buffer (`running_mean1`, …) by
     /// name to an .npz file at `path` (the book pickles a dict; `np.load(path)["W1"]`
@@ -78,44 +125,7 @@ impl Sequential {
     /// [`ParamsError::Io`] or [`ParamsError::Write`] naming the file.
     pub fn save_params(&mut self, path: impl AsRef<Path>) -> Result<(), ParamsError> {
         let path = path.as_ref();
-        let io = |source| ParamsError::Io {
-            path: path.to_path_buf(),
-            source,
-        };
-        // through a symbolic link: replace the file it points to, the link stays
-        let target = follow_links(path);
-        let dir = match target.parent() {
-            Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
-            _ => PathBuf::from("."),
-        };
-        let file_name = target
-            .file_name()
-            .ok_or_else(|| io(std::io::Error::other("the path names no file")))?
-            .to_string_lossy()
-            .into_owned();
-        let prefix = format!(".{file_name}.");
-        remove_stale_tmp(&dir, &prefix);
-        let mut builder = tempfile::Builder::new();
-        builder.prefix(&prefix).suffix(TMP_SUFFIX);
-        #[cfg(unix)]
-        {
-            // a new file gets the mode of any new file (0666 less the umask), not 0600
-            use std::os::unix::fs::PermissionsExt;
-            builder.permissions(std::fs::Permissions::from_mode(0o666));
-        }
-        let mut tmp = builder.tempfile_in(&dir).map_err(io)?;
-        // held until the file is closed: a cleaner of another save sees it is in use
-        tmp.as_file().lock().map_err(io)?;
-        // a file saved over keeps its permissions
-        if let Ok(old) = std::fs::metadata(&target) {
-            tmp.as_file()
-                .set_permissions(old.permissions())
-                .map_err(io)?;
-        }
-        self.write_npz(tmp.as_file_mut(), path)?;
-        // on error the temporary file is removed when `tmp` is dropped
-        tmp.persist(&target).map_err(|e| io(e.error))?;
-        Ok(())
+        write_atomically(path, |file| self.write_npz(file, path))
     }
 
     fn write_npz(&mut self, file: &mut File, path: &Path) -> Result<(), ParamsError> {

@@ -335,6 +335,19 @@ impl Sequential {
         out
     }
 
+    /// The random number generators of the layers that draw numbers while training
+    /// (dropout), by layer name, in order.
+    pub fn rngs(&mut self) -> Vec<(String, &mut crate::init::Rng)> {
+        let mut out = Vec::new();
+        for l in &mut self.layers {
+            let name = l.name.clone();
+            if let Some(r) = l.layer.rng() {
+                out.push((name, r));
+            }
+        }
+        out
+    }
+
     /// Copies of the buffers by name.
     pub fn buffer_values(&mut self) -> NamedArrays {
         NamedArrays(
