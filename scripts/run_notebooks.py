@@ -590,6 +590,9 @@ def main() -> int:
     # stopped (the Trainer's `checkpoint:`, under target/checkpoints/) would make a cell go
     # on from it and print "going on from there" instead of the whole run.
     shutil.rmtree(ROOT / "target" / "checkpoints", ignore_errors=True)
+    # The exercise checks' progress lists (scripts/progress) are the learner's: running the
+    # solutions must not mark their exercises done.
+    os.environ["DLFS_PROGRESS_DIR"] = "off"
 
     paths, listing = resolve(args.names, Path(args.manifest))
     paths = list(dict.fromkeys(paths))  # each notebook once

@@ -820,3 +820,23 @@ fn progress_counts_passed_exercises() {
     assert!(text.starts_with("ch05: 1 of 3 exercises done"), "{text}");
     assert!(text.contains("✓ Relu") && text.contains("… Sigmoid") && text.contains("… Affine"));
 }
+
+#[test]
+fn progress_is_written_for_scripts_progress() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("nested").join("ch05.tsv");
+    let mut p = Progress::new("ch05", &["Relu", "Sigmoid", "Affine"]);
+    p.record(check_relu(layers::Relu::new));
+    p.record(check_sigmoid(|| Todo));
+    p.save(&path).unwrap();
+    assert_eq!(
+        std::fs::read_to_string(&path).unwrap(),
+        "passed\tRelu\nnot done\tSigmoid\nnot done\tAffine\n"
+    );
+    // where record writes: DLFS_PROGRESS_DIR (cargo's [env] for the tests), per chapter
+    let file = progress_file("ch05").unwrap();
+    assert!(
+        file.ends_with("target/progress-of-cargo-runs/ch05.tsv"),
+        "{file:?}"
+    );
+}

@@ -543,10 +543,50 @@ impl Progress {
         }
     }
 
-    /// Prints `report` and keeps it.
+    /// Prints `report`, keeps it, and writes the chapter's list to its progress file
+    /// ([`progress_file`]), which `scripts/progress` reads to list every chapter.
     pub fn record(&mut self, report: Report) {
         println!("{report}");
         self.reports.insert(report.exercise.clone(), report);
+        if let Some(path) = progress_file(&self.chapter) {
+            // a progress list that cannot be written costs nothing but the list
+            let _ = self.save(&path);
+        }
+    }
+
+    /// The chapter's list as lines `passed|failed|not done<TAB>exercise`, in order.
+    pub fn lines(&self) -> Vec<String> {
+        self.exercises
+            .iter()
+            .map(|e| {
+                let status = match self.reports.get(e).map(|r| &r.outcome) {
+                    Some(Outcome::Passed) => "passed",
+                    Some(Outcome::Failed(_)) => "failed",
+                    Some(Outcome::NotDone(_)) | None => "not done",
+                };
+                format!("{status}\t{e}")
+            })
+            .collect()
+    }
+
+    /// Writes [`lines`](Self::lines) to `path` atomically (creating its folder).
+    pub fn save(&self, path: &std::path::Path) -> Result<(), crate::error::ParamsError> {
+        use std::io::Write as _;
+        if let Some(dir) = path.parent() {
+            std::fs::create_dir_all(dir).map_err(|source| crate::error::ParamsError::Io {
+                path: dir.to_path_buf(),
+                source,
+            })?;
+        }
+        let text = self.lines().join("\n") + "\n";
+        crate::nets::write_atomically(path, |file| {
+            file.write_all(text.as_bytes())
+                .and_then(|()| file.sync_all())
+                .map_err(|source| crate::error::ParamsError::Io {
+                    path: path.to_path_buf(),
+                    source,
+                })
+        })
     }
 
     /// Whether each of `exercises` has passed.
@@ -583,6 +623,29 @@ impl fmt::Display for Progress {
         }
         Ok(())
     }
+}
+
+/// Where [`Progress::record`] keeps a chapter's list: `DLFS_PROGRESS_DIR/<chapter>.tsv`,
+/// by default `target/progress/` of this crate's folder (the notebooks' own checkout); None
+/// when `DLFS_PROGRESS_DIR` is `0` or `off` (the notebook runner's setting: running the
+/// solutions must not mark the learner's exercises done).
+pub fn progress_file(chapter: &str) -> Option<std::path::PathBuf> {
+    let dir = match std::env::var("DLFS_PROGRESS_DIR") {
+        Ok(v) if v == "0" || v.eq_ignore_ascii_case("off") => return None,
+        Ok(v) if !v.is_empty() => std::path::PathBuf::from(v),
+        _ => std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("target/progress"),
+    };
+    let name: String = chapter
+        .chars()
+        .map(|c| {
+            if c.is_alphanumeric() || c == '-' || c == '_' {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect();
+    Some(dir.join(format!("{name}.tsv")))
 }
 
 /// A 2-D array (or view) as a matrix view, for `.dot` and `.t()`: the layers keep their
