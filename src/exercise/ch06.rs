@@ -794,7 +794,7 @@ pub fn check_batch_normalization<L: Layer>(make: impl Fn(Array1<f64>, Array1<f64
                     let xs2 = shape_str(x2.shape());
                     tr!(
                         "forward with train = false on x of shape {xs2}",
-                        "forward (train = false, x 형상 {xs2})"
+                        "forward (추론 모드, train = false, x 형상 {xs2})"
                     )
                 },
                 &y,
@@ -827,7 +827,7 @@ pub fn check_batch_normalization<L: Layer>(make: impl Fn(Array1<f64>, Array1<f64
 /// What batch norm's forward keeps for backward.
 fn bn_keeps() -> Known {
     Known::new(
-        tr!("xc, std and xn", "xc, std, xn"),
+        tr!("xc, std and xn", "xc, std와 xn"),
         tr!(
             "the book's self.xc, self.std, self.xn, set by a training forward",
             "훈련 모드 forward에서 설정하는 책의 self.xc, self.std, self.xn"
@@ -877,7 +877,7 @@ fn bn_known(
     // dx = (dx̂ − mean(dx̂) − x̂·mean(dx̂·x̂))/σ with dx̂ = γ·dout, without one of its terms
     let dx_is = tr!(
         "dx = (dx̂ − mean(dx̂) − x̂·mean(dx̂·x̂))/σ with dx̂ = γ·dout",
-        "dx = (dx̂ − mean(dx̂) − x̂·mean(dx̂·x̂))/σ, dx̂ = γ·dout"
+        "dx = (dx̂ − mean(dx̂) − x̂·mean(dx̂·x̂))/σ (여기서 dx̂ = γ·dout)"
     );
     let (g, s) = (gamma.clone(), std.clone());
     known = known.slip(Slip::backward(
@@ -975,7 +975,7 @@ pub fn check_dropout<L: Layer>(make: impl Fn(f64, u64) -> L) -> Report {
             return match compare(
                 &tr!(
                     "forward with train = false (the book multiplies x by 1 − dropout_ratio)",
-                    "forward (train = false, 책은 x에 1 − dropout_ratio를 곱합니다)"
+                    "forward (추론 모드, train = false: 책은 x에 1 − dropout_ratio를 곱합니다)"
                 ),
                 &yi,
                 &(&x * (1.0 - p)),
@@ -1038,7 +1038,7 @@ pub fn check_dropout<L: Layer>(make: impl Fn(f64, u64) -> L) -> Report {
             let (pct, want_pct) = (100.0 * dropped, 100.0 * p);
             return fail(tr!(
                 "forward (train) dropped {pct:.1}% of 2000 values with dropout_ratio {p}, expected about {want_pct:.0}%{hint}",
-                "forward (훈련)가 dropout_ratio {p}에서 값 2000개 중 {pct:.1}%를 삭제했습니다. 약 {want_pct:.0}%여야 합니다{hint}"
+                "forward (훈련): dropout_ratio {p}에서 값 2000개 중 {pct:.1}%를 삭제했습니다. 약 {want_pct:.0}%여야 합니다{hint}"
             ));
         }
         let pct = 100.0 * dropped;

@@ -174,7 +174,7 @@ pub fn check_im2col(f: impl Fn(&Array4<f64>, usize, usize, usize, usize) -> Arra
             let col = attempt("im2col", || f(&x, fh, fw, s, p))?;
             let want = im2col::im2col(&x, fh, fw, s, p);
             let geometry = geometry(k);
-            let what = tr!("im2col of {geometry}", "im2col ({geometry})");
+            let what = tr!("im2col of {geometry}", "{geometry}의 im2col");
             if let Err(super::Stop::Failed(why)) = compare(
                 &what,
                 &col.clone().into_dyn(),
@@ -228,7 +228,7 @@ pub fn check_col2im(
             let x = attempt("col2im", || f(&col, dims, fh, fw, s, p))?;
             let want = im2col::col2im(&col, &shape, fh, fw, s, p);
             let geometry = geometry(k);
-            let what = tr!("col2im for {geometry}", "col2im ({geometry})");
+            let what = tr!("col2im for {geometry}", "{geometry}의 col2im");
             let overwrites = compare(
                 "",
                 &x.clone().into_dyn(),

@@ -194,7 +194,7 @@ pub(super) fn attempt_backward<T>(known: &Known, f: impl FnOnce() -> T) -> Step<
             let (keeps, store) = (&known.keeps, &known.store);
             Stop::Failed(tr!(
                 "{why}: forward must keep {keeps} for backward ({store})",
-                "{why}: backward에 필요한 {keeps}을(를) forward에서 보관해야 합니다 ({store})"
+                "{why}: forward가 backward에 쓸 것({keeps})을 보관해야 합니다 ({store})"
             ))
         }
         stop => stop,
@@ -392,7 +392,7 @@ impl Known {
             let (keeps, store) = (&self.keeps, &self.store);
             return fail(tr!(
                 "{why}: your dx is 0 everywhere: does forward keep {keeps} for backward ({store})?",
-                "{why}: dx가 모두 0입니다. backward에 필요한 {keeps}을(를) forward에서 \
+                "{why}: dx가 모두 0입니다. forward가 backward에 쓸 것({keeps})을 \
                  보관하나요? ({store})"
             ));
         }
@@ -518,7 +518,10 @@ pub(super) fn check_array_layer<L: Layer>(
             let inference = tr!("forward (inference)", "forward (추론)");
             let y = attempt(&inference, || yours.forward(&x2, false))?;
             compare(
-                &tr!("forward with train = false", "forward (train = false)"),
+                &tr!(
+                    "forward with train = false",
+                    "forward (추론 모드, train = false)"
+                ),
                 &y,
                 &reference.forward(&x2, false),
                 1e-12,
