@@ -200,7 +200,7 @@ pub fn check_im2col(f: impl Fn(&Array4<f64>, usize, usize, usize, usize) -> Arra
         let count = GEOMETRIES.len();
         parts.push(tr!(
             "{count} geometries, value for value",
-            "배치 {count}가지, 값 하나하나 일치"
+            "입력과 필터의 구성 {count}가지, 값 하나하나 일치"
         ));
         Ok(())
     })();
