@@ -170,20 +170,24 @@ pub fn check_gradient(
     numerical: &ArrayD<f64>,
 ) -> Result<f64, String> {
     if backprop.shape() != numerical.shape() {
-        return Err(format!(
-            "{what}: your gradient has shape {}, expected {}",
+        let (yours, expected) = (
             crate::np_shape(backprop.shape()),
-            crate::np_shape(numerical.shape())
+            crate::np_shape(numerical.shape()),
+        );
+        return Err(tr!(
+            "{what}: your gradient has shape {yours}, expected {expected}",
+            "{what}: 기울기의 형상이 {yours}입니다. {expected}이어야 합니다"
         ));
     }
     let (worst, i) = max_rel_error(backprop, numerical);
     if worst < GRAD_REL_TOL {
         return Ok(worst);
     }
-    Err(format!(
+    let (bp, num) = (flat_get(backprop, i), flat_get(numerical, i));
+    Err(tr!(
         "{what}: numerical gradient check failed: relative error {worst:.1e} at flat index {i} \
-         (backprop {}, numerical {}; tolerance {GRAD_REL_TOL:.0e})",
-        flat_get(backprop, i),
-        flat_get(numerical, i),
+         (backprop {bp}, numerical {num}; tolerance {GRAD_REL_TOL:.0e})",
+        "{what}: 수치 미분 기울기 확인 실패: 평탄화 인덱스 {i}에서 상대 오차 {worst:.1e} \
+         (역전파 {bp}, 수치 미분 {num}; 허용 오차 {GRAD_REL_TOL:.0e})"
     ))
 }

@@ -38,23 +38,34 @@ pub fn check_output_size(f: impl Fn(usize, usize, usize, usize) -> usize) -> Rep
             got.push(attempt("conv_output_size", || f(h, fs, s, p))?);
         }
         // the usual slips, each as a formula (None where it is undefined)
-        type Slip = (
-            &'static str,
-            fn(usize, usize, usize, usize) -> Option<usize>,
-        );
+        type Slip = (String, fn(usize, usize, usize, usize) -> Option<usize>);
         let slips: [Slip; 4] = [
             (
-                " (add 1: the first window sits at position 0)",
+                tr!(
+                    " (add 1: the first window sits at position 0)",
+                    " (1을 더하세요. 첫 윈도우는 위치 0에 놓입니다)"
+                ),
                 |h, f, s, p| Some((h + 2 * p - f) / s),
             ),
-            (" (the padding is missing: H + 2P)", |h, f, s, _| {
-                h.checked_sub(f).map(|d| d / s + 1)
-            }),
-            (" (pad on both sides: H + 2P)", |h, f, s, p| {
-                (h + p).checked_sub(f).map(|d| d / s + 1)
-            }),
             (
-                " (round the division down: windows that stick out are dropped)",
+                tr!(
+                    " (the padding is missing: H + 2P)",
+                    " (패딩이 빠졌습니다. H + 2P)"
+                ),
+                |h, f, s, _| h.checked_sub(f).map(|d| d / s + 1),
+            ),
+            (
+                tr!(
+                    " (pad on both sides: H + 2P)",
+                    " (패딩은 양쪽에 들어갑니다. H + 2P)"
+                ),
+                |h, f, s, p| (h + p).checked_sub(f).map(|d| d / s + 1),
+            ),
+            (
+                tr!(
+                    " (round the division down: windows that stick out are dropped)",
+                    " (나눗셈은 내림하세요. 밖으로 삐져나온 윈도우는 버립니다)"
+                ),
                 |h, f, s, p| Some((h + 2 * p - f).div_ceil(s) + 1),
             ),
         ];
@@ -69,16 +80,19 @@ pub fn check_output_size(f: impl Fn(usize, usize, usize, usize) -> usize) -> Rep
                             .zip(&got)
                             .all(|(&(h, f, s, p), &g)| slip(h, f, s, p).is_none_or(|v| v == g))
                     })
-                    .map_or("", |(why, _)| *why);
-                return fail(format!(
+                    .map_or("", |(why, _)| why.as_str());
+                return fail(tr!(
                     "H = {h}, FH = {fs}, S = {s}, P = {p}: yours {yours}, expected \
+                     ⌊({h} + 2·{p} − {fs}) / {s}⌋ + 1 = {want}{why}",
+                    "H = {h}, FH = {fs}, S = {s}, P = {p}: 계산값 {yours}, 기댓값 \
                      ⌊({h} + 2·{p} − {fs}) / {s}⌋ + 1 = {want}{why}"
                 ));
             }
         }
-        parts.push(format!(
-            "the book's examples and {} sizes (H 1–12, P 0–2, S 1–3, every filter that fits)",
-            cases.len() - 3
+        let sizes = cases.len() - 3;
+        parts.push(tr!(
+            "the book's examples and {sizes} sizes (H 1–12, P 0–2, S 1–3, every filter that fits)",
+            "책의 예와 크기 {sizes}가지 (H 1–12, P 0–2, S 1–3, 들어가는 모든 필터)"
         ));
         Ok(())
     })();
@@ -102,9 +116,10 @@ const NON_OVERLAPPING: usize = 3;
 
 fn geometry(k: usize) -> String {
     let (s, fh, fw, st, p) = GEOMETRIES[k];
-    format!(
-        "x of shape {}, a {fh}×{fw} filter, stride {st}, pad {p}",
-        shape_str(&s)
+    let shape = shape_str(&s);
+    tr!(
+        "x of shape {shape}, a {fh}×{fw} filter, stride {st}, pad {p}",
+        "x 형상 {shape}, {fh}×{fw} 필터, 스트라이드 {st}, 패딩 {p}"
     )
 }
 
@@ -143,19 +158,23 @@ pub fn check_im2col(f: impl Fn(&Array4<f64>, usize, usize, usize, usize) -> Arra
             let x = as4(random(&[n, 3, 7, 7], &mut r));
             let col = attempt("im2col", || f(&x, 5, 5, 1, 0))?;
             if col.dim() != (9 * n, 75) {
-                return fail(format!(
-                    "im2col of x of shape ({n}, 3, 7, 7), a 5×5 filter, stride 1, pad 0: your shape is {}, expected ({}, 75) (N·OH·OW rows, C·FH·FW columns)",
-                    shape_str(col.shape()),
-                    9 * n
+                let (shape, rows) = (shape_str(col.shape()), 9 * n);
+                return fail(tr!(
+                    "im2col of x of shape ({n}, 3, 7, 7), a 5×5 filter, stride 1, pad 0: your shape is {shape}, expected ({rows}, 75) (N·OH·OW rows, C·FH·FW columns)",
+                    "im2col (x 형상 ({n}, 3, 7, 7), 5×5 필터, 스트라이드 1, 패딩 0): 형상이 {shape}입니다. ({rows}, 75)이어야 합니다 (행 N·OH·OW개, 열 C·FH·FW개)"
                 ));
             }
         }
-        parts.push("the book's shapes (9, 75) and (90, 75)".into());
+        parts.push(tr!(
+            "the book's shapes (9, 75) and (90, 75)",
+            "책의 형상 (9, 75)와 (90, 75)"
+        ));
         for (k, &(shape, fh, fw, s, p)) in GEOMETRIES.iter().enumerate() {
             let x = as4(awkward(&shape, 0, &mut r));
             let col = attempt("im2col", || f(&x, fh, fw, s, p))?;
             let want = im2col::im2col(&x, fh, fw, s, p);
-            let what = format!("im2col of {}", geometry(k));
+            let geometry = geometry(k);
+            let what = tr!("im2col of {geometry}", "{geometry}의 im2col");
             if let Err(super::Stop::Failed(why)) = compare(
                 &what,
                 &col.clone().into_dyn(),
@@ -163,16 +182,26 @@ pub fn check_im2col(f: impl Fn(&Array4<f64>, usize, usize, usize, usize) -> Arra
                 0.0,
             ) {
                 let hint = if col.dim() == want.dim() && same_values(&col, &want) {
-                    ": the right numbers in another order (rows are ordered (n, oh, ow), columns (c, fh, fw))"
+                    tr!(
+                        ": the right numbers in another order (rows are ordered (n, oh, ow), columns (c, fh, fw))",
+                        ": 값은 맞지만 순서가 다릅니다 (행은 (n, oh, ow), 열은 (c, fh, fw) 순서)"
+                    )
                 } else if p > 0 && col.dim() == want.dim() {
-                    ": a window reaching into the padding reads zeros there"
+                    tr!(
+                        ": a window reaching into the padding reads zeros there",
+                        ": 패딩에 걸친 윈도우는 그곳에서 0을 읽습니다"
+                    )
                 } else {
-                    ""
+                    String::new()
                 };
                 return fail(format!("{why}{hint}"));
             }
         }
-        parts.push(format!("{} geometries, value for value", GEOMETRIES.len()));
+        let count = GEOMETRIES.len();
+        parts.push(tr!(
+            "{count} geometries, value for value",
+            "입력과 필터의 구성 {count}가지, 값 하나하나 일치"
+        ));
         Ok(())
     })();
     report("im2col", parts, end)
@@ -198,7 +227,8 @@ pub fn check_col2im(
             let dims = (shape[0], shape[1], shape[2], shape[3]);
             let x = attempt("col2im", || f(&col, dims, fh, fw, s, p))?;
             let want = im2col::col2im(&col, &shape, fh, fw, s, p);
-            let what = format!("col2im for {}", geometry(k));
+            let geometry = geometry(k);
+            let what = tr!("col2im for {geometry}", "{geometry}의 col2im");
             let overwrites = compare(
                 "",
                 &x.clone().into_dyn(),
@@ -210,17 +240,20 @@ pub fn check_col2im(
                 compare(&what, &x.into_dyn(), &want.into_dyn(), 1e-12)
             {
                 let hint = if k >= NON_OVERLAPPING && overwrites {
-                    " (the geometries without overlapping windows passed: where windows overlap, add the values up (+=) instead of overwriting)"
+                    tr!(
+                        " (the geometries without overlapping windows passed: where windows overlap, add the values up (+=) instead of overwriting)",
+                        " (윈도우가 겹치지 않는 경우는 통과했습니다. 윈도우가 겹치는 곳에서는 덮어쓰지 말고 값을 더하세요 (+=))"
+                    )
                 } else {
-                    ""
+                    String::new()
                 };
                 return fail(format!("{why}{hint}"));
             }
             if k + 1 == NON_OVERLAPPING {
-                parts.push("windows apart".into());
+                parts.push(tr!("windows apart", "떨어진 윈도우"));
             }
         }
-        parts.push("overlapping windows added up".into());
+        parts.push(tr!("overlapping windows added up", "겹치는 윈도우의 합"));
         Ok(())
     })();
     report("col2im", parts, end)
@@ -274,8 +307,9 @@ fn second_pass(
     let x2 = awkward(shape, 0, r);
     let mut ignored = Vec::new();
     layer_against_reference(yours, reference, &x2, r, &mut ignored, known).map_err(|e| match e {
-        super::Stop::Failed(why) => super::Stop::Failed(format!(
-            "{why} (second forward of the same layer: keep nothing from the first one)"
+        super::Stop::Failed(why) => super::Stop::Failed(tr!(
+            "{why} (second forward of the same layer: keep nothing from the first one)",
+            "{why} (같은 계층의 두 번째 forward: 첫 번째 것에서 아무것도 남기지 마세요)"
         )),
         e => e,
     })
@@ -325,16 +359,22 @@ pub fn check_convolution<L: Layer>(
                             .expect("any array reshapes to a column")
                     };
                     if same_values(&flat(&y), &flat(&want)) {
-                        return fail(format!(
+                        return fail(tr!(
                             "{why}: the right numbers in the wrong places: reshape col·W + b to \
-                             (N, OH, OW, FN), then move the axes to (N, FN, OH, OW)"
+                             (N, OH, OW, FN), then move the axes to (N, FN, OH, OW)",
+                            "{why}: 값은 맞지만 위치가 틀렸습니다. col·W + b를 \
+                             (N, OH, OW, FN)으로 바꾼 뒤 축을 (N, FN, OH, OW)로 옮기세요"
                         ));
                     }
                 }
             }
             result?;
             second_pass(&mut yours, &mut reference, &xs, &mut r, &known)?;
-            parts.push(format!("W {}, stride {s}, pad {p}", shape_str(&ws)));
+            let wshape = shape_str(&ws);
+            parts.push(tr!(
+                "W {wshape}, stride {s}, pad {p}",
+                "W {wshape}, 스트라이드 {s}, 패딩 {p}"
+            ));
         }
         let w = as4(random(&[2, 2, 3, 3], &mut r));
         let b = random(&[2], &mut r)
@@ -343,7 +383,10 @@ pub fn check_convolution<L: Layer>(
         let mut yours = attempt("new", || make(w.clone(), b.clone(), 1, 1))?;
         let x = awkward(&[2, 2, 4, 4], 0, &mut r);
         let worst = layer_grad_check(&mut yours, &x, &mut r, &conv_known(&w, 1, 1))?;
-        parts.push(format!("gradient check (rel. error {worst:.1e})"));
+        parts.push(tr!(
+            "gradient check (rel. error {worst:.1e})",
+            "기울기 확인 (상대 오차 {worst:.1e})"
+        ));
         Ok(())
     })();
     report("Convolution", parts, end)
@@ -375,8 +418,12 @@ fn conv_known(w: &Array4<f64>, s: usize, p: usize) -> Known {
         .into_dimensionality::<ndarray::Ix2>()
         .expect("2-D");
     let wshape = w.shape().to_vec();
-    let not_transposed = "dout arrives as (N, FN, OH, OW): move its axes to (N, OH, OW, FN) \
-         before reshaping it to (N·OH·OW, FN) (the book's dout.transpose(0, 2, 3, 1))";
+    let not_transposed = tr!(
+        "dout arrives as (N, FN, OH, OW): move its axes to (N, OH, OW, FN) \
+         before reshaping it to (N·OH·OW, FN) (the book's dout.transpose(0, 2, 3, 1))",
+        "dout은 (N, FN, OH, OW)로 들어옵니다. (N·OH·OW, FN)으로 바꾸기 전에 축을 \
+         (N, OH, OW, FN)으로 옮기세요 (책의 dout.transpose(0, 2, 3, 1))"
+    );
     // dout reshaped to (N·OH·OW, FN) without moving its axes
     let flat = |dout: &ArrayD<f64>| {
         let fnum = dout.shape()[1];
@@ -389,19 +436,28 @@ fn conv_known(w: &Array4<f64>, s: usize, p: usize) -> Known {
     let ws = wshape.clone();
     let ws2 = wshape.clone();
     Known::new(
-        "x's shape, col and col_W",
-        "the book's self.x, self.col, self.col_W, set in forward",
+        tr!("x's shape, col and col_W", "x의 형상, col, col_W"),
+        tr!(
+            "the book's self.x, self.col, self.col_W, set in forward",
+            "forward에서 설정하는 책의 self.x, self.col, self.col_W"
+        ),
     )
-    .slip(Slip::backward("dx", not_transposed, move |x, dout| {
-        im2col::col2im(&flat(dout).dot(&w2c), x.shape(), fh, fw, s, p).into_dyn()
-    }))
+    .slip(Slip::backward(
+        "dx",
+        not_transposed.clone(),
+        move |x, dout| im2col::col2im(&flat(dout).dot(&w2c), x.shape(), fh, fw, s, p).into_dyn(),
+    ))
     .slip(Slip::backward("dW", not_transposed, move |x, dout| {
         reshaped(&flat(dout).t().dot(&col(x)), &ws)
     }))
     .slip(Slip::backward(
         "dW",
-        "colᵀ·dout is (C·FH·FW, FN): transpose it to (FN, C·FH·FW) before reshaping it to \
-         (FN, C, FH, FW) (the book's dW.transpose(1, 0).reshape(FN, C, FH, FW))",
+        tr!(
+            "colᵀ·dout is (C·FH·FW, FN): transpose it to (FN, C·FH·FW) before reshaping it to \
+             (FN, C, FH, FW) (the book's dW.transpose(1, 0).reshape(FN, C, FH, FW))",
+            "colᵀ·dout은 (C·FH·FW, FN)입니다. (FN, C, FH, FW)로 바꾸기 전에 \
+             (FN, C·FH·FW)로 전치하세요 (책의 dW.transpose(1, 0).reshape(FN, C, FH, FW))"
+        ),
         move |x, dout| reshaped(&col(x).t().dot(&channels_last_rows(dout)), &ws2),
     ))
 }
@@ -437,13 +493,21 @@ fn window_max_at(
 /// What pooling's forward keeps, and its slips, for `ph`×`pw` windows with stride `s`.
 fn pool_known(ph: usize, pw: usize, s: usize) -> Known {
     Known::new(
-        "x's shape and arg_max",
-        "the book's self.x and self.arg_max, set in forward",
+        tr!("x's shape and arg_max", "x의 형상과 arg_max"),
+        tr!(
+            "the book's self.x and self.arg_max, set in forward",
+            "forward에서 설정하는 책의 self.x와 self.arg_max"
+        ),
     )
     .slip(Slip::forward(
-        "the right maxima in the wrong places: they come in rows ordered (n, oh, ow, c); \
-         reshape them to (N, OH, OW, C), then move the axes to (N, C, OH, OW) (the book's \
-         out.reshape(N, out_h, out_w, C).transpose(0, 3, 1, 2))",
+        tr!(
+            "the right maxima in the wrong places: they come in rows ordered (n, oh, ow, c); \
+             reshape them to (N, OH, OW, C), then move the axes to (N, C, OH, OW) (the book's \
+             out.reshape(N, out_h, out_w, C).transpose(0, 3, 1, 2))",
+            "최댓값은 맞지만 위치가 틀렸습니다. 최댓값은 (n, oh, ow, c) 순서의 행으로 나옵니다. \
+             (N, OH, OW, C)로 바꾼 뒤 축을 (N, C, OH, OW)로 옮기세요 (책의 \
+             out.reshape(N, out_h, out_w, C).transpose(0, 3, 1, 2))"
+        ),
         move |x| {
             let at = window_max_at(x, ph, pw, s);
             let out = ndarray::Array4::from_shape_fn(at.dim(), |(n, c, oy, ox)| {
@@ -456,9 +520,13 @@ fn pool_known(ph: usize, pw: usize, s: usize) -> Known {
     ))
     .slip(Slip::backward(
         "dx",
-        "dout arrives as (N, C, OH, OW): move its axes to (N, OH, OW, C) before spreading it \
-         over the windows, whose rows are ordered (n, oh, ow, c) (the book's \
-         dout.transpose(0, 2, 3, 1))",
+        tr!(
+            "dout arrives as (N, C, OH, OW): move its axes to (N, OH, OW, C) before spreading it \
+             over the windows, whose rows are ordered (n, oh, ow, c) (the book's \
+             dout.transpose(0, 2, 3, 1))",
+            "dout은 (N, C, OH, OW)로 들어옵니다. 행이 (n, oh, ow, c) 순서인 윈도우에 나눠 주기 \
+             전에 축을 (N, OH, OW, C)로 옮기세요 (책의 dout.transpose(0, 2, 3, 1))"
+        ),
         move |x, dout| {
             let at = window_max_at(x, ph, pw, s);
             let (_, c, oh, ow) = at.dim();
@@ -473,8 +541,12 @@ fn pool_known(ph: usize, pw: usize, s: usize) -> Known {
     ))
     .slip(Slip::backward(
         "dx",
-        "your backward puts the gradient of window (oh, ow) at (oh + i, ow + j); its maximum \
-         sits at (oh·stride + i, ow·stride + j)",
+        tr!(
+            "your backward puts the gradient of window (oh, ow) at (oh + i, ow + j); its maximum \
+             sits at (oh·stride + i, ow·stride + j)",
+            "backward가 윈도우 (oh, ow)의 기울기를 (oh + i, ow + j)에 둡니다. 그 최댓값은 \
+             (oh·stride + i, ow·stride + j)에 있습니다"
+        ),
         move |x, dout| {
             let at = window_max_at(x, ph, pw, s);
             let mut dx = ArrayD::zeros(x.raw_dim());
@@ -512,26 +584,37 @@ pub fn check_pooling<L: Layer>(make: impl Fn(usize, usize, usize) -> L) -> Repor
                 layer_against_reference(&mut yours, &mut reference, &x, &mut r, &mut got, &known);
             if let Err(super::Stop::Failed(why)) = result {
                 let hint = if k >= 3 && why.starts_with("backward") {
-                    " (the windows apart passed: where windows overlap (stride < window) a \
-                     value that is the maximum of several windows collects all their gradients (+=))"
+                    tr!(
+                        " (the windows apart passed: where windows overlap (stride < window) a \
+                         value that is the maximum of several windows collects all their gradients (+=))",
+                        " (떨어진 윈도우는 통과했습니다. 윈도우가 겹치면(stride < 윈도우) 여러 \
+                         윈도우의 최댓값인 값은 그 기울기를 모두 모읍니다 (+=))"
+                    )
                 } else {
-                    ""
+                    String::new()
                 };
                 return fail(format!("{why}{hint}"));
             }
             result?;
             second_pass(&mut yours, &mut reference, &xs, &mut r, &known)?;
             if k == 2 {
-                parts.push(
-                    "windows apart (2×2 and 2×3, an odd size, a stride past the window)".into(),
-                );
+                parts.push(tr!(
+                    "windows apart (2×2 and 2×3, an odd size, a stride past the window)",
+                    "떨어진 윈도우 (2×2와 2×3, 홀수 크기, 윈도우보다 큰 스트라이드)"
+                ));
             }
         }
-        parts.push("overlapping windows (3×3 and 2×2, stride 1)".into());
+        parts.push(tr!(
+            "overlapping windows (3×3 and 2×2, stride 1)",
+            "겹치는 윈도우 (3×3과 2×2, 스트라이드 1)"
+        ));
         let mut yours = attempt("new", || make(2, 2, 2))?;
         let x = awkward(&[2, 2, 4, 4], 0, &mut r);
         let worst = layer_grad_check(&mut yours, &x, &mut r, &pool_known(2, 2, 2))?;
-        parts.push(format!("gradient check (rel. error {worst:.1e})"));
+        parts.push(tr!(
+            "gradient check (rel. error {worst:.1e})",
+            "기울기 확인 (상대 오차 {worst:.1e})"
+        ));
         Ok(())
     })();
     report("Pooling", parts, end)

@@ -36,18 +36,6 @@ use rand::Rng as _;
 use crate::init::{Rng, seeded_rng};
 use crate::layers::Layer;
 
-/// A message in English and Korean: `tr!("yours {a}", "입력값 {a}", a = x)` formats the
-/// one of [`language()`](lang::language). Both literals take the same arguments; every message
-/// a check prints is written this way (`scripts/i18n.py` reads the pairs from the source).
-macro_rules! tr {
-    ($en:literal, $ko:literal $(, $($args:tt)*)?) => {
-        match $crate::exercise::lang::language() {
-            $crate::exercise::lang::Lang::Ko => format!($ko $(, $($args)*)?),
-            $crate::exercise::lang::Lang::En => format!($en $(, $($args)*)?),
-        }
-    };
-}
-
 mod ch05;
 mod ch06;
 mod ch07;
@@ -174,7 +162,7 @@ pub fn catch_quietly<T>(f: impl FnOnce() -> T) -> Result<T, String> {
             .downcast_ref::<String>()
             .cloned()
             .or_else(|| payload.downcast_ref::<&str>().map(|s| s.to_string()))
-            .unwrap_or_else(|| "(no message)".into())
+            .unwrap_or_else(|| tr!("(no message)", "(메시지 없음)"))
     })
 }
 
@@ -191,7 +179,7 @@ pub(super) fn attempt<T>(what: &str, f: impl FnOnce() -> T) -> Step<T> {
                 hint.to_string()
             })
         }
-        None => Stop::Failed(format!("{what} panicked: {msg}")),
+        None => Stop::Failed(tr!("{what} panicked: {msg}", "{what}에서 패닉 발생: {msg}")),
     })
 }
 
@@ -202,10 +190,13 @@ const UNWRAP_NONE: &str = "called `Option::unwrap()` on a `None` value";
 /// forward did not keep what backward needs, and the report says so.
 pub(super) fn attempt_backward<T>(known: &Known, f: impl FnOnce() -> T) -> Step<T> {
     attempt("backward", f).map_err(|stop| match stop {
-        Stop::Failed(why) if why.contains(UNWRAP_NONE) => Stop::Failed(format!(
-            "{why}: forward must keep {} for backward ({})",
-            known.keeps, known.store
-        )),
+        Stop::Failed(why) if why.contains(UNWRAP_NONE) => {
+            let (keeps, store) = (&known.keeps, &known.store);
+            Stop::Failed(tr!(
+                "{why}: forward must keep {keeps} for backward ({store})",
+                "{why}: forward가 backward에 쓸 것({keeps})을 보관해야 합니다 ({store})"
+            ))
+        }
         stop => stop,
     })
 }
@@ -238,10 +229,10 @@ pub(super) fn compare(
     tol: f64,
 ) -> Step<f64> {
     if yours.shape() != expected.shape() {
-        return fail(format!(
-            "{what}: your shape is {}, expected {}",
-            shape_str(yours.shape()),
-            shape_str(expected.shape())
+        let (yours, expected) = (shape_str(yours.shape()), shape_str(expected.shape()));
+        return fail(tr!(
+            "{what}: your shape is {yours}, expected {expected}",
+            "{what}: 형상이 {yours}입니다. {expected}이어야 합니다"
         ));
     }
     let mut worst: Option<(f64, IxDyn, f64, f64)> = None;
@@ -258,10 +249,13 @@ pub(super) fn compare(
     }
     match worst {
         None => Ok(max_diff),
-        Some((d, idx, a, b)) => fail(format!(
-            "{what}: max |yours − expected| = {d:.1e} at {:?} (yours {a}, expected {b})",
-            ndarray::Dimension::slice(&idx)
-        )),
+        Some((d, idx, a, b)) => {
+            let at = ndarray::Dimension::slice(&idx);
+            fail(tr!(
+                "{what}: max |yours − expected| = {d:.1e} at {at:?} (yours {a}, expected {b})",
+                "{what}: 최대 |계산값 − 기댓값| = {d:.1e}, 위치 {at:?} (계산값 {a}, 기댓값 {b})"
+            ))
+        }
     }
 }
 
@@ -340,20 +334,20 @@ impl Slip {
 /// words), and the slips learners make.
 pub(super) struct Known {
     /// What backward needs from forward: `"the mask"`.
-    pub keeps: &'static str,
+    pub keeps: String,
     /// How forward keeps it: `"self.mask = Some(mask) in forward"`.
-    pub store: &'static str,
+    pub store: String,
     pub slips: Vec<Slip>,
     /// Said when forward fails (panics or returns the wrong shape) on input of more than two
     /// axes: Affine's flattening.
-    pub nd_input: Option<&'static str>,
+    pub nd_input: Option<String>,
 }
 
 impl Known {
-    pub(super) fn new(keeps: &'static str, store: &'static str) -> Self {
+    pub(super) fn new(keeps: impl Into<String>, store: impl Into<String>) -> Self {
         Self {
-            keeps,
-            store,
+            keeps: keeps.into(),
+            store: store.into(),
             slips: Vec::new(),
             nd_input: None,
         }
@@ -367,7 +361,7 @@ impl Known {
     /// A failure of forward on `x` with [`nd_input`](Self::nd_input)'s hint, if `x` has
     /// more than two axes.
     fn nd_hint<T>(&self, x: &ArrayD<f64>, step: Step<T>) -> Step<T> {
-        match (step, self.nd_input) {
+        match (step, &self.nd_input) {
             (Err(Stop::Failed(why)), Some(hint)) if x.ndim() > 2 => fail(format!("{why}: {hint}")),
             (step, _) => step,
         }
@@ -395,9 +389,11 @@ impl Known {
             return fail(format!("{why}: {}", s.what));
         }
         if part == "dx" && !yours.is_empty() && yours.iter().all(|&v| v == 0.0) {
-            return fail(format!(
-                "{why}: your dx is 0 everywhere: does forward keep {} for backward ({})?",
-                self.keeps, self.store
+            let (keeps, store) = (&self.keeps, &self.store);
+            return fail(tr!(
+                "{why}: your dx is 0 everywhere: does forward keep {keeps} for backward ({store})?",
+                "{why}: dx가 모두 0입니다. forward가 backward에 쓸 것({keeps})을 \
+                 보관하나요? ({store})"
             ));
         }
         fail(why)
@@ -423,10 +419,11 @@ pub(super) fn layer_against_reference(
     parts: &mut Vec<String>,
     known: &Known,
 ) -> Step<()> {
-    let on = format!("on x of shape {}", shape_str(x.shape()));
+    let shape = shape_str(x.shape());
     let y = known.nd_hint(x, attempt("forward", || yours.forward(x, true)))?;
     let want = reference.forward(x, true);
-    let step = compare(&format!("forward {on}"), &y, &want, 1e-12);
+    let what = tr!("forward on x of shape {shape}", "forward (x 형상 {shape})");
+    let step = compare(&what, &y, &want, 1e-12);
     let step = known.explain("forward", step, x, &ArrayD::zeros(IxDyn(&[0])), &y);
     if y.shape() != want.shape() {
         known.nd_hint(x, step)?;
@@ -436,22 +433,34 @@ pub(super) fn layer_against_reference(
     let dout = random(want.shape(), r);
     let dx = attempt_backward(known, || yours.backward(&dout))?;
     let want_dx = reference.backward(&dout);
-    let step = compare(&format!("backward (dx) {on}"), &dx, &want_dx, 1e-12);
+    let what = tr!(
+        "backward (dx) on x of shape {shape}",
+        "backward (dx, x 형상 {shape})"
+    );
+    let step = compare(&what, &dx, &want_dx, 1e-12);
     known.explain("dx", step, x, &dout, &dx)?;
     let (yp, rp) = (yours.params(), reference.params());
     let names: Vec<&str> = yp.iter().map(|p| p.name.as_str()).collect();
     let want_names: Vec<&str> = rp.iter().map(|p| p.name.as_str()).collect();
     if names != want_names {
-        return fail(format!(
-            "params(): your parameters are named {names:?}, expected {want_names:?}"
+        return fail(tr!(
+            "params(): your parameters are named {names:?}, expected {want_names:?}",
+            "params(): 매개변수 이름이 {names:?}입니다. {want_names:?}이어야 합니다"
         ));
     }
     for (p, q) in yp.iter().zip(&rp) {
         let part = format!("d{}", p.name);
-        let step = compare(&format!("backward ({part}) {on}"), p.grad, q.grad, 1e-12);
+        let what = tr!(
+            "backward ({part}) on x of shape {shape}",
+            "backward ({part}, x 형상 {shape})"
+        );
+        let step = compare(&what, p.grad, q.grad, 1e-12);
         known.explain(&part, step, x, &dout, p.grad)?;
     }
-    parts.push(format!("forward and backward {on}"));
+    parts.push(tr!(
+        "forward and backward on x of shape {shape}",
+        "forward와 backward (x 형상 {shape})"
+    ));
     Ok(())
 }
 
@@ -506,18 +515,25 @@ pub(super) fn check_array_layer<L: Layer>(
             let mut reference = make_ref();
             layer_against_reference(&mut yours, reference.as_mut(), x, &mut r, &mut parts, known)?;
             let x2 = random(x.shape(), &mut r);
-            let y = attempt("forward (inference)", || yours.forward(&x2, false))?;
+            let inference = tr!("forward (inference)", "forward (추론)");
+            let y = attempt(&inference, || yours.forward(&x2, false))?;
             compare(
-                "forward with train = false",
+                &tr!(
+                    "forward with train = false",
+                    "forward (추론 모드, train = false)"
+                ),
                 &y,
                 &reference.forward(&x2, false),
                 1e-12,
             )?;
         }
-        parts.push("inference".into());
+        parts.push(tr!("inference", "추론"));
         let mut yours = attempt("new", &make)?;
         let worst = layer_grad_check(&mut yours, &inputs[0], &mut r, known)?;
-        parts.push(format!("gradient check (rel. error {worst:.1e})"));
+        parts.push(tr!(
+            "gradient check (rel. error {worst:.1e})",
+            "기울기 확인 (상대 오차 {worst:.1e})"
+        ));
         Ok(())
     })();
     report(exercise, parts, end)
@@ -664,10 +680,16 @@ pub fn progress_file(chapter: &str) -> Option<std::path::PathBuf> {
 pub fn mat(a: &ndarray::ArrayRef<f64, IxDyn>) -> ndarray::ArrayView2<'_, f64> {
     match a.view().into_dimensionality::<ndarray::Ix2>() {
         Ok(v) => v,
-        Err(_) => panic!(
-            "mat: expected a 2-D array, got shape {}",
-            shape_str(a.shape())
-        ),
+        Err(_) => {
+            let shape = shape_str(a.shape());
+            panic!(
+                "{}",
+                tr!(
+                    "mat: expected a 2-D array, got shape {shape}",
+                    "mat: 2차원 배열이어야 하는데 형상이 {shape}입니다"
+                )
+            )
+        }
     }
 }
 
