@@ -5,7 +5,7 @@
 
 Each check cell of an exercise notebook records its chapter's list in
 target/progress/<chapter>.tsv (`dlfs::exercise::Progress::record`; lines
-`passed|failed|not done<TAB>exercise`). The exercises of a chapter never opened come from its
+`passed|failed|pending<TAB>exercise`). The exercises of a chapter never opened come from its
 learner notebook's `Progress::new("chNN", &[...])`. `--dir DIR` reads another folder (the
 tests use one).
 """
@@ -21,7 +21,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 NEW = re.compile(r'Progress::new\("([^"]+)",\s*&\[([^\]]*)\]\)')
-MARK = {"passed": "✓", "failed": "✗", "not done": "…"}
+MARK = {"passed": "✓", "failed": "✗", "pending": "…"}
 
 
 def chapters(nb_dir: Path) -> list[tuple[str, list[str]]]:
@@ -51,7 +51,7 @@ def listing(nb_dir: Path, progress_dir: Path) -> str:
         when = (time.strftime(" (last check %Y-%m-%d %H:%M)", time.localtime(f.stat().st_mtime))
                 if f.exists() else " (not started)")
         lines.append(f"{chapter}: {done} of {len(exercises)} exercises done{when}")
-        lines += [f"  {MARK[status.get(e, 'not done')]} {e}" for e in exercises]
+        lines += [f"  {MARK[status.get(e, 'pending')]} {e}" for e in exercises]
     return "\n".join(lines)
 
 

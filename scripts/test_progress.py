@@ -15,7 +15,7 @@ def main() -> int:
     nb_dir = ROOT / "notebooks" / "exercises"
     with tempfile.TemporaryDirectory() as d:
         d = Path(d)
-        (d / "ch05.tsv").write_text("passed\tMulLayer\nfailed\tAddLayer\nnot done\tRelu\n")
+        (d / "ch05.tsv").write_text("passed\tMulLayer\nfailed\tAddLayer\npending\tRelu\n")
         text = progress.listing(nb_dir, d)
     lines = text.splitlines()
     problems = []

@@ -831,7 +831,7 @@ fn progress_is_written_for_scripts_progress() {
     p.save(&path).unwrap();
     assert_eq!(
         std::fs::read_to_string(&path).unwrap(),
-        "passed\tRelu\nnot done\tSigmoid\nnot done\tAffine\n"
+        "passed\tRelu\npending\tSigmoid\npending\tAffine\n"
     );
     // where record writes: DLFS_PROGRESS_DIR (cargo's [env] for the tests), per chapter
     let file = progress_file("ch05").unwrap();
@@ -839,4 +839,17 @@ fn progress_is_written_for_scripts_progress() {
         file.ends_with("target/progress-of-cargo-runs/ch05.tsv"),
         "{file:?}"
     );
+}
+
+#[test]
+fn two_layer_net_slips_are_named_in_korean_too() {
+    let text = with_language(Lang::Ko, || check_net_with(NetSlip::ForwardOrder).to_string());
+    assert!(
+        text.contains("4-4-4 신경망에서 W1의 기울기")
+            && text.contains("역전파가 계층을 순전파와 같은 순서로 지나간다"),
+        "{text}"
+    );
+    let text = with_language(Lang::Ko, || check_net_with(NetSlip::None).to_string());
+    assert!(text.starts_with("✓ TwoLayerNet: 4-4-4 신경망에서 predict"), "{text}");
+    assert!(text.contains("기울기 확인 (상대 오차"), "{text}");
 }

@@ -570,7 +570,7 @@ impl Progress {
         }
     }
 
-    /// The chapter's list as lines `passed|failed|not done<TAB>exercise`, in order.
+    /// The chapter's list as lines `passed|failed|pending<TAB>exercise`, in order.
     pub fn lines(&self) -> Vec<String> {
         self.exercises
             .iter()
@@ -578,7 +578,7 @@ impl Progress {
                 let status = match self.reports.get(e).map(|r| &r.outcome) {
                     Some(Outcome::Passed) => "passed",
                     Some(Outcome::Failed(_)) => "failed",
-                    Some(Outcome::NotDone(_)) | None => "not done",
+                    Some(Outcome::NotDone(_)) | None => "pending",
                 };
                 format!("{status}\t{e}")
             })

@@ -272,7 +272,7 @@ pub fn check_two_layer_net<N: BookNet>(
             compare_gradients(&g, &w, &x, &t, &x_before, &on)?;
             parts.push(tr!(
                 "predict, loss and gradient {on}",
-                "{on} predict, loss, gradient"
+                "{on} predict, loss, gradient 모두 일치"
             ));
         }
         // the numerical gradient of your own loss (with the book's 1e-7 inside the log, if
