@@ -843,13 +843,44 @@ fn progress_is_written_for_scripts_progress() {
 
 #[test]
 fn two_layer_net_slips_are_named_in_korean_too() {
-    let text = with_language(Lang::Ko, || check_net_with(NetSlip::ForwardOrder).to_string());
+    let text = with_language(Lang::Ko, || {
+        check_net_with(NetSlip::ForwardOrder).to_string()
+    });
     assert!(
         text.contains("4-4-4 신경망에서 W1의 기울기")
             && text.contains("역전파가 계층을 순전파와 같은 순서로 지나간다"),
         "{text}"
     );
     let text = with_language(Lang::Ko, || check_net_with(NetSlip::None).to_string());
-    assert!(text.starts_with("✓ TwoLayerNet: 4-4-4 신경망에서 predict"), "{text}");
+    assert!(
+        text.starts_with("✓ TwoLayerNet: 4-4-4 신경망에서 predict"),
+        "{text}"
+    );
     assert!(text.contains("기울기 확인 (상대 오차"), "{text}");
+}
+
+#[test]
+fn dot_of_arrayd_names_both_shapes_when_they_do_not_fit() {
+    let x = ArrayD::<f64>::zeros(IxDyn(&[3, 4]));
+    let w = ArrayD::<f64>::zeros(IxDyn(&[5, 2]));
+    let msg = catch_quietly(|| x.dot(&w)).unwrap_err();
+    assert!(
+        msg.contains("dot: shapes (3, 4) and (5, 2) do not fit"),
+        "{msg}"
+    );
+    let img = ArrayD::<f64>::zeros(IxDyn(&[2, 1, 3]));
+    let msg = catch_quietly(|| img.dot(&w)).unwrap_err();
+    assert!(msg.contains("flatten the input to (N, D) first"), "{msg}");
+    // the book's Affine lines, on ArrayD: (N, D)·(D, H), xᵀ·dout, dout·Wᵀ, a vector
+    let x = ArrayD::from_shape_fn(IxDyn(&[2, 3]), |i| (i[0] * 3 + i[1]) as f64);
+    let w = ArrayD::from_shape_fn(IxDyn(&[3, 2]), |i| (i[0] + 2 * i[1]) as f64);
+    let y = x.dot(&w);
+    assert_eq!(
+        y,
+        dlfs::ndarray::array![[5.0, 11.0], [14.0, 38.0]].into_dyn()
+    );
+    assert_eq!(x.t().dot(&y).shape(), &[3, 2]);
+    assert_eq!(y.dot(&w.t()).shape(), &[2, 3]);
+    let v = ArrayD::from_elem(IxDyn(&[3]), 1.0);
+    assert_eq!(x.dot(&v), dlfs::ndarray::array![3.0, 12.0].into_dyn());
 }

@@ -693,14 +693,90 @@ pub fn mat(a: &ndarray::ArrayRef<f64, IxDyn>) -> ndarray::ArrayView2<'_, f64> {
     }
 }
 
+/// numpy's `np.dot` for the layers' `ArrayD`s (and their views, `w.t()` among them), so the
+/// book's lines compile as written: `self.dW = x.t().dot(dout)`, `dout.dot(&self.W.t())`,
+/// `x.dot(&self.W) + &self.b`. ndarray's own `dot` takes 1-D and 2-D arrays only (an
+/// `Array2` still uses it); this one takes arrays of any type of shape and checks their
+/// shapes when it runs: a matrix or vector product of arrays with one or two axes, the
+/// result as an `ArrayD`.
+///
+/// ```
+/// use dlfs::exercise::prelude::*;
+/// let x = array![[1.0, 2.0], [3.0, 4.0], [5.0, 6.0]].into_dyn();
+/// let w = array![[1.0, 0.0, 2.0], [0.0, 1.0, 0.0]].into_dyn();
+/// let y = x.dot(&w); // (3, 2)·(2, 3)
+/// assert_eq!(y.shape(), &[3, 3]);
+/// assert_eq!(x.t().dot(&y).shape(), &[2, 3]);
+/// ```
+pub trait DotDyn {
+    /// The product of `self` and `rhs` (1-D or 2-D each).
+    ///
+    /// # Panics
+    /// When an array has more than two axes or the inner sizes differ; the message gives
+    /// both shapes.
+    fn dot(&self, rhs: &ndarray::ArrayRef<f64, IxDyn>) -> ArrayD<f64>;
+}
+
+impl DotDyn for ndarray::ArrayRef<f64, IxDyn> {
+    #[track_caller]
+    fn dot(&self, rhs: &ndarray::ArrayRef<f64, IxDyn>) -> ArrayD<f64> {
+        use ndarray::Ix1;
+        let (a, b) = (shape_str(self.shape()), shape_str(rhs.shape()));
+        let inner = |k: usize, m: usize| {
+            if k != m {
+                panic!(
+                    "{}",
+                    tr!(
+                        "dot: shapes {a} and {b} do not fit: the first's last axis ({k}) must be \
+                         as long as the second's first ({m})",
+                        "dot: 형상 {a}와 {b}가 맞지 않습니다. 앞 배열의 마지막 축({k})과 뒤 배열의 \
+                         첫 축({m})의 길이가 같아야 합니다"
+                    )
+                )
+            }
+        };
+        match (self.ndim(), rhs.ndim()) {
+            (2, 2) => {
+                inner(self.shape()[1], rhs.shape()[0]);
+                mat(self).dot(&mat(rhs)).into_dyn()
+            }
+            (2, 1) => {
+                inner(self.shape()[1], rhs.shape()[0]);
+                let v = rhs.view().into_dimensionality::<Ix1>().expect("1-D");
+                mat(self).dot(&v).into_dyn()
+            }
+            (1, 2) => {
+                inner(self.shape()[0], rhs.shape()[0]);
+                let v = self.view().into_dimensionality::<Ix1>().expect("1-D");
+                v.dot(&mat(rhs)).into_dyn()
+            }
+            (1, 1) => {
+                inner(self.shape()[0], rhs.shape()[0]);
+                let u = self.view().into_dimensionality::<Ix1>().expect("1-D");
+                let v = rhs.view().into_dimensionality::<Ix1>().expect("1-D");
+                ndarray::arr0(u.dot(&v)).into_dyn()
+            }
+            _ => panic!(
+                "{}",
+                tr!(
+                    "dot: shapes {a} and {b}: the product takes arrays of one or two axes; \
+                     flatten the input to (N, D) first (as Affine does: x.to_shape((n, d)))",
+                    "dot: 형상 {a}와 {b}: 곱은 축이 하나나 둘인 배열만 받습니다. 입력을 먼저 \
+                     (N, D)로 펴세요 (Affine처럼: x.to_shape((n, d)))"
+                )
+            ),
+        }
+    }
+}
+
 /// What an exercise notebook needs, without the classes the learner writes:
 /// `use dlfs::exercise::prelude::*;`.
 pub mod prelude {
     pub use super::{
-        BookNet, Lang, Progress, Report, check_adagrad, check_adam, check_add_layer, check_affine,
-        check_batch_normalization, check_col2im, check_convolution, check_dropout, check_im2col,
-        check_init_std, check_momentum, check_mul_layer, check_nesterov, check_output_size,
-        check_pooling, check_relu, check_rmsprop, check_sgd, check_sigmoid,
+        BookNet, DotDyn, Lang, Progress, Report, check_adagrad, check_adam, check_add_layer,
+        check_affine, check_batch_normalization, check_col2im, check_convolution, check_dropout,
+        check_im2col, check_init_std, check_momentum, check_mul_layer, check_nesterov,
+        check_output_size, check_pooling, check_relu, check_rmsprop, check_sgd, check_sigmoid,
         check_softmax_with_loss, check_two_layer_net, check_weight_decay, mat, numbered_params,
         set_language,
     };
