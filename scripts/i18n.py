@@ -321,6 +321,41 @@ def scan_catalog(root: Path) -> tuple[list[Message], list[str]]:
     return messages, bad
 
 
+SAY_CALL = re.compile(r"\bsay\s*\(")
+
+
+def say_pairs(nb: dict) -> list[Message]:
+    """The `say("English", "한국어")` pairs of a notebook's code (dlfs::exercise::say: a
+    sentence the notebook's own code prints or draws, in the checks' language)."""
+    out = []
+    for cell in nb["cells"]:
+        if cell["cell_type"] != "code":
+            continue
+        text = text_of(cell)
+        for m in SAY_CALL.finditer(text):
+            first = rust_string(text, m.end())
+            if first is None:
+                continue
+            j = first[1]
+            while j < len(text) and text[j] in " ,\n\t":
+                j += 1
+            second = rust_string(text, j)
+            if second is not None:
+                out.append(Message(first[0].replace("{", "{{").replace("}", "}}"),
+                                   second[0].replace("{", "{{").replace("}", "}}"),
+                                   f"cell {cell.get('id')}"))
+    return out
+
+
+# a sentence for the learner written straight into an exercise notebook's code: its Korean
+# notebook would show it in English (write it with say("English", "한국어"))
+PLAIN_SENTENCE = re.compile(r'(?:Figure::note\(\s*"|println!\(\s*"\()')
+
+
+def xml_escape(text: str) -> str:
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
 def top_level_comma(text: str) -> bool:
     depth = 0
     for i, c in enumerate(text):
@@ -356,7 +391,9 @@ class Translator:
     does not count."""
 
     def __init__(self, messages: list[Message], hints: dict[str, str],
-                 names: frozenset[str] = frozenset()):
+                 names: frozenset[str] = frozenset(), says: list[Message] = ()):
+        self.says = list(says)
+        messages = list(messages) + self.says
         self.messages, self.hints, self.names = messages, hints, names
         self.cache: dict[str, tuple[str, int] | None] = {}
         ko_text = " ".join(m.ko for m in messages)
@@ -488,12 +525,21 @@ class Translator:
             joined = "".join(value) if isinstance(value, list) else value
             ko = self.text(joined, where, problems)
             return ko.splitlines(keepends=True) if isinstance(value, list) else ko
+        def svg(value):
+            # a figure's sentence (Figure::note(&say(…))): its text node, escaped as the
+            # library writes it
+            joined = "".join(value) if isinstance(value, list) else value
+            for m in self.says:
+                joined = joined.replace(f">{xml_escape(m.en)}<", f">{xml_escape(m.ko)}<")
+            return joined.splitlines(keepends=True) if isinstance(value, list) else joined
         new = json.loads(json.dumps(outputs))
         for out in new:
             if out.get("output_type") == "stream":
                 out["text"] = tr(out.get("text", ""))
             elif "text/plain" in out.get("data", {}):
                 out["data"]["text/plain"] = tr(out["data"]["text/plain"])
+            if "image/svg+xml" in out.get("data", {}):
+                out["data"]["image/svg+xml"] = svg(out["data"]["image/svg+xml"])
         return new
 
 
@@ -676,6 +722,16 @@ def problems(repo: Repo, tr_path: Path) -> list[str]:
     for cid in sorted(set(cells) - ids):
         out.append(f"{name}: cell id {cid} is not a translatable cell of {tr['notebook']} "
                    f"(deleted or renamed?): remove it")
+    if is_solutions(tr):
+        for idx, cell in enumerate(nb["cells"]):
+            if cell["cell_type"] != "code":
+                continue
+            for k, line in enumerate(text_of(cell).split("\n"), 1):
+                if PLAIN_SENTENCE.search(split_comment(line)[0]):
+                    out.append(f"{tr['notebook']} cell {idx} (id {cell.get('id')}), line {k}: "
+                               f"a sentence for the learner in English only (its Korean "
+                               f"notebook would show it so): write it with say(\"English\", "
+                               f"\"한국어\"):\n      {line.strip()}")
     return out
 
 
@@ -704,7 +760,8 @@ def built(repo: Repo, tr_path: Path) -> list[tuple[Path, dict, list[str]]]:
         return [(path, nb, [])]
 
     messages, _ = repo.catalog()
-    translator = Translator(messages, hints_of(en_nb, cells), exercise_names(en_nb))
+    translator = Translator(messages, hints_of(en_nb, cells), exercise_names(en_nb),
+                            say_pairs(en_nb))
     problems: list[str] = []
     for cell in nb["cells"]:
         if cell["cell_type"] != "code":

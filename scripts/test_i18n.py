@@ -354,6 +354,35 @@ def exercise_tests() -> None:
     print("ok: the learner's copy keeps unchanged cells' outputs, drops changed ones'; "
           "make-exercises after a run changes nothing")
 
+    # say("English", "한국어") in the notebook's code: its printed line and its figure's
+    # sentence come out in Korean; a sentence written in English only fails the check
+    root = exercise_checkout()
+    svg_en = ('<svg width="640" height="60"><rect/><text x="10" y="35">'
+              '(the chart appears here once Double &amp; Half pass)</text></svg>\n')
+
+    def add_say(nb, call='println!("{}", say("(runs once Double passes)", "(Double이 통과하면 실행된다)"));'):
+        nb["cells"].append(code("s", call, ["(runs once Double passes)\n"]))
+        nb["cells"].append({"cell_type": "code", "id": "f", "metadata": {}, "execution_count": 9,
+                            "outputs": [{"output_type": "display_data", "metadata": {},
+                                         "data": {"image/svg+xml": svg_en}}],
+                            "source": ['Figure::note(&say("(the chart appears here once Double & Half pass)", '
+                                       '"(Double과 Half가 통과하면 여기에 그래프가 나타난다)"))']})
+    edit_json(root, "notebooks/exercises/solutions/ch09_solutions.ipynb", add_say)
+    quiet(i18n.main, ["build", "--root", str(root)])
+    rc, out = check(root)
+    assert rc == 0, out
+    ko = nb_at(root, KO_SOLUTIONS)
+    assert printed(ko, "s") == "(Double이 통과하면 실행된다)\n", printed(ko, "s")
+    svg_ko = "".join(cell_of(ko, "f")["outputs"][0]["data"]["image/svg+xml"])
+    assert ">(Double과 Half가 통과하면 여기에 그래프가 나타난다)<" in svg_ko, svg_ko
+    root = exercise_checkout()
+    edit_json(root, "notebooks/exercises/solutions/ch09_solutions.ipynb",
+              lambda nb: add_say(nb, 'println!("(runs once Double passes)");'))
+    quiet(i18n.main, ["build", "--root", str(root)])
+    expect_fail("a sentence in English only", root, "(id s), line 1",
+                "a sentence for the learner in English only", 'say("English", "한국어")')
+    print("ok: say(…) sentences printed and drawn in Korean; one in English only fails")
+
     # the catalog: doc comments and the macro's definition are no entries; continuations
     messages, bad = i18n.scan_catalog(exercise_checkout())
     assert not bad, bad

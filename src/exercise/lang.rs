@@ -58,3 +58,21 @@ pub fn with_language<T>(lang: Lang, f: impl FnOnce() -> T) -> T {
     THIS_THREAD.with(|c| c.set(before));
     out
 }
+
+/// `en` or `ko`, by [`language()`]: a sentence the exercise notebooks' own code prints or
+/// draws (a figure's note, "the apple example runs once …"), so that the Korean notebooks,
+/// whose code is the English one's, show it in Korean. `scripts/i18n.py` reads the pairs
+/// from the notebooks to translate their committed outputs.
+///
+/// ```
+/// use dlfs::exercise::{Lang, say, with_language};
+/// let line = || say("(runs once the check passes)", "(확인을 통과하면 실행된다)");
+/// assert_eq!(with_language(Lang::Ko, line), "(확인을 통과하면 실행된다)");
+/// assert_eq!(with_language(Lang::En, line), "(runs once the check passes)");
+/// ```
+pub fn say(en: &str, ko: &str) -> String {
+    match language() {
+        Lang::En => en.to_string(),
+        Lang::Ko => ko.to_string(),
+    }
+}

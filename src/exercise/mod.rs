@@ -44,7 +44,7 @@ mod net;
 pub use ch05::*;
 pub use ch06::*;
 pub use ch07::*;
-pub use lang::{Lang, language, set_language, with_language};
+pub use lang::{Lang, language, say, set_language, with_language};
 pub use net::*;
 
 pub use crate::gradient::{GRAD_REL_TOL, rel_error};
@@ -778,7 +778,7 @@ pub mod prelude {
         check_im2col, check_init_std, check_momentum, check_mul_layer, check_nesterov,
         check_output_size, check_pooling, check_relu, check_rmsprop, check_sgd, check_sigmoid,
         check_softmax_with_loss, check_two_layer_net, check_weight_decay, mat, numbered_params,
-        set_language,
+        say, set_language,
     };
     pub use crate::arrays::{as_nchw, np_shape, plane_of, rows_of};
     pub use crate::data::{Dataset, LoadOptions, load_mnist};
