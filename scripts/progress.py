@@ -2,6 +2,7 @@
 """Every chapter's exercises, done or not, like rustlings' list:
 
     scripts/progress            ch05: 3 of 7 done … one line per exercise (✓ ✗ …)
+    scripts/progress --lang ko  the same in Korean (also when DLFS_LANG=ko or LANG=ko_…)
 
 Each check cell of an exercise notebook records its chapter's list in
 target/progress/<chapter>.tsv (`dlfs::exercise::Progress::record`; lines
@@ -14,6 +15,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import re
 import sys
 import time
@@ -37,7 +39,13 @@ def chapters(nb_dir: Path) -> list[tuple[str, list[str]]]:
     return out
 
 
-def listing(nb_dir: Path, progress_dir: Path) -> str:
+def korean(lang: str | None) -> bool:
+    if lang:
+        return lang.lower().startswith("ko")
+    return any(os.environ.get(v, "").lower().startswith("ko") for v in ("DLFS_LANG", "LANG"))
+
+
+def listing(nb_dir: Path, progress_dir: Path, ko: bool = False) -> str:
     lines = []
     for chapter, exercises in chapters(nb_dir):
         f = progress_dir / f"{chapter}.tsv"
@@ -48,9 +56,14 @@ def listing(nb_dir: Path, progress_dir: Path) -> str:
                 if state in MARK:
                     status[name] = state
         done = sum(status.get(e) == "passed" for e in exercises)
-        when = (time.strftime(" (last check %Y-%m-%d %H:%M)", time.localtime(f.stat().st_mtime))
-                if f.exists() else " (not started)")
-        lines.append(f"{chapter}: {done} of {len(exercises)} exercises done{when}")
+        if ko:
+            when = (time.strftime(" (마지막 확인 %Y-%m-%d %H:%M)", time.localtime(f.stat().st_mtime))
+                    if f.exists() else " (시작 전)")
+            lines.append(f"{chapter}: 연습 {len(exercises)}개 중 {done}개 완료{when}")
+        else:
+            when = (time.strftime(" (last check %Y-%m-%d %H:%M)", time.localtime(f.stat().st_mtime))
+                    if f.exists() else " (not started)")
+            lines.append(f"{chapter}: {done} of {len(exercises)} exercises done{when}")
         lines += [f"  {MARK[status.get(e, 'pending')]} {e}" for e in exercises]
     return "\n".join(lines)
 
@@ -59,8 +72,9 @@ def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--dir", default=str(ROOT / "target" / "progress"))
     ap.add_argument("--notebooks", default=str(ROOT / "notebooks" / "exercises"))
+    ap.add_argument("--lang", help="ko for Korean (default: DLFS_LANG, then LANG)")
     a = ap.parse_args(argv)
-    text = listing(Path(a.notebooks), Path(a.dir))
+    text = listing(Path(a.notebooks), Path(a.dir), korean(a.lang))
     if not text:
         print(f"progress: no exercise notebooks in {a.notebooks}", file=sys.stderr)
         return 1

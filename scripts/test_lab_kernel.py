@@ -7,9 +7,9 @@ cell by cell like a learner:
    and one solution cell changed into a usual mistake (ch05: Relu's mask `<`; ch06:
    Momentum's velocity without the learning rate; ch07: the output size without `+ 1`) must
    print the Korean ✗ line that names the mistake, and no English sentence;
-2. a panic in the learner's own code prints one line, "panic in this cell: …", with no
-   backtrace through evcxr even when RUST_BACKTRACE=1 is set, and the session's variables
-   are kept;
+2. a panic in the learner's own code prints one line, "panic in this cell: …" ("이 셀의
+   코드에서 패닉: …" after set_language(Lang::Ko)), with no backtrace through evcxr even when
+   RUST_BACKTRACE=1 is set, and the session's variables are kept;
 3. ■ (interrupt) during a long cell ends evcxr's process within seconds: the variables are
    gone ("cannot find value"), a function defined before still works — what the notebooks
    and the README say.
@@ -107,12 +107,18 @@ def main() -> int:
             expect(korean in line and not ENGLISH.search(line.split(":", 1)[-1]),
                    f"{chapter}: the mistake is named in Korean ({korean})", out)
 
-        # 2. a panic in the learner's own code
+        # 2. a panic in the learner's own code (in Korean: the Korean notebook's
+        # set_language ran above), then in English
         run(kc, "let kept = 7;\nfn still_here() -> i32 { 42 }")
         out = run(kc, "let v: Vec<i32> = Vec::new();\nv[3]")
-        expect(out.strip().startswith("panic in this cell: index out of bounds")
+        expect(out.strip().startswith("이 셀의 코드에서 패닉: index out of bounds")
                and "backtrace" not in out and "evcxr" not in out,
-               "a panic is one line, 'panic in this cell: …', without a backtrace", out)
+               "a panic is one line, '이 셀의 코드에서 패닉: …', without a backtrace", out)
+        run(kc, "set_language(Lang::En);")
+        out = run(kc, "let v: Vec<i32> = Vec::new();\nv[3]")
+        expect(out.strip().startswith("panic in this cell: index out of bounds")
+               and "backtrace" not in out,
+               "in English: 'panic in this cell: …'", out)
         out = run(kc, 'println!("{kept}");')
         expect(out.strip() == "7", "the variables survive a panic", out)
 

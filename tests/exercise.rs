@@ -848,7 +848,7 @@ fn two_layer_net_slips_are_named_in_korean_too() {
     });
     assert!(
         text.contains("4-4-4 신경망에서 W1의 기울기")
-            && text.contains("역전파가 계층을 순전파와 같은 순서로 지나간다"),
+            && text.contains("역전파가 계층을 순전파와 같은 순서로 지나갑니다"),
         "{text}"
     );
     let text = with_language(Lang::Ko, || check_net_with(NetSlip::None).to_string());

@@ -162,8 +162,8 @@ fn gradients_of<N: BookNet>(net: &mut N) -> Step<Vec<ArrayD<f64>>> {
         return fail(tr!(
             "params(): your net's parameters are named {names:?}, expected [\"W1\", \"b1\", \"W2\", \"b2\"] \
              (name the layers Affine1, Relu1, Affine2 and use numbered_params)",
-            "params(): 매개변수 이름이 {names:?}이다. [\"W1\", \"b1\", \"W2\", \"b2\"]여야 한다 \
-             (계층 이름을 Affine1, Relu1, Affine2로 하고 numbered_params를 쓴다)"
+            "params(): 매개변수 이름이 {names:?}입니다. [\"W1\", \"b1\", \"W2\", \"b2\"]여야 합니다 \
+             (계층 이름을 Affine1, Relu1, Affine2로 하고 numbered_params를 쓰세요)"
         ));
     }
     Ok(params.into_iter().map(|(_, g)| g).collect())
@@ -199,31 +199,31 @@ fn compare_gradients(
         return fail(tr!(
             "{why}: your backward goes through the layers in forward order; after the last layer's \
              backward, go through them in reverse (Affine2, Relu1, Affine1: self.layers.iter_mut().rev())",
-            "{why}: 역전파가 계층을 순전파와 같은 순서로 지나간다. 마지막 계층의 backward 다음에는 \
-             계층을 거꾸로 지나야 한다 (Affine2, Relu1, Affine1: self.layers.iter_mut().rev())"
+            "{why}: 역전파가 계층을 순전파와 같은 순서로 지나갑니다. 마지막 계층의 backward 다음에는 \
+             계층을 거꾸로 지나야 합니다 (Affine2, Relu1, Affine1: self.layers.iter_mut().rev())"
         ));
     }
     if same(Reference::new(w).gradients(x, t, Pass::NoLastLayer)) {
         return fail(tr!(
             "{why}: your backward starts from ones, not from the last layer: \
              dout = self.last_layer.backward(1.0) first, then the layers in reverse",
-            "{why}: 역전파가 마지막 계층이 아니라 1에서 시작한다. \
-             먼저 dout = self.last_layer.backward(1.0), 그다음 계층을 거꾸로 지난다"
+            "{why}: 역전파가 마지막 계층이 아니라 1에서 시작합니다. \
+             먼저 dout = self.last_layer.backward(1.0), 그다음 계층을 거꾸로 지나세요"
         ));
     }
     if same(Reference::new(w).gradients(x_before, t, Pass::Book)) {
         return fail(tr!(
             "{why}: these are the gradients of the previous call's x: gradient must run the \
              forward pass first (self.loss(x, t)), so that each layer keeps this x for backward",
-            "{why}: 이전 호출의 x에 대한 기울기다. gradient는 먼저 순전파(self.loss(x, t))를 해서 \
-             각 계층이 backward에 쓸 이번 x를 보관하게 해야 한다"
+            "{why}: 이전 호출의 x에 대한 기울기입니다. gradient는 먼저 순전파(self.loss(x, t))를 해서 \
+             각 계층이 backward에 쓸 이번 x를 보관하게 해야 합니다"
         ));
     }
     if yours.iter().all(|g| g.iter().all(|&v| v == 0.0)) {
         return fail(tr!(
             "{why}: every gradient is 0: does gradient call backward on the last layer and on \
              each layer?",
-            "{why}: 모든 기울기가 0이다. gradient가 마지막 계층과 각 계층의 backward를 호출하는가?"
+            "{why}: 모든 기울기가 0입니다. gradient가 마지막 계층과 각 계층의 backward를 호출하나요?"
         ));
     }
     fail(why)
@@ -262,8 +262,8 @@ pub fn check_two_layer_net<N: BookNet>(
                 return fail(tr!(
                     "loss {on}: yours {loss}, expected {book}: loss is the last layer's forward \
                      of predict(x) and t",
-                    "loss, {on}: 내 값 {loss}, 기댓값 {book}. loss는 predict(x)와 t에 대한 \
-                     마지막 계층의 forward다"
+                    "loss, {on}: 손실이 {loss}입니다. {book}이어야 합니다. loss는 predict(x)와 t에 대한 \
+                     마지막 계층의 forward입니다"
                 ));
             }
             attempt("loss", || yours.loss(&x_before, &t))?;
