@@ -59,7 +59,7 @@ def listing(nb_dir: Path, progress_dir: Path, ko: bool = False) -> str:
         if ko:
             when = (time.strftime(" (마지막 확인 %Y-%m-%d %H:%M)", time.localtime(f.stat().st_mtime))
                     if f.exists() else " (시작 전)")
-            lines.append(f"{chapter}: 연습 {len(exercises)}개 중 {done}개 완료{when}")
+            lines.append(f"{chapter}: 연습 문제 {len(exercises)}개 중 {done}개 완료{when}")
         else:
             when = (time.strftime(" (last check %Y-%m-%d %H:%M)", time.localtime(f.stat().st_mtime))
                     if f.exists() else " (not started)")

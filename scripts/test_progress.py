@@ -31,9 +31,9 @@ def main() -> int:
         d = Path(d)
         (d / "ch05.tsv").write_text("passed\tMulLayer\n")
         ko = progress.listing(nb_dir, d, ko=True).splitlines()
-    if not (ko[0].startswith("ch05: 연습 ") and "개 중 1개 완료 (마지막 확인" in ko[0]):
+    if not (ko[0].startswith("ch05: 연습 문제 ") and "개 중 1개 완료 (마지막 확인" in ko[0]):
         problems.append(f"in Korean: {ko[:1]}")
-    if not any(l.startswith("ch06: 연습 ") and l.endswith("(시작 전)") for l in ko):
+    if not any(l.startswith("ch06: 연습 문제 ") and l.endswith("(시작 전)") for l in ko):
         problems.append(f"in Korean, ch06: {[l for l in ko if l.startswith('ch06')]}")
     for p in problems:
         print("test_progress:", p)

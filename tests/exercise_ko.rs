@@ -182,7 +182,7 @@ fn chapter_5_mistakes_in_korean() {
         &ko,
         &en,
         &[
-            "✗ Relu: backward (dx, x 형상 (3, 5)): 최대 |계산값 − 기댓값|",
+            "✗ Relu: backward (dx, x 형상 (3, 5)): 최대 |여러분의 값 − 기댓값|",
             "마스크가 x < 0입니다. 책의 마스크는 x <= 0입니다",
             "기울기를 전하지 않아야 합니다",
         ],
@@ -245,7 +245,7 @@ fn chapter_5_todo_and_pass_in_korean() {
     progress.record(with_language(Lang::Ko, || check_relu(layers::Relu::new)));
     let line = with_language(Lang::Ko, || progress.to_string());
     assert!(
-        line.starts_with("5장: 연습 2개 중 1개 완료\n  ✓ Relu\n  … Sigmoid"),
+        line.starts_with("5장: 연습 문제 2개 중 1개 완료\n  ✓ Relu\n  … Sigmoid"),
         "{line}"
     );
 }
@@ -294,7 +294,7 @@ fn chapter_6_mistakes_in_korean() {
         &ko,
         &en,
         &[
-            "✗ SGD: 갱신 6번 중 1번째 뒤의 W1: 최대 |계산값 − 기댓값|",
+            "✗ SGD: 갱신 6번 중 1번째 뒤의 W1: 최대 |여러분의 값 − 기댓값|",
             "기울기를 더하고 있습니다. 내리막으로 가세요, W ← W − η·∂L/∂W",
         ],
         &["✗ SGD: W1 after update 1 of 6", "you add the gradient"],
@@ -363,7 +363,7 @@ fn chapter_6_todo_and_pass_in_korean() {
         &en,
         &[
             "✓ Momentum: lr 0.05로 W1 (3, 4), b1 (4,), W2 (4, 2), W3 (3, 4)를 6번 갱신, 상태는 이름으로 보관",
-            "6.1.7, (−7, 2)에서 lr 0.1로 30걸음",
+            "6.1.7, (−7, 2)에서 lr = 0.1, 30단계",
         ],
         &["✓ Momentum: 6 updates of W1", "30 steps of 6.1.7"],
         &[],
@@ -379,7 +379,7 @@ fn chapter_7_mistakes_in_korean() {
         &ko,
         &en,
         &[
-            "✗ Output size: H = 4, FH = 3, S = 1, P = 1: 계산값 3, 기댓값",
+            "✗ Output size: H = 4, FH = 3, S = 1, P = 1: 여러분의 값 3, 기댓값",
             "(1을 더하세요. 첫 윈도우는 위치 0에 놓입니다)",
         ],
         &["H = 4, FH = 3, S = 1, P = 1: yours 3, expected", "add 1"],

@@ -294,7 +294,7 @@ fn check_optimizer(case: OptimizerCase, make: &dyn Fn(f64) -> Box<dyn Optimizer>
                 let (lr, (ax, ay), (bx, by)) = (case.book_lr, a, b);
                 return fail(tr!(
                     "6.1.7 from (−7, 2) with lr {lr}: step {k} at ({ax}, {ay}), expected ({bx}, {by})",
-                    "6.1.7, (−7, 2)에서 lr {lr}: {k}번째 걸음이 ({ax}, {ay})입니다. ({bx}, {by})이어야 합니다"
+                    "6.1.7, (−7, 2)에서 lr = {lr}: {k}번째 단계가 ({ax}, {ay})입니다. ({bx}, {by})이어야 합니다"
                 ));
             }
         }
@@ -302,7 +302,7 @@ fn check_optimizer(case: OptimizerCase, make: &dyn Fn(f64) -> Box<dyn Optimizer>
         let (lr, (ex, ey)) = (case.book_lr, end);
         parts.push(tr!(
             "30 steps of 6.1.7 from (−7, 2) with lr {lr} (to ({ex:.4}, {ey:.4}))",
-            "6.1.7, (−7, 2)에서 lr {lr}로 30걸음 (도착 ({ex:.4}, {ey:.4}))"
+            "6.1.7, (−7, 2)에서 lr = {lr}, 30단계 (도착 ({ex:.4}, {ey:.4}))"
         ));
         if let Some(n) = note {
             parts.push(n);
@@ -351,7 +351,7 @@ pub fn check_momentum<O: Optimizer + 'static>(make: impl Fn(f64) -> O) -> Report
                 (
                     tr!(
                         "W moved by the velocity of the step before: update v first, then W ← W + v",
-                        "W가 이전 걸음의 속도로 움직였습니다. v를 먼저 갱신한 뒤 W ← W + v"
+                        "W가 이전 단계의 속도로 움직였습니다. v를 먼저 갱신한 뒤 W ← W + v"
                     ),
                     Box::new(|lr| {
                         Rule::boxed(lr, |w, g, s, lr, _| {

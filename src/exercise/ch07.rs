@@ -84,7 +84,7 @@ pub fn check_output_size(f: impl Fn(usize, usize, usize, usize) -> usize) -> Rep
                 return fail(tr!(
                     "H = {h}, FH = {fs}, S = {s}, P = {p}: yours {yours}, expected \
                      ⌊({h} + 2·{p} − {fs}) / {s}⌋ + 1 = {want}{why}",
-                    "H = {h}, FH = {fs}, S = {s}, P = {p}: 계산값 {yours}, 기댓값 \
+                    "H = {h}, FH = {fs}, S = {s}, P = {p}: 여러분의 값 {yours}, 기댓값 \
                      ⌊({h} + 2·{p} − {fs}) / {s}⌋ + 1 = {want}{why}"
                 ));
             }

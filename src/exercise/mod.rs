@@ -253,7 +253,7 @@ pub(super) fn compare(
             let at = ndarray::Dimension::slice(&idx);
             fail(tr!(
                 "{what}: max |yours − expected| = {d:.1e} at {at:?} (yours {a}, expected {b})",
-                "{what}: 최대 |계산값 − 기댓값| = {d:.1e}, 위치 {at:?} (계산값 {a}, 기댓값 {b})"
+                "{what}: 최대 |여러분의 값 − 기댓값| = {d:.1e}, 위치 {at:?} (여러분의 값 {a}, 기댓값 {b})"
             ))
         }
     }
@@ -626,7 +626,7 @@ impl fmt::Display for Progress {
         let (chapter, done, all) = (&self.chapter, self.count(), self.exercises.len());
         let line = tr!(
             "{chapter}: {done} of {all} exercises done",
-            "{chapter}: 연습 {all}개 중 {done}개 완료"
+            "{chapter}: 연습 문제 {all}개 중 {done}개 완료"
         );
         f.write_str(&line)?;
         for e in &self.exercises {
