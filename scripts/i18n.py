@@ -530,7 +530,10 @@ class Translator:
             # library writes it
             joined = "".join(value) if isinstance(value, list) else value
             for m in self.says:
-                joined = joined.replace(f">{xml_escape(m.en)}<", f">{xml_escape(m.ko)}<")
+                # plotters puts the text on a line of its own (`>\ntitle\n<`), the library's
+                # notes do not
+                joined = re.sub(r">(\s*)" + re.escape(xml_escape(m.en)) + r"(\s*)<",
+                                lambda g: f">{g.group(1)}{xml_escape(m.ko)}{g.group(2)}<", joined)
             return joined.splitlines(keepends=True) if isinstance(value, list) else joined
         new = json.loads(json.dumps(outputs))
         for out in new:

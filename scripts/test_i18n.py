@@ -358,7 +358,8 @@ def exercise_tests() -> None:
     # sentence come out in Korean; a sentence written in English only fails the check
     root = exercise_checkout()
     svg_en = ('<svg width="640" height="60"><rect/><text x="10" y="35">'
-              '(the chart appears here once Double &amp; Half pass)</text></svg>\n')
+              '(the chart appears here once Double &amp; Half pass)</text>'
+              '<text x="5" y="5">\n(the chart appears here once Double &amp; Half pass)\n</text></svg>\n')
 
     def add_say(nb, call='println!("{}", say("(runs once Double passes)", "(Double이 통과하면 실행된다)"));'):
         nb["cells"].append(code("s", call, ["(runs once Double passes)\n"]))
@@ -375,6 +376,8 @@ def exercise_tests() -> None:
     assert printed(ko, "s") == "(Double이 통과하면 실행된다)\n", printed(ko, "s")
     svg_ko = "".join(cell_of(ko, "f")["outputs"][0]["data"]["image/svg+xml"])
     assert ">(Double과 Half가 통과하면 여기에 그래프가 나타난다)<" in svg_ko, svg_ko
+    # plotters writes a title on a line of its own
+    assert ">\n(Double과 Half가 통과하면 여기에 그래프가 나타난다)\n<" in svg_ko, svg_ko
     root = exercise_checkout()
     edit_json(root, "notebooks/exercises/solutions/ch09_solutions.ipynb",
               lambda nb: add_say(nb, 'println!("(runs once Double passes)");'))
