@@ -12,7 +12,7 @@ cell by cell like a learner:
    RUST_BACKTRACE=1 is set, and the session's variables are kept;
 3. ■ (interrupt) during a long cell ends evcxr's process within seconds: the variables are
    gone ("cannot find value"), a function defined before still works — what the notebooks
-   and the README say.
+   and the README say — and a panic in the new process is still one line.
 
 Needs the kernel installed (scripts/setup). Prints one line per check and "lab kernel: ok".
 """
@@ -138,6 +138,12 @@ def main() -> int:
         expect("cannot find value `kept`" in out, "after ■ the variables are gone", out)
         out = run(kc, 'println!("{}", still_here());')
         expect(out.strip() == "42", "after ■ the functions defined before remain", out)
+        # evcxr's new process runs no line of init.evcxr again: the hook comes back with the
+        # first cell's library (a constructor among init.evcxr's items)
+        out = run(kc, "let v: Vec<i32> = Vec::new();\nv[4]")
+        expect(out.strip().startswith("panic in this cell: index out of bounds")
+               and "backtrace" not in out,
+               "after ■ a panic is still one line", out)
     finally:
         kc.stop_channels()
         km.shutdown_kernel(now=True)
