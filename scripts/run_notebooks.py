@@ -586,10 +586,13 @@ def main() -> int:
     # No progress lines (elapsed and remaining time) in the saved outputs: they differ from
     # run to run, and a re-run notebook must come out the same. JupyterLab shows them.
     os.environ["DLFS_PROGRESS"] = "0"
-    # Every notebook runs from its start: a training checkpoint left by a run the learner
-    # stopped (the Trainer's `checkpoint:`, under target/checkpoints/) would make a cell go
-    # on from it and print "going on from there" instead of the whole run.
-    shutil.rmtree(ROOT / "target" / "checkpoints", ignore_errors=True)
+    # Every notebook runs from its start, and a learner's checkpoints are theirs: the
+    # Trainer keeps this run's checkpoints in a folder of the runner's own
+    # (DLFS_CHECKPOINT_DIR), emptied first, so a run the learner stopped (under
+    # target/checkpoints/) is neither gone on from nor removed.
+    runner_checkpoints = ROOT / "target" / "notebook-checkpoints"
+    shutil.rmtree(runner_checkpoints, ignore_errors=True)
+    os.environ["DLFS_CHECKPOINT_DIR"] = str(runner_checkpoints)
     # The exercise checks' progress lists (scripts/progress) are the learner's: running the
     # solutions must not mark their exercises done.
     os.environ["DLFS_PROGRESS_DIR"] = "off"

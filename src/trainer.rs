@@ -106,7 +106,9 @@ pub struct TrainReport {
 /// losses and parameters are those of an uninterrupted run, bit for bit; otherwise it says
 /// what differs and starts afresh. A finished run removes its checkpoint (the next run
 /// trains again). An optimizer of your own whose state a checkpoint cannot carry
-/// ([`Optimizer::checkpointable`]) gets no checkpoint, and the trainer says so.
+/// ([`Optimizer::checkpointable`]) gets no checkpoint, and the trainer says so. With
+/// `DLFS_CHECKPOINT_DIR` set, the checkpoint is kept in that folder under the same file name
+/// (the notebook runner's own folder: its runs leave a learner's checkpoints alone).
 ///
 /// The trainer borrows the network and the data; in evcxr, build it, train and take
 /// [`report`](Self::report) in one cell.
@@ -400,7 +402,7 @@ impl<'a> Trainer<'a> {
 
         // epoch k of n, time so far and left, after each epoch line (see `crate::progress`)
         let record = self.record();
-        let mut checkpoint = self.config.checkpoint.clone();
+        let mut checkpoint = self.config.checkpoint.as_deref().map(checkpoint::relocated);
         if checkpoint.is_some() && !self.optimizer.checkpointable() {
             self.notice(format!(
                 "checkpoint: none for this run ({} does not say that state() and set_state() \

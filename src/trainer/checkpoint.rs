@@ -7,7 +7,7 @@
 
 use std::fs::File;
 use std::io::{BufReader, BufWriter, Write};
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use ndarray::{Array1, ArrayD, ArrayRef, IxDyn, OwnedRepr};
 use ndarray_npy::{NpzReader, NpzWriter};
@@ -38,6 +38,17 @@ pub(crate) struct Checkpoint {
 }
 
 /// A generator's whole state as bytes: its seed, stream and position.
+/// Where a checkpoint configured at `path` is kept: in `DLFS_CHECKPOINT_DIR`, when that is
+/// set (and not empty), under the same file name. The notebook runner sets it to a folder of
+/// its own, so that running the notebooks neither goes on from nor removes a checkpoint that
+/// a learner's stopped run left under `target/checkpoints/`.
+pub(crate) fn relocated(path: &Path) -> PathBuf {
+    match (std::env::var_os("DLFS_CHECKPOINT_DIR"), path.file_name()) {
+        (Some(dir), Some(name)) if !dir.is_empty() => Path::new(&dir).join(name),
+        _ => path.to_path_buf(),
+    }
+}
+
 pub(crate) fn rng_bytes(r: &Rng) -> Vec<u8> {
     let mut out = r.get_seed().to_vec();
     out.extend(r.get_stream().to_le_bytes());
