@@ -1,7 +1,7 @@
 //! The language of the checks' messages: English, or Korean for the Korean notebooks.
 //!
-//! The Korean notebooks call [`set_language`]`(Lang::Ko)` in their first code cell (the
-//! one line their code has that the English has not); outside a notebook, `DLFS_LANG=ko`
+//! The Korean notebooks call [`set_language`]`(Lang::Ko)` in their prelude cell, the second
+//! code cell (the one line their code has that the English has not); outside a notebook, `DLFS_LANG=ko`
 //! in the environment does the same.
 //! Every message the checks print is written in both languages, side by side, with the
 //! crate's `tr!` macro; `scripts/i18n.py` reads the same pairs to translate the committed
