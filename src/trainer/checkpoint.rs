@@ -37,7 +37,6 @@ pub(crate) struct Checkpoint {
     pub printed: Vec<String>,
 }
 
-/// A generator's whole state as bytes: its seed, stream and position.
 /// Where a checkpoint configured at `path` is kept: in `DLFS_CHECKPOINT_DIR`, when that is
 /// set (and not empty), under the same file name. The notebook runner sets it to a folder of
 /// its own, so that running the notebooks neither goes on from nor removes a checkpoint that
@@ -49,6 +48,7 @@ pub(crate) fn relocated(path: &Path) -> PathBuf {
     }
 }
 
+/// A generator's whole state as bytes: its seed, stream and position.
 pub(crate) fn rng_bytes(r: &Rng) -> Vec<u8> {
     let mut out = r.get_seed().to_vec();
     out.extend(r.get_stream().to_le_bytes());
