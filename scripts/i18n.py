@@ -20,7 +20,7 @@ translated) `build` writes two notebooks:
         of the Korean solutions (so its todo!() hints are Korean).
 Their outputs are the English notebook's (solutions) and the English learner's copy's, cell
 by cell, with the checks' lines translated: a catalog of the `tr!("english", "한국어", …)`
-pairs in src/exercise/*.rs, src/gradient.rs and src/lib.rs, each English a pattern (its
+pairs in src/exercise/*.rs, src/gradient.rs and src/lang.rs, each English a pattern (its
 placeholders captures), the Korean filled with the captures, each capture translated in
 turn; a report's parts (", ") piece by piece; a `not done yet` hint by the Korean of its
 `BEGIN SOLUTION` comment (see Translator). What the cells' own code prints stays English.
@@ -154,7 +154,7 @@ def carry_comments(old_en: str, old_ko: str, new_en: str) -> str | None:
 # The checks' messages: a catalog of the `tr!("english", "한국어", ...)` pairs in the Rust
 # sources, used to translate the outputs of the Korean exercise notebooks.
 
-MESSAGE_SOURCES = ("src/exercise/*.rs", "src/gradient.rs", "src/lib.rs")
+MESSAGE_SOURCES = ("src/exercise/*.rs", "src/gradient.rs", "src/lang.rs")
 RUST_ESCAPES = {"n": "\n", "t": "\t", "r": "\r", "0": "\0", "\\": "\\", '"': '"', "'": "'"}
 RAW_STRING = re.compile(r'r(#*)"')
 TR_CALL = re.compile(r"\btr!\s*\(")

@@ -171,8 +171,8 @@ pub fn check_gradient(
 ) -> Result<f64, String> {
     if backprop.shape() != numerical.shape() {
         let (yours, expected) = (
-            crate::np_shape(backprop.shape()),
-            crate::np_shape(numerical.shape()),
+            crate::arrays::np_shape(backprop.shape()),
+            crate::arrays::np_shape(numerical.shape()),
         );
         return Err(tr!(
             "{what}: your gradient has shape {yours}, expected {expected}",

@@ -1,11 +1,26 @@
-//! The language of the checks' messages: English, or Korean for the Korean notebooks.
+//! The language of the checks' messages: English, or Korean for the Korean notebooks
+//! (`dlfs::exercise` re-exports all of it).
 //!
 //! The Korean notebooks call [`set_language`]`(Lang::Ko)` in their prelude cell, the second
-//! code cell (the one line their code has that the English has not); outside a notebook, `DLFS_LANG=ko`
-//! in the environment does the same.
+//! code cell (the one line their code has that the English has not); outside a notebook,
+//! `DLFS_LANG=ko` in the environment does the same.
 //! Every message the checks print is written in both languages, side by side, with the
 //! crate's `tr!` macro; `scripts/i18n.py` reads the same pairs to translate the committed
 //! outputs of the Korean exercise notebooks.
+
+/// A message in English and Korean: `tr!("yours {a}", "입력값 {a}", a = x)` formats the
+/// one of [`language()`]. Both literals take the same arguments; every message a check
+/// prints (and the gradient check's message) is written this way (`scripts/i18n.py` reads
+/// the pairs from the source). It lives here, on the ground floor, so that `gradient.rs`
+/// can use it without importing the exercise room above it.
+macro_rules! tr {
+    ($en:literal, $ko:literal $(, $($args:tt)*)?) => {
+        match $crate::lang::language() {
+            $crate::lang::Lang::Ko => format!($ko $(, $($args)*)?),
+            $crate::lang::Lang::En => format!($en $(, $($args)*)?),
+        }
+    };
+}
 
 use std::cell::Cell;
 

@@ -12,18 +12,8 @@ pub use rand;
 /// experiments on all cores: `use dlfs::rayon::prelude::*;`.
 pub use rayon;
 
-/// A message in English and Korean: `tr!("yours {a}", "입력값 {a}", a = x)` formats the
-/// one of [`language()`](crate::exercise::language). Both literals take the same arguments; every message
-/// a check prints (and the gradient check's message) is written this way (`scripts/i18n.py` reads the pairs from the source).
-macro_rules! tr {
-    ($en:literal, $ko:literal $(, $($args:tt)*)?) => {
-        match $crate::exercise::lang::language() {
-            $crate::exercise::lang::Lang::Ko => format!($ko $(, $($args)*)?),
-            $crate::exercise::lang::Lang::En => format!($en $(, $($args)*)?),
-        }
-    };
-}
-
+#[macro_use]
+pub mod lang;
 pub mod arrays;
 pub use arrays::np_shape;
 pub mod data;

@@ -39,12 +39,11 @@ use crate::layers::Layer;
 mod ch05;
 mod ch06;
 mod ch07;
-pub mod lang;
 mod net;
+pub use crate::lang::{self, Lang, language, say, set_language, with_language};
 pub use ch05::*;
 pub use ch06::*;
 pub use ch07::*;
-pub use lang::{Lang, language, say, set_language, with_language};
 pub use net::*;
 
 pub use crate::gradient::{GRAD_REL_TOL, rel_error};
