@@ -1,6 +1,6 @@
 //! The checks' messages in the source: every `tr!` pair is two plain, non-empty string
 //! literals, the Korean with Hangul and the same placeholders as the English, and no English
-//! message is left outside `tr!` in `src/exercise/*.rs` and `src/gradient.rs`.
+//! message is left outside `tr!` in `src/exercise/*.rs`, `src/gradient.rs` and `src/lang.rs`.
 //!
 //! `scripts/i18n.py` reads the same pairs to translate the committed outputs of the Korean
 //! notebooks: an English literal becomes a pattern whose `{…}` placeholders match text, and
@@ -345,6 +345,7 @@ fn sources() -> Vec<PathBuf> {
         .collect();
     files.sort();
     files.push(root.join("src/gradient.rs"));
+    files.push(root.join("src/lang.rs"));
     files
 }
 
